@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "AWDLSTM",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "AWDLSTM", targets: ["AWDLSTM"]),
+        .executable(name: "awd-lstm", targets: ["awd-lstm"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // OpenBLAS on Linux (Debian `libopenblas-dev`), Accelerate on macOS.
+        .systemLibrary(
+            name: "CBLAS",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "AWDLSTM",
+            dependencies: ["CBLAS"],
+            linkerSettings: [
+                .linkedLibrary("openblas", .when(platforms: [.linux])),
+                .linkedFramework("Accelerate", .when(platforms: [.macOS])),
+            ]
+        ),
+        .executableTarget(
+            name: "awd-lstm",
+            dependencies: [
+                "AWDLSTM",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "AWDLSTMTests",
+            dependencies: ["AWDLSTM"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

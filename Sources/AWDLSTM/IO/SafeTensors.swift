@@ -1,0 +1,214 @@
+import Foundation
+
+/// Reader and writer for the safetensors format (Hugging Face): an 8-byte
+/// little-endian header length, a JSON header mapping each tensor name to its
+/// dtype, shape and byte range, then the raw little-endian data.
+///
+/// Reading never trusts the file: the header length, every offset and every
+/// shape is checked against the file size and against each other before any
+/// byte of data is read, and only F32 tensors can be read as floats.
+public struct SafeTensors: Sendable {
+    public struct TensorInfo: Sendable, Equatable {
+        public let name: String
+        public let dtype: String
+        public let shape: [Int]
+        /// Byte range within the data section.
+        public let range: Range<Int>
+        public var elementCount: Int { shape.reduce(1, *) }
+    }
+
+    /// Tensors in file order (by data offset).
+    public let tensors: [TensorInfo]
+    public let metadata: [String: String]
+    private let bytes: Data
+    private let dataStart: Int
+    private let source: String
+
+    /// Largest header accepted (the format's own readers use 100 MB).
+    static let maxHeaderBytes = 100_000_000
+    static let dtypeSizes: [String: Int] = [
+        "F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1,
+        "U64": 8, "U32": 4, "U16": 2, "U8": 1, "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1,
+    ]
+
+    public init(contentsOf url: URL) throws {
+        let data: Data
+        do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
+            throw IOError("\(url.path): cannot read file")
+        }
+        try self.init(data: data, source: url.path)
+    }
+
+    public init(data: Data, source: String = "safetensors data") throws {
+        func fail(_ why: String) -> IOError { IOError("\(source): \(why)") }
+        self.source = source
+        bytes = data
+        guard data.count >= 8 else { throw fail("truncated file (\(data.count) bytes, no header length)") }
+        var n: UInt64 = 0
+        for i in (0..<8).reversed() { n = n << 8 | UInt64(data[data.startIndex + i]) }
+        guard n >= 2 else { throw fail("header length \(n) is too small") }
+        guard n <= UInt64(Self.maxHeaderBytes) else { throw fail("header length \(n) exceeds \(Self.maxHeaderBytes) bytes") }
+        guard n <= UInt64(data.count - 8) else {
+            throw fail("truncated file: header claims \(n) bytes but only \(data.count - 8) follow")
+        }
+        let headerLength = Int(n)
+        dataStart = 8 + headerLength
+        let headerBytes = data.subdata(in: (data.startIndex + 8)..<(data.startIndex + dataStart))
+        let header: [String: HeaderValue]
+        do { header = try JSONDecoder().decode([String: HeaderValue].self, from: headerBytes) } catch {
+            throw fail("malformed JSON header")
+        }
+        let dataLength = data.count - dataStart
+        var infos: [TensorInfo] = []
+        var meta: [String: String] = [:]
+        for (name, value) in header {
+            switch value {
+            case .metadata(let m):
+                guard name == "__metadata__" else { throw fail("entry '\(name)' is not a tensor description") }
+                meta = m
+            case .tensor(let dtype, let shape, let offsets):
+                guard name != "__metadata__" else { throw fail("__metadata__ must map strings to strings") }
+                guard let size = Self.dtypeSizes[dtype] else { throw fail("tensor '\(name)' has unknown dtype \(dtype)") }
+                guard offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataLength else {
+                    throw fail("tensor '\(name)' has data offsets \(offsets) outside the \(dataLength)-byte data section")
+                }
+                var elements = 1
+                for d in shape {
+                    guard d >= 0 else { throw fail("tensor '\(name)' has a negative dimension in \(shape)") }
+                    let (p, overflow) = elements.multipliedReportingOverflow(by: d)
+                    guard !overflow else { throw fail("tensor '\(name)' has an impossible shape \(shape)") }
+                    elements = p
+                }
+                let (byteCount, overflow) = elements.multipliedReportingOverflow(by: size)
+                guard !overflow, byteCount == offsets[1] - offsets[0] else {
+                    throw fail("tensor '\(name)' of shape \(shape) and dtype \(dtype) needs \(overflow ? "too many" : String(byteCount)) bytes but its offsets span \(offsets[1] - offsets[0])")
+                }
+                infos.append(TensorInfo(name: name, dtype: dtype, shape: shape, range: offsets[0]..<offsets[1]))
+            }
+        }
+        infos.sort { ($0.range.lowerBound, $0.name) < ($1.range.lowerBound, $1.name) }
+        for (a, b) in zip(infos, infos.dropFirst()) where a.range.upperBound > b.range.lowerBound {
+            throw fail("tensors '\(a.name)' and '\(b.name)' overlap")
+        }
+        tensors = infos
+        metadata = meta
+    }
+
+    public func info(_ name: String) -> TensorInfo? { tensors.first { $0.name == name } }
+
+    /// The values of an F32 tensor, in row-major order.
+    public func floats(_ name: String) throws -> [Float] {
+        guard let t = info(name) else { throw IOError("\(source): no tensor named '\(name)'") }
+        var out = [Float](repeating: 0, count: t.elementCount)
+        try read(name, into: &out)
+        return out
+    }
+
+    /// Copies an F32 tensor into `destination`, which must hold exactly its elements.
+    public func read(_ name: String, into destination: UnsafeMutableBufferPointer<Float>) throws {
+        guard let t = info(name) else { throw IOError("\(source): no tensor named '\(name)'") }
+        guard t.dtype == "F32" else { throw IOError("\(source): tensor '\(name)' has dtype \(t.dtype); only F32 is supported") }
+        guard destination.count == t.elementCount else {
+            throw IOError("\(source): tensor '\(name)' has \(t.elementCount) values, expected \(destination.count)")
+        }
+        bytes.withUnsafeBytes { raw in
+            let src = raw.baseAddress! + dataStart + t.range.lowerBound
+            #if _endian(little)
+            UnsafeMutableRawPointer(destination.baseAddress!).copyMemory(from: src, byteCount: t.range.count)
+            #else
+            for i in 0..<t.elementCount {
+                destination[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+            }
+            #endif
+        }
+    }
+
+    public func read(_ name: String, into destination: inout [Float]) throws {
+        try destination.withUnsafeMutableBufferPointer { try read(name, into: $0) }
+    }
+
+    // MARK: writing
+
+    /// A tensor to write: a name, a shape and its float values.
+    public struct Tensor {
+        public let name: String
+        public let shape: [Int]
+        public let values: UnsafeBufferPointer<Float>
+        public init(name: String, shape: [Int], values: UnsafeBufferPointer<Float>) {
+            precondition(shape.reduce(1, *) == values.count, "shape does not match value count for \(name)")
+            self.name = name
+            self.shape = shape
+            self.values = values
+        }
+    }
+
+    /// Serialises F32 tensors (in the given order) and string metadata.
+    public static func encode(_ tensors: [Tensor], metadata: [String: String] = [:]) -> Data {
+        var header = "{"
+        if !metadata.isEmpty {
+            let pairs = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+            header += "\"__metadata__\":{\(pairs.joined(separator: ","))}"
+        }
+        var offset = 0
+        for t in tensors {
+            if header.count > 1 { header += "," }
+            let bytes = t.values.count * 4
+            header += "\(jsonString(t.name)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}"
+            offset += bytes
+        }
+        header += "}"
+        var headerData = Data(header.utf8)
+        while headerData.count % 8 != 0 { headerData.append(0x20) }
+        var out = Data(capacity: 8 + headerData.count + offset)
+        var n = UInt64(headerData.count).littleEndian
+        withUnsafeBytes(of: &n) { out.append(contentsOf: $0) }
+        out.append(headerData)
+        for t in tensors {
+            #if _endian(little)
+            out.append(UnsafeBufferPointer(start: UnsafeRawPointer(t.values.baseAddress!).assumingMemoryBound(to: UInt8.self), count: t.values.count * 4))
+            #else
+            for v in t.values { var b = v.bitPattern.littleEndian; withUnsafeBytes(of: &b) { out.append(contentsOf: $0) } }
+            #endif
+        }
+        return out
+    }
+
+    /// Writes tensors to `url` atomically.
+    public static func write(_ tensors: [Tensor], metadata: [String: String] = [:], to url: URL) throws {
+        try AtomicFile.write(encode(tensors, metadata: metadata), to: url)
+    }
+
+    private static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// One value of the JSON header: a tensor description or the metadata map.
+private enum HeaderValue: Decodable {
+    case tensor(dtype: String, shape: [Int], offsets: [Int])
+    case metadata([String: String])
+
+    private enum Keys: String, CodingKey { case dtype, shape, data_offsets }
+
+    init(from decoder: Decoder) throws {
+        if let c = try? decoder.container(keyedBy: Keys.self), c.contains(.dtype) {
+            self = .tensor(dtype: try c.decode(String.self, forKey: .dtype),
+                           shape: try c.decode([Int].self, forKey: .shape),
+                           offsets: try c.decode([Int].self, forKey: .data_offsets))
+        } else {
+            self = .metadata(try decoder.singleValueContainer().decode([String: String].self))
+        }
+    }
+}

@@ -1,0 +1,224 @@
+/// A batch of token ids in time-major order: `inputs[t·B + b]` is step `t` of
+/// column `b`, and `targets` holds the next token of each position.
+public struct TokenBatch: Sendable {
+    public var inputs: [Int32]
+    public var targets: [Int32]
+    public var steps: Int
+    public var batchSize: Int
+
+    public init(inputs: [Int32], targets: [Int32], steps: Int, batchSize: Int) {
+        precondition(inputs.count == steps * batchSize && targets.count == inputs.count,
+                     "token batch shape mismatch")
+        self.inputs = inputs
+        self.targets = targets
+        self.steps = steps
+        self.batchSize = batchSize
+    }
+}
+
+/// The parts of the training objective for one batch.
+public struct LossBreakdown: Sendable, Equatable {
+    /// Mean cross-entropy per token (what the authors log as the loss).
+    public var crossEntropy: Double
+    /// α · mean(dropped output²).
+    public var activation: Double
+    /// β · mean(Δ raw output²).
+    public var temporalActivation: Double
+    /// The objective that was differentiated.
+    public var total: Double { crossEntropy + activation + temporalActivation }
+}
+
+/// The AWD-LSTM of Merity, Keskar & Socher (2017): embedding with embedding
+/// dropout → locked dropout → L weight-dropped LSTM layers with locked dropout
+/// between them → locked dropout → decoder tied to the embedding.
+///
+/// Parameters, gradients and the carried hidden state live in flat buffers; a
+/// training step is `forwardBackward` (gradients overwritten) followed by an
+/// optimiser from `Train/`. Dropout is only ever applied by `forwardBackward`.
+public final class AWDLSTMModel: @unchecked Sendable {
+    public let config: ModelConfig
+    public let layout: ParameterLayout
+    /// All parameters, laid out by `layout`.
+    public let weights: FloatBuffer
+    /// Gradients of the last `forwardBackward`, same layout.
+    public let gradients: FloatBuffer
+    /// The `(h, c)` state per layer, carried from call to call.
+    public private(set) var hidden: [LSTMState] = []
+    public private(set) var hiddenBatchSize = 0
+
+    let layers: [WeightDropLSTM]
+    private var workspace: ModelWorkspace?
+
+    /// A model with PyTorch's initialisation: embedding U(−0.1, 0.1), decoder bias
+    /// 0, every LSTM weight and bias U(−1/√H_l, 1/√H_l).
+    public init(config: ModelConfig, rng: inout RandomSource) {
+        self.config = config
+        layout = ParameterLayout(config)
+        weights = FloatBuffer(count: layout.totalCount)
+        gradients = FloatBuffer(count: layout.totalCount)
+        let layout = self.layout
+        layers = (0..<config.nlayers).map {
+            WeightDropLSTM(input: config.inputSize($0), hidden: config.hiddenSize($0), params: layout.layers[$0])
+        }
+        let enc = weights.pointer + layout.encoder.offset
+        for i in 0..<layout.encoder.count { enc[i] = rng.uniform(-0.1, 0.1) }
+        for (l, entries) in layout.layers.enumerated() {
+            let k = 1 / Float(config.hiddenSize(l)).squareRoot()
+            for e in [entries.weightIH, entries.weightHH, entries.biasIH, entries.biasHH] {
+                let p = weights.pointer + e.offset
+                for i in 0..<e.count { p[i] = rng.uniform(-k, k) }
+            }
+        }
+    }
+
+    /// Read-only and mutable views of one named parameter.
+    public func parameter(_ entry: ParameterLayout.Entry) -> UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: weights.pointer + entry.offset, count: entry.count)
+    }
+
+    public func gradient(_ entry: ParameterLayout.Entry) -> UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: gradients.pointer + entry.offset, count: entry.count)
+    }
+
+    /// Zeroes the hidden state for `batchSize` columns (the authors' `init_hidden`).
+    public func resetHidden(batchSize: Int) {
+        if batchSize != hiddenBatchSize {
+            hidden = (0..<config.nlayers).map { LSTMState(batch: batchSize, hidden: config.hiddenSize($0)) }
+            hiddenBatchSize = batchSize
+        } else {
+            hidden.forEach { $0.reset() }
+        }
+    }
+
+    private func prepare(_ batch: TokenBatch, training: Bool) -> ModelWorkspace {
+        precondition(batch.batchSize == hiddenBatchSize, "call resetHidden(batchSize:) first")
+        for t in batch.inputs + batch.targets {
+            precondition(t >= 0 && Int(t) < config.vocabSize, "token id \(t) outside the vocabulary")
+        }
+        if workspace == nil || (training && !workspace!.training) {
+            workspace = ModelWorkspace(config: config, training: training)
+        }
+        workspace!.reserve(rows: batch.steps * batch.batchSize, batch: batch.batchSize)
+        return workspace!
+    }
+
+    // MARK: forward
+
+    /// Forward through embedding and LSTM stack; returns the last layer's output
+    /// (after output dropout when `masks` is active), `[rows, E]`.
+    private func forwardStack(
+        _ batch: TokenBatch, tokens: UnsafePointer<Int32>, ws: ModelWorkspace, masks: ActiveMasks?
+    ) -> UnsafeMutablePointer<Float> {
+        let steps = batch.steps, b = batch.batchSize, rows = steps * b
+        let w = UnsafePointer(weights.pointer)
+        Embedding.forward(tokens: tokens, rows: rows, batch: b, emsize: config.emsize,
+                          weight: w + layout.encoder.offset, rowMask: masks?.embedding,
+                          inputMask: masks?.input, into: ws.embedded.pointer)
+        var x = UnsafePointer(ws.embedded.pointer)
+        for (l, layer) in layers.enumerated() {
+            let lw = ws.layers[l]
+            layer.forward(x: x, steps: steps, batch: b, weights: w, dropMask: masks?.weightHH[l],
+                          state: hidden[l], workspace: lw)
+            let raw = UnsafePointer(lw.outputs.pointer)
+            let h = layer.hidden
+            if let m = (l < config.nlayers - 1 ? masks?.hidden[l] : masks?.output) {
+                LockedDropout.apply(raw, mask: m, batch: b, features: h, rows: rows,
+                                    into: ws.dropped[l].pointer)
+                x = UnsafePointer(ws.dropped[l].pointer)
+            } else {
+                x = raw
+            }
+        }
+        return UnsafeMutablePointer(mutating: x)
+    }
+
+    /// One training forward and backward pass on `batch` with dropout on.
+    /// Overwrites `gradients` with the gradient of CE + AR + TAR and advances the
+    /// hidden state. Masks are sampled from `rng` unless given in `masks`.
+    @discardableResult
+    public func forwardBackward(
+        _ batch: TokenBatch, alpha: Float, beta: Float, rng: inout RandomSource,
+        masks given: DropoutMasks? = nil
+    ) -> LossBreakdown {
+        let ws = prepare(batch, training: true)
+        let masks = ws.activateMasks(config: config, batch: batch.batchSize, given: given, rng: &rng)
+        let steps = batch.steps, b = batch.batchSize, rows = steps * b
+        let e = config.emsize, v = config.vocabSize
+        let w = UnsafePointer(weights.pointer)
+        let grads = gradients.pointer
+        gradients.zero()
+
+        return batch.inputs.withUnsafeBufferPointer { inputs in
+            batch.targets.withUnsafeBufferPointer { targets in
+                let out = forwardStack(batch, tokens: inputs.baseAddress!, ws: ws, masks: masks)
+                let logits = ws.logits.pointer
+                TiedSoftmax.project(out, rows: rows, emsize: e, weight: w + layout.encoder.offset,
+                                    vocab: v, into: logits)
+                let ce = TiedSoftmax.crossEntropy(
+                    logits: logits, rows: rows, vocab: v, bias: w + layout.decoderBias.offset,
+                    targets: targets.baseAddress!, gradientScale: 1 / Float(rows)) / Double(rows)
+
+                // Decoder backward: d(out), dW (tied, into the encoder gradient), db.
+                let dOut = ws.gradA.pointer
+                GEMM.multiply(m: rows, n: e, k: v, logits, w + layout.encoder.offset, into: dOut)
+                GEMM.multiply(m: v, n: e, k: rows, logits, transposeA: true, out,
+                              into: grads + layout.encoder.offset, beta: 1)
+                GEMM.addColumnSums(of: logits, rows: rows, columns: v,
+                                   into: grads + layout.decoderBias.offset, ones: ws.ones.pointer)
+
+                let ar = ActivationRegularization.ar(out, count: rows * e, alpha: alpha, gradient: dOut)
+                // Through the output dropout to the raw last-layer output, then TAR.
+                let last = config.nlayers - 1
+                var dRaw = dOut
+                if let m = masks.output {
+                    LockedDropout.apply(dOut, mask: m, batch: b, features: e, rows: rows, into: dOut)
+                }
+                let tar = ActivationRegularization.tar(ws.layers[last].outputs.pointer, steps: steps,
+                                                       width: b * e, beta: beta, gradient: dRaw)
+                // Down the stack.
+                var dX = ws.gradB.pointer
+                for l in stride(from: last, through: 0, by: -1) {
+                    let layer = layers[l]
+                    let x: UnsafePointer<Float> = l == 0 ? UnsafePointer(ws.embedded.pointer)
+                        : UnsafePointer(masks.hidden[l - 1] != nil ? ws.dropped[l - 1].pointer : ws.layers[l - 1].outputs.pointer)
+                    layer.backward(dOut: dRaw, x: x, steps: steps, batch: b, weights: w,
+                                   dropMask: masks.weightHH[l], grads: grads, dx: dX, workspace: ws.layers[l])
+                    if l > 0, let m = masks.hidden[l - 1] {
+                        LockedDropout.apply(dX, mask: m, batch: b, features: layer.input, rows: rows, into: dX)
+                    }
+                    swap(&dRaw, &dX)
+                }
+                Embedding.backward(tokens: inputs.baseAddress!, rows: rows, batch: b, emsize: e,
+                                   gradOutput: dRaw, rowMask: masks.embedding, inputMask: masks.input,
+                                   gradWeight: grads + layout.encoder.offset)
+                return LossBreakdown(crossEntropy: ce, activation: ar, temporalActivation: tar)
+            }
+        }
+    }
+
+    /// Evaluation forward (no dropout, no gradients): returns the mean
+    /// cross-entropy per token and advances the hidden state.
+    public func evaluate(_ batch: TokenBatch) -> Double {
+        let ws = prepare(batch, training: false)
+        let rows = batch.steps * batch.batchSize
+        let w = UnsafePointer(weights.pointer)
+        return batch.inputs.withUnsafeBufferPointer { inputs in
+            batch.targets.withUnsafeBufferPointer { targets in
+                let out = forwardStack(batch, tokens: inputs.baseAddress!, ws: ws, masks: nil)
+                TiedSoftmax.project(out, rows: rows, emsize: config.emsize, weight: w + layout.encoder.offset,
+                                    vocab: config.vocabSize, into: ws.logits.pointer)
+                return TiedSoftmax.crossEntropy(
+                    logits: ws.logits.pointer, rows: rows, vocab: config.vocabSize,
+                    bias: w + layout.decoderBias.offset, targets: targets.baseAddress!,
+                    gradientScale: nil) / Double(rows)
+            }
+        }
+    }
+
+    /// The last layer's output of the most recent forward pass, `[rows, E]`
+    /// (raw outputs: equal to the dropped ones in evaluation).
+    public func lastLayerOutputs(rows: Int) -> UnsafeBufferPointer<Float> {
+        let ws = workspace!
+        return UnsafeBufferPointer(start: ws.layers[config.nlayers - 1].outputs.pointer, count: rows * config.emsize)
+    }
+}

@@ -1,0 +1,36 @@
+/// Explicit dropout masks for one training forward pass.
+///
+/// Normally the model samples its own masks from its `RandomSource`; tests
+/// (and anything that must reproduce another implementation's pass exactly)
+/// can hand them in instead. Every mask is already scaled: entries are 0 or
+/// `1/(1−p)`. A nil field means "no dropout there".
+public struct DropoutMasks: Sendable {
+    /// `[V]`: embedding dropout, one factor per vocabulary row.
+    public var embedding: [Float]?
+    /// `[B, E]`: locked dropout on the embedding output (`dropouti`).
+    public var input: [Float]?
+    /// `[B, H_l]` for each layer but the last: locked dropout between layers (`dropouth`).
+    public var hidden: [[Float]?]
+    /// `[B, E]`: locked dropout on the last layer's output (`dropout`).
+    public var output: [Float]?
+    /// `[4H_l, H_l]` for each layer: DropConnect on the recurrent matrix (`wdrop`).
+    public var weightHH: [[Float]?]
+
+    public init(embedding: [Float]? = nil, input: [Float]? = nil, hidden: [[Float]?] = [],
+                output: [Float]? = nil, weightHH: [[Float]?] = []) {
+        self.embedding = embedding
+        self.input = input
+        self.hidden = hidden
+        self.output = output
+        self.weightHH = weightHH
+    }
+}
+
+/// Fills `mask` with `1/(1−p)` (probability `1−p`) or 0 (probability `p`).
+func sampleDropoutMask(
+    _ mask: UnsafeMutablePointer<Float>, count: Int, p: Float, rng: inout RandomSource
+) {
+    let keep = 1 - Double(p)
+    let scale = 1 / Float(keep)
+    for i in 0..<count { mask[i] = rng.uniform() < keep ? scale : 0 }
+}

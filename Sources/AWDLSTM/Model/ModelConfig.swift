@@ -1,0 +1,56 @@
+/// Sizes and regularisation strengths of an AWD-LSTM, with the authors' defaults.
+///
+/// The decoder is always tied to the embedding (the authors' `--tied`, on by
+/// default), so the last LSTM layer's hidden size equals `emsize`.
+public struct ModelConfig: Codable, Equatable, Sendable {
+    public var vocabSize: Int
+    public var emsize: Int = 400
+    public var nhid: Int = 1150
+    public var nlayers: Int = 3
+    /// Locked dropout on the last layer's output.
+    public var dropout: Float = 0.4
+    /// Locked dropout between LSTM layers.
+    public var dropouth: Float = 0.3
+    /// Locked dropout on the embedding output.
+    public var dropouti: Float = 0.65
+    /// Embedding dropout: whole vocabulary rows.
+    public var dropoute: Float = 0.1
+    /// DropConnect on each layer's hidden-to-hidden matrix.
+    public var wdrop: Float = 0.5
+
+    public init(
+        vocabSize: Int, emsize: Int = 400, nhid: Int = 1150, nlayers: Int = 3,
+        dropout: Float = 0.4, dropouth: Float = 0.3, dropouti: Float = 0.65,
+        dropoute: Float = 0.1, wdrop: Float = 0.5
+    ) {
+        self.vocabSize = vocabSize
+        self.emsize = emsize
+        self.nhid = nhid
+        self.nlayers = nlayers
+        self.dropout = dropout
+        self.dropouth = dropouth
+        self.dropouti = dropouti
+        self.dropoute = dropoute
+        self.wdrop = wdrop
+    }
+
+    /// Input width of layer `l`: the embedding for the first, `nhid` after.
+    public func inputSize(_ l: Int) -> Int { l == 0 ? emsize : nhid }
+
+    /// Hidden width of layer `l`: `nhid`, except the last layer, which feeds the tied decoder.
+    public func hiddenSize(_ l: Int) -> Int { l == nlayers - 1 ? emsize : nhid }
+
+    /// A description of the first invalid field, or nil when the configuration is usable.
+    public func validationError() -> String? {
+        if vocabSize < 1 { return "vocabulary size must be at least 1 (got \(vocabSize))" }
+        if emsize < 1 { return "--emsize must be at least 1 (got \(emsize))" }
+        if nhid < 1 { return "--nhid must be at least 1 (got \(nhid))" }
+        if nlayers < 1 { return "--nlayers must be at least 1 (got \(nlayers))" }
+        for (name, p) in [("dropout", dropout), ("dropouth", dropouth), ("dropouti", dropouti),
+                          ("dropoute", dropoute), ("wdrop", wdrop)]
+        where !(p >= 0 && p < 1) {
+            return "--\(name) must be in [0, 1) (got \(p))"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,102 @@
+/// Every buffer a forward/backward pass needs, allocated once for the largest
+/// `T·B` seen and reused, so the training loop itself never allocates.
+final class ModelWorkspace {
+    let config: ModelConfig
+    let training: Bool
+    private(set) var rowCapacity = 0
+    private(set) var batchCapacity = 0
+    let layers: [LSTMLayerWorkspace]
+    /// `[rows, E]` layer-0 input after embedding and input dropout.
+    private(set) var embedded = FloatBuffer(count: 0)
+    /// `[rows, H_l]` outputs after locked dropout, per layer (between layers and at the top).
+    private(set) var dropped: [FloatBuffer] = []
+    /// `[rows, V]` logits, then their gradients.
+    private(set) var logits = FloatBuffer(count: 0)
+    /// Ping-pong gradient buffers `[rows, max(E, H)]`.
+    private(set) var gradA = FloatBuffer(count: 0), gradB = FloatBuffer(count: 0)
+    private(set) var ones = FloatBuffer(count: 0)
+
+    // Mask storage (scaled 0 or 1/(1−p)).
+    let embeddingMask: FloatBuffer
+    private(set) var inputMask = FloatBuffer(count: 0)
+    private(set) var hiddenMasks: [FloatBuffer] = []
+    private(set) var outputMask = FloatBuffer(count: 0)
+    let weightMasks: [FloatBuffer]
+
+    init(config: ModelConfig, training: Bool) {
+        self.config = config
+        self.training = training
+        layers = (0..<config.nlayers).map { LSTMLayerWorkspace(hidden: config.hiddenSize($0), training: training) }
+        embeddingMask = FloatBuffer(count: training ? config.vocabSize : 0)
+        weightMasks = (0..<config.nlayers).map {
+            FloatBuffer(count: training ? 4 * config.hiddenSize($0) * config.hiddenSize($0) : 0)
+        }
+    }
+
+    func reserve(rows: Int, batch: Int) {
+        layers.forEach { $0.reserve(rows: rows, batch: batch) }
+        let widest = max(config.emsize, config.nhid)
+        if rows > rowCapacity {
+            embedded = FloatBuffer(count: rows * config.emsize)
+            dropped = (0..<config.nlayers).map { FloatBuffer(count: rows * config.hiddenSize($0)) }
+            logits = FloatBuffer(count: rows * config.vocabSize)
+            if training {
+                gradA = FloatBuffer(count: rows * widest)
+                gradB = FloatBuffer(count: rows * widest)
+            }
+            ones = FloatBuffer(count: max(rows, config.vocabSize))
+            ones.fill(1)
+            rowCapacity = rows
+        }
+        if batch > batchCapacity && training {
+            inputMask = FloatBuffer(count: batch * config.emsize)
+            hiddenMasks = (0..<config.nlayers).map { FloatBuffer(count: batch * config.hiddenSize($0)) }
+            outputMask = FloatBuffer(count: batch * config.emsize)
+            batchCapacity = batch
+        }
+    }
+
+    /// Samples (or copies from `given`) this pass's masks and returns pointers to
+    /// the active ones; a mask whose probability is 0 is left out.
+    func activateMasks(
+        config c: ModelConfig, batch b: Int, given: DropoutMasks?, rng: inout RandomSource
+    ) -> ActiveMasks {
+        func fill(_ buffer: FloatBuffer, _ count: Int, _ p: Float, _ explicit: [Float]??) -> UnsafePointer<Float>? {
+            if let explicit {
+                guard let values = explicit else { return nil }
+                precondition(values.count == count, "dropout mask has \(values.count) values, expected \(count)")
+                buffer.pointer.update(from: values, count: count)
+                return UnsafePointer(buffer.pointer)
+            }
+            if p == 0 { return nil }
+            sampleDropoutMask(buffer.pointer, count: count, p: p, rng: &rng)
+            return UnsafePointer(buffer.pointer)
+        }
+        let last = c.nlayers - 1
+        let embedding = fill(embeddingMask, c.vocabSize, c.dropoute, given.map { $0.embedding })
+        let input = fill(inputMask, b * c.emsize, c.dropouti, given.map { $0.input })
+        var hidden: [UnsafePointer<Float>?] = []
+        for l in 0..<last {
+            let explicit: [Float]?? = given.map { l < $0.hidden.count ? $0.hidden[l] : nil }
+            hidden.append(fill(hiddenMasks[l], b * c.nhid, c.dropouth, explicit))
+        }
+        let output = fill(outputMask, b * c.emsize, c.dropout, given.map { $0.output })
+        var weight: [UnsafePointer<Float>?] = []
+        for l in 0...last {
+            let h = c.hiddenSize(l)
+            let explicit: [Float]?? = given.map { l < $0.weightHH.count ? $0.weightHH[l] : nil }
+            weight.append(fill(weightMasks[l], 4 * h * h, c.wdrop, explicit))
+        }
+        return ActiveMasks(embedding: embedding, input: input, hidden: hidden, output: output, weightHH: weight)
+    }
+}
+
+/// Pointers to the masks in use for one pass; nil where there is no dropout.
+struct ActiveMasks {
+    var embedding: UnsafePointer<Float>?
+    var input: UnsafePointer<Float>?
+    /// Indexed by layer; the last layer uses `output` instead.
+    var hidden: [UnsafePointer<Float>?]
+    var output: UnsafePointer<Float>?
+    var weightHH: [UnsafePointer<Float>?]
+}

@@ -1,0 +1,56 @@
+/// Where each named parameter lives inside the model's single flat buffer.
+///
+/// All parameters (and, in the same layout, all gradients and optimiser
+/// buffers) sit in one allocation, so that clipping, SGD, averaging and
+/// Adam are single loops, and each tensor is a named view into it. Names and
+/// shapes are the authors' PyTorch `state_dict` entries.
+public struct ParameterLayout: Sendable, Equatable {
+    public struct Entry: Sendable, Equatable {
+        public let name: String
+        public let shape: [Int]
+        public let offset: Int
+        public var count: Int { shape.reduce(1, *) }
+    }
+
+    public let entries: [Entry]
+    public let totalCount: Int
+    public let encoder: Entry
+    public let decoderBias: Entry
+    public let layers: [LayerEntries]
+
+    public struct LayerEntries: Sendable, Equatable {
+        public let weightIH: Entry, weightHH: Entry, biasIH: Entry, biasHH: Entry
+    }
+
+    public init(_ config: ModelConfig) {
+        var entries: [Entry] = []
+        var offset = 0
+        func add(_ name: String, _ shape: [Int]) -> Entry {
+            let e = Entry(name: name, shape: shape, offset: offset)
+            entries.append(e)
+            // Keep every tensor 16-float aligned (64 bytes) for vector loads.
+            offset += (e.count + 15) / 16 * 16
+            return e
+        }
+        encoder = add("encoder.weight", [config.vocabSize, config.emsize])
+        var layers: [LayerEntries] = []
+        for l in 0..<config.nlayers {
+            let h = config.hiddenSize(l), i = config.inputSize(l)
+            let p = "rnns.\(l).module."
+            layers.append(LayerEntries(
+                weightIH: add(p + "weight_ih_l0", [4 * h, i]),
+                weightHH: add(p + "weight_hh_l0_raw", [4 * h, h]),
+                biasIH: add(p + "bias_ih_l0", [4 * h]),
+                biasHH: add(p + "bias_hh_l0", [4 * h])))
+        }
+        self.layers = layers
+        decoderBias = add("decoder.bias", [config.vocabSize])
+        self.entries = entries
+        totalCount = offset
+    }
+
+    public func entry(named name: String) -> Entry? { entries.first { $0.name == name } }
+
+    /// The name under which the tied decoder matrix is also saved.
+    public static let decoderWeightName = "decoder.weight"
+}

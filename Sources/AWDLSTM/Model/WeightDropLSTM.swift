@@ -1,0 +1,168 @@
+/// One weight-dropped LSTM layer: PyTorch's LSTM cell (gates i, f, g, o; two
+/// bias vectors) with DropConnect on `W_hh` — one mask for the whole forward
+/// pass, shared by every time step and batch row (the authors' `WeightDrop`).
+///
+/// Forward computes the input projection of all `T` steps as one GEMM
+/// (`[T·B, In] × [In, 4H]`); only the recurrent `[B, H] × [H, 4H]` product runs
+/// inside the time loop, followed by a fused gate kernel. Backward mirrors it:
+/// the recurrent product per step, then all weight gradients and the input
+/// gradient as single GEMMs over the `T·B` rows.
+struct WeightDropLSTM {
+    let input: Int
+    let hidden: Int
+    let params: ParameterLayout.LayerEntries
+
+    var gateWidth: Int { 4 * hidden }
+
+    /// Runs the layer over `steps` time steps of `batch` rows from `state`, which
+    /// is updated to the final `(h, c)`. `dropMask` (scaled, `[4H, H]`) enables DropConnect.
+    func forward(
+        x: UnsafePointer<Float>, steps: Int, batch: Int,
+        weights: UnsafePointer<Float>, dropMask: UnsafePointer<Float>?,
+        state: LSTMState, workspace ws: LSTMLayerWorkspace
+    ) {
+        let g = gateWidth, h = hidden, rows = steps * batch
+        let wih = weights + params.weightIH.offset
+        let bih = weights + params.biasIH.offset
+        let bhh = weights + params.biasHH.offset
+        var whh = weights + params.weightHH.offset
+        if let mask = dropMask {
+            Pointwise.multiply(whh, mask, count: g * h, into: ws.droppedWeight.pointer)
+            whh = UnsafePointer(ws.droppedWeight.pointer)
+        }
+        ws.usedDropMask = dropMask != nil
+
+        // All input projections at once, then both biases on every row.
+        let gates = ws.gates.pointer
+        GEMM.multiply(m: rows, n: g, k: input, x, wih, transposeB: true, into: gates)
+        let bias = ws.biasScratch.pointer
+        for j in 0..<g { bias[j] = bih[j] + bhh[j] }
+        for r in 0..<rows { Pointwise.addScaled(bias, 1, count: g, into: gates + r * g) }
+
+        ws.h0.pointer.update(from: state.h.pointer, count: batch * h)
+        ws.c0.pointer.update(from: state.c.pointer, count: batch * h)
+        let cells = ws.cells.pointer, tanhCells = ws.tanhCells.pointer, outputs = ws.outputs.pointer
+        for t in 0..<steps {
+            let gt = gates + t * batch * g
+            let hPrev = t == 0 ? UnsafePointer(ws.h0.pointer) : UnsafePointer(outputs + (t - 1) * batch * h)
+            let cPrev = t == 0 ? UnsafePointer(ws.c0.pointer) : UnsafePointer(cells + (t - 1) * batch * h)
+            GEMM.multiply(m: batch, n: g, k: h, hPrev, whh, transposeB: true, into: gt, beta: 1)
+            let o = t * batch * h
+            LSTMCell.forward(gates: gt, cPrev: cPrev, c: cells + o, tanhC: tanhCells + o,
+                             h: outputs + o, batch: batch, hidden: h)
+        }
+        let last = (steps - 1) * batch * h
+        state.h.pointer.update(from: outputs + last, count: batch * h)
+        state.c.pointer.update(from: cells + last, count: batch * h)
+    }
+
+    /// Backpropagates `dOut` (`[T·B, H]`, gradient of the raw outputs) through the
+    /// last forward pass. Accumulates the parameter gradients into `grads` and
+    /// writes the input gradient `[T·B, In]` to `dx`. No gradient flows into the
+    /// initial state (the authors detach it between batches).
+    func backward(
+        dOut: UnsafePointer<Float>, x: UnsafePointer<Float>, steps: Int, batch: Int,
+        weights: UnsafePointer<Float>, dropMask: UnsafePointer<Float>?,
+        grads: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>,
+        workspace ws: LSTMLayerWorkspace
+    ) {
+        let g = gateWidth, h = hidden, rows = steps * batch
+        let wih = weights + params.weightIH.offset
+        let whh = ws.usedDropMask ? UnsafePointer(ws.droppedWeight.pointer) : weights + params.weightHH.offset
+        let gates = ws.gates.pointer, cells = ws.cells.pointer
+        let tanhCells = ws.tanhCells.pointer, outputs = ws.outputs.pointer
+        let dh = ws.dh.pointer, dc = ws.dc.pointer
+        dh.update(repeating: 0, count: batch * h)
+        dc.update(repeating: 0, count: batch * h)
+
+        for t in stride(from: steps - 1, through: 0, by: -1) {
+            let gt = gates + t * batch * g
+            let o = t * batch * h
+            let cPrev = t == 0 ? UnsafePointer(ws.c0.pointer) : UnsafePointer(cells + o - batch * h)
+            LSTMCell.backward(gates: gt, cPrev: cPrev, tanhC: tanhCells + o, dOut: dOut + o,
+                              dh: dh, dc: dc, batch: batch, hidden: h)
+            if t > 0 {
+                GEMM.multiply(m: batch, n: h, k: g, gt, whh, into: dh)
+            }
+        }
+
+        // Weight gradients over all rows: dW_ih += dG^T·X; dW_hh += dG^T·[h0; h_0..h_{T−2}].
+        GEMM.multiply(m: g, n: input, k: rows, gates, transposeA: true, x,
+                      into: grads + params.weightIH.offset, beta: 1)
+        let dWhh: UnsafeMutablePointer<Float>
+        if ws.usedDropMask { dWhh = ws.weightGradScratch.pointer } else { dWhh = grads + params.weightHH.offset }
+        GEMM.multiply(m: g, n: h, k: batch, gates, transposeA: true, ws.h0.pointer,
+                      into: dWhh, beta: ws.usedDropMask ? 0 : 1)
+        if steps > 1 {
+            GEMM.multiply(m: g, n: h, k: rows - batch, gates + batch * g, transposeA: true, outputs,
+                          into: dWhh, beta: 1)
+        }
+        if ws.usedDropMask, let mask = dropMask {
+            // d(W_raw ⊙ m)/dW_raw = m.
+            Pointwise.addProduct(dWhh, mask, count: g * h, into: grads + params.weightHH.offset)
+        }
+        let db = ws.biasScratch.pointer
+        db.update(repeating: 0, count: g)
+        GEMM.addColumnSums(of: gates, rows: rows, columns: g, into: db, ones: ws.ones.pointer)
+        Pointwise.addScaled(db, 1, count: g, into: grads + params.biasIH.offset)
+        Pointwise.addScaled(db, 1, count: g, into: grads + params.biasHH.offset)
+        GEMM.multiply(m: rows, n: input, k: g, gates, wih, into: dx)
+    }
+}
+
+/// The `(h, c)` state of one layer for `batch` rows, carried between batches.
+public final class LSTMState: @unchecked Sendable {
+    public let h: FloatBuffer
+    public let c: FloatBuffer
+    public init(batch: Int, hidden: Int) {
+        h = FloatBuffer(count: batch * hidden)
+        c = FloatBuffer(count: batch * hidden)
+    }
+    public func reset() { h.zero(); c.zero() }
+}
+
+/// Buffers one layer needs for a forward/backward pass, grown on demand and reused.
+final class LSTMLayerWorkspace {
+    let hidden: Int
+    private(set) var rowCapacity = 0
+    private(set) var batchCapacity = 0
+    /// `[rows, 4H]`: activated gates after forward, gate pre-activation gradients after backward.
+    private(set) var gates = FloatBuffer(count: 0)
+    private(set) var cells = FloatBuffer(count: 0)
+    private(set) var tanhCells = FloatBuffer(count: 0)
+    /// `[rows, H]`: the layer's raw outputs `h_t`.
+    private(set) var outputs = FloatBuffer(count: 0)
+    private(set) var ones = FloatBuffer(count: 0)
+    private(set) var h0 = FloatBuffer(count: 0), c0 = FloatBuffer(count: 0)
+    private(set) var dh = FloatBuffer(count: 0), dc = FloatBuffer(count: 0)
+    let droppedWeight: FloatBuffer
+    let weightGradScratch: FloatBuffer
+    let biasScratch: FloatBuffer
+    var usedDropMask = false
+
+    init(hidden: Int, training: Bool) {
+        self.hidden = hidden
+        droppedWeight = FloatBuffer(count: training ? 4 * hidden * hidden : 0)
+        weightGradScratch = FloatBuffer(count: training ? 4 * hidden * hidden : 0)
+        biasScratch = FloatBuffer(count: 4 * hidden)
+    }
+
+    func reserve(rows: Int, batch: Int) {
+        if rows > rowCapacity {
+            gates = FloatBuffer(count: rows * 4 * hidden)
+            cells = FloatBuffer(count: rows * hidden)
+            tanhCells = FloatBuffer(count: rows * hidden)
+            outputs = FloatBuffer(count: rows * hidden)
+            ones = FloatBuffer(count: rows)
+            ones.fill(1)
+            rowCapacity = rows
+        }
+        if batch > batchCapacity {
+            h0 = FloatBuffer(count: batch * hidden)
+            c0 = FloatBuffer(count: batch * hidden)
+            dh = FloatBuffer(count: batch * hidden)
+            dc = FloatBuffer(count: batch * hidden)
+            batchCapacity = batch
+        }
+    }
+}

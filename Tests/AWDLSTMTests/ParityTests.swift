@@ -1,0 +1,56 @@
+import XCTest
+import AWDLSTM
+
+/// The Swift forward and backward pass against PyTorch (fixtures from
+/// `scripts/reference/make_fixtures.py`): loss to 1e-5 relative, every gradient,
+/// the final hidden states and the output to 1e-4 (max abs diff / max abs value).
+final class ParityTests: XCTestCase {
+    func check(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let c = try ParityCase(name)
+        var rng = RandomSource(seed: 1)
+        let loss = c.model.forwardBackward(c.batch, alpha: c.alpha, beta: c.beta, rng: &rng, masks: c.masks)
+        let expected = Double(try c.file.floats("expected.loss")[0])
+        let expectedRaw = Double(try c.file.floats("expected.raw_loss")[0])
+        XCTAssertEqual(loss.total, expected, accuracy: 1e-5 * abs(expected), "\(name) loss", file: file, line: line)
+        XCTAssertEqual(loss.crossEntropy, expectedRaw, accuracy: 1e-5 * abs(expectedRaw), "\(name) raw loss", file: file, line: line)
+
+        let rows = c.batch.steps * c.batch.batchSize
+        // expected.output is the dropped last-layer output: raw output times the locked mask.
+        let raw = Array(c.model.lastLayerOutputs(rows: rows))
+        let mask = c.masks.output!
+        let out = raw.indices.map { raw[$0] * mask[$0 % mask.count] }
+        XCTAssertLessThan(scaledMaxError(out, try c.file.floats("expected.output")), 1e-4, "\(name) output", file: file, line: line)
+        let config = c.model.config
+        for l in 0..<config.nlayers {
+            XCTAssertLessThan(scaledMaxError(c.model.hidden[l].h.toArray(), try c.file.floats("expected.hidden_out.\(l).h")), 1e-4,
+                              "\(name) h[\(l)]", file: file, line: line)
+            XCTAssertLessThan(scaledMaxError(c.model.hidden[l].c.toArray(), try c.file.floats("expected.hidden_out.\(l).c")), 1e-4,
+                              "\(name) c[\(l)]", file: file, line: line)
+        }
+        var checked = 0
+        for e in c.model.layout.entries {
+            let got = Array(c.model.gradient(e))
+            let want = try c.file.floats("grad." + e.name)
+            let err = scaledMaxError(got, want)
+            XCTAssertLessThan(err, 1e-4, "\(name) grad \(e.name)", file: file, line: line)
+            checked += 1
+        }
+        XCTAssertEqual(checked, 2 + 4 * config.nlayers)
+    }
+
+    func testTinyNoDropout() throws { try check("tiny_nodrop") }
+    func testTinyWithMasks() throws { try check("tiny_masks") }
+    func testSmallWithMasks() throws { try check("small_masks") }
+    func testSingleLayer() throws { try check("single_layer_eval") }
+
+    /// Evaluation mode (no dropout, no AR/TAR) gives the fixture's cross-entropy.
+    func testEvaluateMatchesRawLoss() throws {
+        let c = try ParityCase("single_layer_eval")
+        let loss = c.model.evaluate(c.batch)
+        let expected = Double(try c.file.floats("expected.raw_loss")[0])
+        XCTAssertEqual(loss, expected, accuracy: 1e-5 * expected)
+        for l in 0..<c.model.config.nlayers {
+            XCTAssertLessThan(scaledMaxError(c.model.hidden[l].h.toArray(), try c.file.floats("expected.hidden_out.\(l).h")), 1e-4)
+        }
+    }
+}

@@ -1,10 +1,50 @@
 import ArgumentParser
 import AWDLSTM
+import Foundation
 
 @main
 struct AWDLSTMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "awd-lstm",
-        abstract: "AWD-LSTM language models: train, evaluate, fine-tune, sample.",
-        subcommands: [])
+        abstract: "AWD-LSTM language models (Merity, Keskar & Socher 2017): train, evaluate and more.",
+        subcommands: [Train.self, Evaluate.self, Download.self])
+}
+
+/// Runs `body`, turning the library's errors into one line on stderr and exit status 1.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as IOError {
+        fail(error.description)
+    } catch let error as TrainingError {
+        fail(error.description)
+    } catch let error as CLIError {
+        fail(error.description)
+    } catch {
+        fail("\(error)")
+    }
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("awd-lstm: error: \(message)\n".utf8))
+    exit(1)
+}
+
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+/// Writes a line to stderr (logs and progress never go to stdout).
+func logLine(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Prints one JSON object on stdout (machine-readable output).
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }

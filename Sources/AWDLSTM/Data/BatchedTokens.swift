@@ -1,0 +1,34 @@
+/// A token stream cut into `B` contiguous columns (the authors' `batchify`):
+/// the tail that does not fill all columns is dropped, column `b` is the
+/// `b`-th slice of the stream, and memory is time-major `[rows, B]`.
+public struct BatchedTokens: Sendable {
+    public let rows: Int
+    public let columns: Int
+    /// `tokens[r·B + b]`.
+    public let tokens: [Int32]
+
+    public init(_ stream: [Int32], batchSize: Int) {
+        precondition(batchSize >= 1)
+        columns = batchSize
+        rows = stream.count / batchSize
+        var t = [Int32](repeating: 0, count: rows * batchSize)
+        for b in 0..<batchSize {
+            for r in 0..<rows { t[r * batchSize + b] = stream[b * rows + r] }
+        }
+        tokens = t
+    }
+
+    /// The window starting at row `i`: inputs rows `i..<i+len`, targets one row
+    /// later, with `len = min(seqLen, rows − 1 − i)` (the authors' `get_batch`).
+    public func window(at i: Int, length seqLen: Int) -> TokenBatch {
+        let len = min(seqLen, rows - 1 - i)
+        precondition(len >= 1, "window at row \(i) is past the end")
+        let b = columns
+        return TokenBatch(inputs: Array(tokens[(i * b)..<((i + len) * b)]),
+                          targets: Array(tokens[((i + 1) * b)..<((i + 1 + len) * b)]),
+                          steps: len, batchSize: b)
+    }
+
+    /// Start rows of the fixed evaluation windows: `0, bptt, 2·bptt, …` while a target exists.
+    public func windowStarts(bptt: Int) -> StrideTo<Int> { stride(from: 0, to: rows - 1, by: bptt) }
+}

@@ -1,0 +1,123 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The public corpora the authors train on, fetched from their canonical
+/// archives, checked against published MD5 sums and unpacked into the
+/// `{train,valid,test}.txt` layout.
+public struct CorpusSource: Sendable {
+    public let name: String
+    public let urls: [String]
+    /// Archive member for train, valid and test.
+    public let members: [String]
+    /// MD5 of the extracted train, valid and test files.
+    public let md5: [String]
+    public let isZip: Bool
+
+    public static let all: [CorpusSource] = [
+        CorpusSource(name: "ptb",
+                     urls: ["http://www.fit.vutbr.cz/~imikolov/rnnlm/simple-examples.tgz"],
+                     members: ["./simple-examples/data/ptb.train.txt", "./simple-examples/data/ptb.valid.txt",
+                               "./simple-examples/data/ptb.test.txt"],
+                     md5: ["f26c4b92c5fdc7b3f8c7cdcb991d8420", "aa0affc06ff7c36e977d7cd49e3839bf",
+                           "8b80168b89c18661a38ef683c0dc3721"],
+                     isZip: false),
+        CorpusSource(name: "wikitext-2",
+                     urls: ["https://s3.amazonaws.com/research.metamind.io/wikitext/wikitext-2-v1.zip",
+                            "https://wikitext.smerity.com/wikitext-2-v1.zip"],
+                     members: ["wikitext-2/wiki.train.tokens", "wikitext-2/wiki.valid.tokens", "wikitext-2/wiki.test.tokens"],
+                     md5: ["34a77ebe59551b3a3b3d8c0a2797c976", "d756d22ab2310e7e60c094bea5c5a8eb",
+                           "781c9418ab9414bd09e4aad825aae752"],
+                     isZip: true),
+    ]
+
+    public static func named(_ name: String) -> CorpusSource? { all.first { $0.name == name } }
+
+    /// Downloads (or takes `archive`), verifies and unpacks into `folder`.
+    /// Files appear in `folder` only after all three checksums match.
+    public func install(to folder: URL, archive: URL? = nil, log: (String) -> Void) throws {
+        let fm = FileManager.default
+        let work = fm.temporaryDirectory.appendingPathComponent("awd-lstm-download-\(UUID().uuidString)")
+        try fm.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: work) }
+        let archiveURL: URL
+        if let a = archive {
+            archiveURL = a
+        } else {
+            archiveURL = work.appendingPathComponent(isZip ? "archive.zip" : "archive.tgz")
+            var errors: [String] = []
+            for u in urls {
+                log("downloading \(u)")
+                do {
+                    try Self.fetch(URL(string: u)!, to: archiveURL)
+                    errors = []
+                    break
+                } catch { errors.append("\(error)") }
+            }
+            if !errors.isEmpty {
+                throw IOError("cannot download \(name) (offline?): \(errors.joined(separator: "; ")). Fetch the archive elsewhere and pass it with --archive FILE")
+            }
+        }
+        let out = work.appendingPathComponent("out")
+        try fm.createDirectory(at: out, withIntermediateDirectories: true)
+        if isZip {
+            try Self.runTool("unzip", ["-q", "-o", "-j", archiveURL.path] + members + ["-d", out.path],
+                             fallback: ("python3", ["-c", "import sys,zipfile,os\nz=zipfile.ZipFile(sys.argv[1])\nfor m in sys.argv[3:]:\n  open(os.path.join(sys.argv[2],os.path.basename(m)),'wb').write(z.read(m))", archiveURL.path, out.path] + members))
+        } else {
+            try Self.runTool("tar", ["-xzf", archiveURL.path, "-C", out.path] + members, fallback: nil)
+        }
+        let targets = ["train.txt", "valid.txt", "test.txt"]
+        var extracted: [URL] = []
+        for (k, member) in members.enumerated() {
+            let file = isZip ? out.appendingPathComponent((member as NSString).lastPathComponent) : out.appendingPathComponent(member)
+            guard let data = fm.contents(atPath: file.path) else { throw IOError("\(archiveURL.path): member \(member) missing") }
+            let sum = MD5.hex(data)
+            guard sum == md5[k] else {
+                throw IOError("\(archiveURL.path): \(member) has MD5 \(sum), expected \(md5[k])")
+            }
+            extracted.append(file)
+        }
+        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+        for (file, target) in zip(extracted, targets) {
+            let data = fm.contents(atPath: file.path)!
+            try AtomicFile.write(data, to: folder.appendingPathComponent(target))
+        }
+        log("\(name): train.txt, valid.txt, test.txt verified and written to \(folder.path)")
+    }
+
+    static func fetch(_ url: URL, to file: URL) throws {
+        final class Box: @unchecked Sendable { var result: Result<Data, Error>? }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        var request = URLRequest(url: url)
+        request.timeoutInterval = 30
+        let task = URLSession.shared.dataTask(with: request) { data, response, error in
+            if let error { box.result = .failure(IOError(error.localizedDescription)) }
+            else if let http = response as? HTTPURLResponse, http.statusCode != 200 {
+                box.result = .failure(IOError("HTTP \(http.statusCode)"))
+            } else { box.result = .success(data ?? Data()) }
+            done.signal()
+        }
+        task.resume()
+        done.wait()
+        try AtomicFile.write(try box.result!.get(), to: file)
+    }
+
+    static func runTool(_ tool: String, _ args: [String], fallback: (String, [String])?) throws {
+        func run(_ tool: String, _ args: [String]) -> Int32? {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = [tool] + args
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            do { try p.run() } catch { return nil }
+            p.waitUntilExit()
+            return p.terminationStatus
+        }
+        let status = run(tool, args)
+        if status == 0 { return }
+        if status == 127 || status == nil, let (f, fargs) = fallback, run(f, fargs) == 0 { return }
+        throw IOError("cannot unpack the archive with \(tool) (exit status \(status.map(String.init) ?? "n/a"))")
+    }
+}

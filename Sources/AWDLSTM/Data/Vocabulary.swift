@@ -1,0 +1,46 @@
+import Foundation
+
+/// Word ↔ id mapping in order of first appearance, like the authors' `Dictionary`.
+public struct Vocabulary: Sendable, Equatable {
+    public private(set) var words: [String] = []
+    private var ids: [String: Int32] = [:]
+
+    public init() {}
+
+    public init(words: [String]) throws {
+        for w in words {
+            guard ids[w] == nil else { throw IOError("vocabulary lists '\(w)' twice") }
+            _ = add(w)
+        }
+    }
+
+    public var count: Int { words.count }
+
+    /// The id of `word`, adding it at the end when new.
+    @discardableResult
+    public mutating func add(_ word: String) -> Int32 {
+        if let id = ids[word] { return id }
+        let id = Int32(words.count)
+        words.append(word)
+        ids[word] = id
+        return id
+    }
+
+    public func id(_ word: String) -> Int32? { ids[word] }
+
+    public static let endOfSentence = "<eos>"
+    public static let unknown = "<unk>"
+
+    /// `vocab.txt`: one word per line, line number = id.
+    public func fileText() -> String { words.joined(separator: "\n") + "\n" }
+
+    public static func read(from url: URL) throws -> Vocabulary {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw IOError("\(url.path): cannot read vocabulary")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw IOError("\(url.path): not valid UTF-8") }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        do { return try Vocabulary(words: lines) } catch { throw IOError("\(url.path): \(error)") }
+    }
+}

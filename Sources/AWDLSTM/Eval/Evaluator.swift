@@ -1,0 +1,40 @@
+/// The authors' `evaluate`: fixed `bptt` windows from a zeroed state, each
+/// window's mean loss weighted by its length, the sum divided by the number of
+/// rows of the batchified data (not rows − 1: the reference's normalisation,
+/// kept so that figures compare).
+public enum Evaluator {
+    public static func loss(
+        model: AWDLSTMModel, data: BatchedTokens, bptt: Int, progress: ((Int, Int) -> Void)? = nil
+    ) -> Double {
+        model.resetHidden(batchSize: data.columns)
+        var total = 0.0
+        let starts = Array(data.windowStarts(bptt: bptt))
+        for (k, i) in starts.enumerated() {
+            let batch = data.window(at: i, length: bptt)
+            total += Double(batch.steps) * model.evaluate(batch)
+            progress?(k + 1, starts.count)
+        }
+        return total / Double(data.rows)
+    }
+}
+
+/// Loss, perplexity and bits per character (or per token) of one evaluation.
+public struct EvaluationResult: Codable, Sendable, Equatable {
+    public var loss: Double
+    public var ppl: Double
+    public var bpc: Double
+    public var tokens: Int
+
+    public init(loss: Double, tokens: Int) {
+        self.loss = loss
+        ppl = exp(loss)
+        bpc = loss / log(2.0)
+        self.tokens = tokens
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,79 @@
+import Foundation
+
+/// One line of `metrics.jsonl`: a log interval (`kind: "log"`), an epoch
+/// (`"epoch"`) or the final test evaluation (`"test"`).
+public struct MetricsRecord: Codable, Equatable, Sendable {
+    public var kind: String
+    public var epoch: Int
+    public var batch: Int?
+    public var batches: Int?
+    public var lr: Double?
+    public var loss: Double?
+    public var ppl: Double?
+    public var bpc: Double?
+    public var msPerBatch: Double?
+    public var tokensPerS: Double?
+    public var valLoss: Double?
+    public var valPpl: Double?
+    public var valBpc: Double?
+    public var seconds: Double?
+    public var averaging: Bool?
+
+    public init(kind: String, epoch: Int) {
+        self.kind = kind
+        self.epoch = epoch
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, epoch, batch, batches, lr, loss, ppl, bpc, averaging, seconds
+        case msPerBatch = "ms_per_batch", tokensPerS = "tokens_per_s"
+        case valLoss = "val_loss", valPpl = "val_ppl", valBpc = "val_bpc"
+    }
+}
+
+/// Appends records to `metrics.jsonl`. On resume the file is cut back to the
+/// number of lines the checkpoint knew about, so a killed run never leaves
+/// records of batches it is about to repeat.
+public final class MetricsLog {
+    public let url: URL
+    public private(set) var lines: Int
+
+    public init(url: URL, keepLines: Int? = nil) throws {
+        self.url = url
+        var existing: [Substring] = []
+        if let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) {
+            existing = text.split(separator: "\n", omittingEmptySubsequences: true)
+        }
+        if let keep = keepLines {
+            existing = Array(existing.prefix(keep))
+        } else {
+            existing = []
+        }
+        lines = existing.count
+        try AtomicFile.write(existing.map { $0 + "\n" }.joined(), to: url)
+    }
+
+    public func append(_ record: MetricsRecord) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var data = try encoder.encode(record)
+        data.append(0x0A)
+        guard let handle = try? FileHandle(forWritingTo: url) else { throw IOError("\(url.path): cannot append") }
+        defer { try? handle.close() }
+        handle.seekToEndOfFile()
+        handle.write(data)
+        lines += 1
+    }
+
+    public static func read(_ url: URL) throws -> [MetricsRecord] {
+        guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
+            throw IOError("\(url.path): cannot read metrics")
+        }
+        let decoder = JSONDecoder()
+        return try text.split(separator: "\n").enumerated().map { (n, line) in
+            do { return try decoder.decode(MetricsRecord.self, from: Data(line.utf8)) } catch {
+                throw IOError("\(url.path): line \(n + 1) is not a metrics record")
+            }
+        }
+    }
+}

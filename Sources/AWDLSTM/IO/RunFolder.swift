@@ -1,0 +1,93 @@
+import Foundation
+
+/// The folder a training run writes (`--save DIR`), laid out like a Hugging Face
+/// model folder: `model.safetensors` (best weights, PyTorch names),
+/// `config.json`, `vocab.txt`, `metrics.jsonl`, and `state.safetensors` (the
+/// resumable training state). Every file is replaced atomically.
+public struct RunFolder: Sendable {
+    public let url: URL
+
+    public init(_ url: URL) { self.url = url }
+
+    public var model: URL { url.appendingPathComponent("model.safetensors") }
+    public var config: URL { url.appendingPathComponent("config.json") }
+    public var vocabulary: URL { url.appendingPathComponent("vocab.txt") }
+    public var metrics: URL { url.appendingPathComponent("metrics.jsonl") }
+    public var state: URL { url.appendingPathComponent("state.safetensors") }
+
+    public func create() throws {
+        do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
+            throw IOError("\(url.path): cannot create run folder")
+        }
+    }
+
+    public func exists(_ file: URL) -> Bool { FileManager.default.fileExists(atPath: file.path) }
+
+    public func writeConfig(_ config: RunConfig) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try encoder.encode(config) + Data("\n".utf8), to: self.config)
+    }
+
+    public func readConfig() throws -> RunConfig {
+        guard let data = FileManager.default.contents(atPath: config.path) else {
+            throw IOError("\(config.path): missing (is \(url.path) a run folder?)")
+        }
+        do { return try JSONDecoder().decode(RunConfig.self, from: data) } catch {
+            throw IOError("\(config.path): malformed or incomplete configuration")
+        }
+    }
+
+    public func writeVocabulary(_ vocabulary: Vocabulary) throws {
+        try AtomicFile.write(vocabulary.fileText(), to: self.vocabulary)
+    }
+
+    public func readVocabulary() throws -> Vocabulary { try Vocabulary.read(from: vocabulary) }
+
+    /// Loads the model of a finished or running training run (its best weights).
+    public func loadModel() throws -> (AWDLSTMModel, RunConfig, Vocabulary) {
+        let config = try readConfig()
+        if let problem = config.model.validationError() { throw IOError("\(self.config.path): \(problem)") }
+        let vocabulary = try readVocabulary()
+        guard vocabulary.count == config.model.vocabSize else {
+            throw IOError("\(self.vocabulary.path): \(vocabulary.count) words, but config.json says vocab_size \(config.model.vocabSize)")
+        }
+        var rng = RandomSource(seed: 0)
+        let model = AWDLSTMModel(config: config.model, rng: &rng)
+        guard exists(self.model) else {
+            throw IOError("\(self.model.path): missing (no model saved yet)")
+        }
+        try model.loadWeights(from: SafeTensors(contentsOf: self.model), source: self.model.path)
+        return (model, config, vocabulary)
+    }
+}
+
+/// `config.json`: the model configuration and training options in one flat
+/// object under the authors' argument names, plus where the data came from.
+public struct RunConfig: Codable, Equatable, Sendable {
+    public var model: ModelConfig
+    public var training: TrainingOptions
+    public var data: String
+
+    public init(model: ModelConfig, training: TrainingOptions, data: String) {
+        self.model = model
+        self.training = training
+        self.data = data
+    }
+
+    private enum Keys: String, CodingKey { case data, tied }
+
+    public init(from decoder: Decoder) throws {
+        model = try ModelConfig(from: decoder)
+        training = try TrainingOptions(from: decoder)
+        data = try decoder.container(keyedBy: Keys.self).decode(String.self, forKey: .data)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        try model.encode(to: encoder)
+        try training.encode(to: encoder)
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(data, forKey: .data)
+        try c.encode(true, forKey: .tied)
+    }
+}

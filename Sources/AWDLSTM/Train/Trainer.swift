@@ -1,0 +1,270 @@
+import Foundation
+
+/// Why training stopped early.
+public enum StopReason: Sendable {
+    /// Ctrl-C: leave the epoch where it is (state saved), test the best model.
+    case interrupted
+}
+
+/// A numerical fault or unusable input met during training.
+public struct TrainingError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}
+
+/// The outcome of `Trainer.run()`.
+public struct TrainingSummary: Sendable {
+    public var bestValid: EvaluationResult?
+    public var test: EvaluationResult?
+    public var epochsCompleted: Int
+    public var interrupted: Bool
+}
+
+/// The training procedure of the authors' `main.py`: variable-length BPTT with
+/// the learning rate scaled per window, AR/TAR, clipping, SGD (or Adam) until
+/// the non-monotone trigger switches to averaged SGD, validation after every
+/// epoch on the averaged weights once averaging, `--when` learning-rate drops,
+/// the best model saved, and a final test evaluation of that model.
+public final class Trainer {
+    public let model: AWDLSTMModel
+    public let corpus: Corpus
+    public let options: TrainingOptions
+    public let folder: RunFolder
+    /// Log lines (the authors' format), normally to stderr.
+    public var log: (String) -> Void = { _ in }
+    /// A transient status line (progress, ETA); nil when not on a terminal.
+    public var progress: ((String) -> Void)?
+    /// Polled after every batch; returning a reason stops training.
+    public var shouldStop: () -> StopReason? = { nil }
+    /// Evaluate the best model on test at the end (the authors always do).
+    public var testAtEnd = true
+
+    private var state: TrainingState
+    private var optimizer: ActiveOptimizer
+    private var rng: RandomSource
+    private let metrics: MetricsLog
+
+    /// Starts a new run in `folder` (writes `config.json`, `vocab.txt`, a fresh `metrics.jsonl`).
+    public init(model: AWDLSTMModel, corpus: Corpus, options: TrainingOptions, folder: RunFolder, dataPath: String) throws {
+        self.model = model
+        self.corpus = corpus
+        self.options = options
+        self.folder = folder
+        try folder.create()
+        try folder.writeConfig(RunConfig(model: model.config, training: options, data: dataPath))
+        try folder.writeVocabulary(corpus.vocabulary)
+        metrics = try MetricsLog(url: folder.metrics)
+        rng = RandomSource(seed: options.seed &+ 1)
+        let n = model.weights.count
+        switch options.optimizer {
+        case .adam: optimizer = .adam(Adam(parameterCount: n, weightDecay: options.wdecay))
+        case .asgd: optimizer = .asgd(AveragedSGD(parameterCount: n, weightDecay: options.wdecay))
+        case .sgd: optimizer = .sgd(SGD(weightDecay: options.wdecay))
+        }
+        state = TrainingState(lr: options.lr, optimizer: optimizer.kind, rng: rng)
+    }
+
+    /// Continues the run saved in `folder` (its `state.safetensors`) exactly.
+    /// `options` may differ from the saved ones only in limits (epochs, batch and
+    /// time limits, logging, checkpointing) and the learning rate.
+    public init(resuming folder: RunFolder, model: AWDLSTMModel, corpus: Corpus, options: TrainingOptions, lrOverride: Double? = nil) throws {
+        self.model = model
+        self.corpus = corpus
+        self.options = options
+        self.folder = folder
+        guard folder.exists(folder.state) else {
+            throw IOError("\(folder.state.path): missing (nothing to resume in \(folder.url.path))")
+        }
+        (state, optimizer) = try TrainingState.read(from: folder.state, model: model,
+                                                     weightDecay: options.wdecay, batchSize: options.batchSize)
+        if let lr = lrOverride { state.lr = lr }
+        rng = RandomSource(state: state.rng)!
+        metrics = try MetricsLog(url: folder.metrics, keepLines: state.metricsLines)
+        var saved = try folder.readConfig()
+        saved.training = options
+        try folder.writeConfig(saved)
+    }
+
+    private var averaging: Bool { optimizer.kind == .asgd }
+
+    public func run() throws -> TrainingSummary {
+        let b = options.batchSize
+        let train = BatchedTokens(corpus.train, batchSize: b)
+        let valid = BatchedTokens(corpus.valid, batchSize: options.evalBatchSize)
+        guard train.rows >= 3 else {
+            throw TrainingError(description: "training data too small: \(corpus.train.count) tokens do not fill 3 rows of batch size \(b)")
+        }
+        guard valid.rows >= 2 else {
+            throw TrainingError(description: "validation data too small for --eval-batch-size \(options.evalBatchSize) (\(corpus.valid.count) tokens)")
+        }
+        let schedule = VariableBPTT(bptt: options.bptt, fixed: options.fixedBPTT)
+        let batchesPerEpoch = train.rows / options.bptt
+        let runStart = Date().timeIntervalSince1970 - state.trainingSeconds
+        var interrupted = false
+        var lastBest: EvaluationResult?
+
+        func elapsed() -> Double { Date().timeIntervalSince1970 - runStart }
+        func checkpoint(midEpoch: Bool) throws {
+            state.rng = rng.state
+            state.trainingSeconds = elapsed()
+            state.metricsLines = metrics.lines
+            try state.write(to: folder.state, model: model, optimizer: optimizer, includeHidden: midEpoch)
+        }
+
+        epochs: while state.epoch <= options.epochs && !state.finished {
+            if !state.epochInProgress {
+                model.resetHidden(batchSize: b)
+                state.epochInProgress = true
+                (state.batchInEpoch, state.position, state.intervalLoss, state.intervalBatches) = (0, 0, 0, 0)
+                (state.epochLoss, state.epochSeconds) = (0, 0)
+            }
+            var epochStart = Date().timeIntervalSince1970 - state.epochSeconds
+            var intervalStart = Date().timeIntervalSince1970
+            var timeUp = false
+            while state.position < train.rows - 2 {
+                if let m = options.maxBatches, state.batchInEpoch >= m { break }
+                let seqLen = schedule.sampleLength(&rng)
+                let stepLR = schedule.learningRate(state.lr, length: seqLen)
+                let batch = train.window(at: state.position, length: seqLen)
+                let loss = model.forwardBackward(batch, alpha: options.alpha, beta: options.beta, rng: &rng)
+                let norm = options.clip > 0
+                    ? GradientClipping.clip(model.gradients, maxNorm: options.clip)
+                    : Pointwise.sumOfSquares(model.gradients.pointer, count: model.gradients.count).squareRoot()
+                guard loss.total.isFinite, norm.isFinite else {
+                    throw TrainingError(description: "non-finite \(loss.total.isFinite ? "gradient" : "loss") at epoch \(state.epoch), batch \(state.batchInEpoch + 1); stopped without saving this step. The last good state is in \(folder.url.path); continue with `awd-lstm train --resume \(folder.url.path) --lr <smaller>`")
+                }
+                optimizer.step(weights: model.weights, gradients: model.gradients, lr: stepLR)
+                state.intervalLoss += loss.crossEntropy
+                state.intervalBatches += 1
+                state.epochLoss += loss.crossEntropy
+                state.batchInEpoch += 1
+                state.position += seqLen
+
+                if state.batchInEpoch % options.logInterval == 0 {
+                    let now = Date().timeIntervalSince1970
+                    let cur = state.intervalLoss / Double(max(1, state.intervalBatches))
+                    let ms = (now - intervalStart) * 1000 / Double(max(1, state.intervalBatches))
+                    log(String(format: "| epoch %3d | %5d/%5d batches | lr %05.5f | ms/batch %5.2f | loss %5.2f | ppl %8.2f | bpc %8.3f",
+                               state.epoch, state.batchInEpoch, batchesPerEpoch, state.lr, ms, cur, exp(cur), cur / ln2))
+                    var r = MetricsRecord(kind: "log", epoch: state.epoch)
+                    (r.batch, r.batches, r.lr, r.loss, r.ppl, r.bpc) = (state.batchInEpoch, batchesPerEpoch, state.lr, cur, exp(cur), cur / ln2)
+                    r.msPerBatch = ms
+                    r.tokensPerS = Double(state.intervalBatches * options.bptt * b) / max(1e-9, now - intervalStart)
+                    r.averaging = averaging
+                    try metrics.append(r)
+                    (state.intervalLoss, state.intervalBatches) = (0, 0)
+                    intervalStart = now
+                }
+                if let p = progress {
+                    let done = Double(state.batchInEpoch)
+                    let total = Double(options.maxBatches.map { min($0, batchesPerEpoch) } ?? batchesPerEpoch)
+                    let perBatch = (Date().timeIntervalSince1970 - epochStart) / done
+                    p(String(format: "epoch %d  %d/%d batches  %.0f ms/batch  ETA %@", state.epoch, state.batchInEpoch,
+                             Int(total), perBatch * 1000, formatDuration(max(0, total - done) * perBatch)))
+                }
+                if let every = options.checkpointEvery, state.batchInEpoch % every == 0 {
+                    state.epochSeconds = Date().timeIntervalSince1970 - epochStart
+                    try checkpoint(midEpoch: true)
+                }
+                if shouldStop() != nil {
+                    state.epochSeconds = Date().timeIntervalSince1970 - epochStart
+                    try checkpoint(midEpoch: true)
+                    log(String(repeating: "-", count: 89))
+                    log("Exiting from training early")
+                    interrupted = true
+                    break epochs
+                }
+                if let limit = options.maxMinutes, elapsed() >= limit * 60 { timeUp = true; break }
+            }
+
+            // End of epoch: validate (averaged weights once averaging), save the best, NT-ASGD.
+            let validLoss = evaluateValid(valid)
+            let epochTime = Date().timeIntervalSince1970 - epochStart
+            log(String(repeating: "-", count: 89))
+            log(String(format: "| end of epoch %3d | time: %5.2fs | valid loss %5.2f | valid ppl %8.2f | valid bpc %8.3f",
+                       state.epoch, epochTime, validLoss, exp(validLoss), validLoss / ln2))
+            log(String(repeating: "-", count: 89))
+            if state.bestValidLoss.map({ validLoss < $0 }) ?? true {
+                try model.saveWeights(to: folder.model, from: optimizer.averagedWeights)
+                log(averaging ? "Saving Averaged (new best validation)" : "Saving model (new best validation)")
+                state.bestValidLoss = validLoss
+                lastBest = EvaluationResult(loss: validLoss, tokens: corpus.valid.count)
+            }
+            var record = MetricsRecord(kind: "epoch", epoch: state.epoch)
+            let trainLoss = state.epochLoss / Double(max(1, state.batchInEpoch))
+            (record.loss, record.ppl, record.bpc) = (trainLoss, exp(trainLoss), trainLoss / ln2)
+            (record.valLoss, record.valPpl, record.valBpc) = (validLoss, exp(validLoss), validLoss / ln2)
+            (record.seconds, record.lr, record.batch) = (epochTime, state.lr, state.batchInEpoch)
+            record.averaging = averaging
+
+            if !averaging {
+                if options.optimizer == .sgd,
+                   NonMonotoneTrigger.shouldSwitch(history: state.validHistory, current: validLoss, nonmono: options.nonmono) {
+                    log("Switching to ASGD")
+                    optimizer = .asgd(AveragedSGD(parameterCount: model.weights.count, weightDecay: options.wdecay))
+                    state.lr = options.lr
+                    state.averagingSinceEpoch = state.epoch + 1
+                }
+                if options.when.contains(state.epoch) {
+                    log("Dividing learning rate by 10")
+                    state.lr /= 10
+                }
+                state.validHistory.append(validLoss)
+            }
+            try metrics.append(record)
+            state.epochInProgress = false
+            state.epoch += 1
+            try checkpoint(midEpoch: false)
+            if timeUp {
+                log("Time limit of \(options.maxMinutes!) minutes reached")
+                break
+            }
+            epochStart = Date().timeIntervalSince1970
+        }
+        if !interrupted && !(state.epoch <= options.epochs) {
+            state.finished = true
+            try checkpoint(midEpoch: false)
+        }
+
+        var test: EvaluationResult?
+        if testAtEnd && folder.exists(folder.model) {
+            // The authors reload the best saved model and test it with batch size 1.
+            let best = try SafeTensors(contentsOf: folder.model)
+            let saved = FloatBuffer(count: model.weights.count)
+            saved.copy(from: model.weights)
+            try model.loadWeights(from: best, source: folder.model.path)
+            let data = BatchedTokens(corpus.test, batchSize: options.testBatchSize)
+            let loss = Evaluator.loss(model: model, data: data, bptt: options.bptt)
+            model.weights.copy(from: saved)
+            test = EvaluationResult(loss: loss, tokens: corpus.test.count)
+            log(String(repeating: "=", count: 89))
+            log(String(format: "| End of training | test loss %5.2f | test ppl %8.2f | test bpc %8.3f", loss, exp(loss), loss / ln2))
+            log(String(repeating: "=", count: 89))
+            var r = MetricsRecord(kind: "test", epoch: state.epoch - 1)
+            (r.loss, r.ppl, r.bpc) = (loss, exp(loss), loss / ln2)
+            try metrics.append(r)
+            state.metricsLines = metrics.lines
+        }
+        let best = lastBest ?? state.bestValidLoss.map { EvaluationResult(loss: $0, tokens: corpus.valid.count) }
+        return TrainingSummary(bestValid: best, test: test, epochsCompleted: state.epoch - 1, interrupted: interrupted)
+    }
+
+    /// Validation loss; with averaging on, of the averaged weights (swapped in and back).
+    private func evaluateValid(_ valid: BatchedTokens) -> Double {
+        guard let average = optimizer.averagedWeights else {
+            return Evaluator.loss(model: model, data: valid, bptt: options.bptt)
+        }
+        let current = FloatBuffer(count: model.weights.count)
+        current.copy(from: model.weights)
+        model.weights.copy(from: average)
+        let loss = Evaluator.loss(model: model, data: valid, bptt: options.bptt)
+        model.weights.copy(from: current)
+        return loss
+    }
+}
+
+private let ln2 = Foundation.log(2.0)
+
+func formatDuration(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+}

@@ -1,0 +1,135 @@
+import Foundation
+
+/// Everything needed to continue a run exactly where it stopped: the scalar
+/// progress below (stored as JSON in the metadata of `state.safetensors`) plus
+/// the tensors written beside it — current weights, the optimiser's buffers and,
+/// mid-epoch, the carried hidden state.
+public struct TrainingState: Codable, Equatable, Sendable {
+    /// The epoch in progress, or the next one to start (1-based).
+    public var epoch = 1
+    public var epochInProgress = false
+    public var batchInEpoch = 0
+    /// Row of the batchified training data where the next window starts.
+    public var position = 0
+    /// The optimiser's base learning rate (before the per-window scaling).
+    public var lr: Double
+    public var optimizer: OptimizerKind
+    public var asgdSteps = 0
+    public var asgdEta = 0.0
+    public var asgdMu = 1.0
+    public var adamSteps = 0
+    /// Best validation loss so far (the model in `model.safetensors`).
+    public var bestValidLoss: Double?
+    /// Validation loss of every finished epoch, for the non-monotone trigger.
+    public var validHistory: [Double] = []
+    public var averagingSinceEpoch: Int?
+    public var rng: [UInt64]
+    public var intervalLoss = 0.0
+    public var intervalBatches = 0
+    public var epochLoss = 0.0
+    public var epochSeconds = 0.0
+    public var trainingSeconds = 0.0
+    public var metricsLines = 0
+    public var finished = false
+
+    public init(lr: Double, optimizer: OptimizerKind, rng: RandomSource) {
+        self.lr = lr
+        self.optimizer = optimizer
+        self.rng = rng.state
+    }
+}
+
+/// The optimiser in use; switching to averaging replaces `.sgd` by `.asgd`.
+enum ActiveOptimizer {
+    case sgd(SGD)
+    case asgd(AveragedSGD)
+    case adam(Adam)
+
+    var kind: OptimizerKind {
+        switch self { case .sgd: .sgd; case .asgd: .asgd; case .adam: .adam }
+    }
+
+    var averagedWeights: FloatBuffer? {
+        if case .asgd(let a) = self { return a.average }
+        return nil
+    }
+
+    mutating func step(weights: FloatBuffer, gradients: FloatBuffer, lr: Double) {
+        switch self {
+        case .sgd(let s): s.step(weights: weights, gradients: gradients, lr: Float(lr))
+        case .asgd(var a): a.step(weights: weights, gradients: gradients, lr: lr); self = .asgd(a)
+        case .adam(var a): a.step(weights: weights, gradients: gradients, lr: lr); self = .adam(a)
+        }
+    }
+}
+
+extension TrainingState {
+    /// Writes the state file atomically: scalars as JSON metadata, tensors as F32.
+    func write(to url: URL, model: AWDLSTMModel, optimizer: ActiveOptimizer, includeHidden: Bool) throws {
+        var state = self
+        switch optimizer {
+        case .sgd: break
+        case .asgd(let a): (state.asgdSteps, state.asgdEta, state.asgdMu) = (a.stepCount, a.eta, a.mu)
+        case .adam(let a): state.adamSteps = a.stepCount
+        }
+        state.optimizer = optimizer.kind
+        var tensors = [SafeTensors.Tensor(name: "weights", shape: [model.weights.count],
+                                          values: UnsafeBufferPointer(model.weights.buffer))]
+        func add(_ name: String, _ b: FloatBuffer) {
+            tensors.append(.init(name: name, shape: [b.count], values: UnsafeBufferPointer(b.buffer)))
+        }
+        switch optimizer {
+        case .sgd: break
+        case .asgd(let a): add("asgd.average", a.average)
+        case .adam(let a): add("adam.m", a.m); add("adam.v", a.v)
+        }
+        if includeHidden {
+            for (l, s) in model.hidden.enumerated() { add("hidden.\(l).h", s.h); add("hidden.\(l).c", s.c) }
+        }
+        let json = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
+        try SafeTensors.write(tensors, metadata: ["state": json, "format": "awd-lstm-state-1"], to: url)
+    }
+
+    /// Reads a state file, restoring weights and hidden state into `model` and
+    /// returning the state with its optimiser.
+    static func read(
+        from url: URL, model: AWDLSTMModel, weightDecay: Float, batchSize: Int
+    ) throws -> (TrainingState, ActiveOptimizer) {
+        let file = try SafeTensors(contentsOf: url)
+        guard let json = file.metadata["state"],
+              let state = try? JSONDecoder().decode(TrainingState.self, from: Data(json.utf8)) else {
+            throw IOError("\(url.path): not a training state file")
+        }
+        guard RandomSource(state: state.rng) != nil else { throw IOError("\(url.path): invalid generator state") }
+        let n = model.weights.count
+        func load(_ name: String, _ b: FloatBuffer) throws {
+            guard file.info(name)?.shape == [b.count] else {
+                throw IOError("\(url.path): tensor '\(name)' is missing or does not match the model configuration")
+            }
+            try file.read(name, into: b.buffer)
+        }
+        try load("weights", model.weights)
+        let optimizer: ActiveOptimizer
+        switch state.optimizer {
+        case .sgd: optimizer = .sgd(SGD(weightDecay: weightDecay))
+        case .asgd:
+            let a = AveragedSGD(parameterCount: n, weightDecay: weightDecay, stepCount: state.asgdSteps,
+                                eta: state.asgdEta, mu: state.asgdMu)
+            try load("asgd.average", a.average)
+            optimizer = .asgd(a)
+        case .adam:
+            let a = Adam(parameterCount: n, weightDecay: weightDecay, stepCount: state.adamSteps)
+            try load("adam.m", a.m)
+            try load("adam.v", a.v)
+            optimizer = .adam(a)
+        }
+        model.resetHidden(batchSize: batchSize)
+        if state.epochInProgress {
+            for (l, s) in model.hidden.enumerated() {
+                try load("hidden.\(l).h", s.h)
+                try load("hidden.\(l).c", s.c)
+            }
+        }
+        return (state, optimizer)
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+
+/// Ctrl-C handling like the authors' script: the first SIGINT asks training to
+/// stop after the current batch (the best model is then tested and the run
+/// exits 0); a second one exits at once. Files are only ever replaced
+/// atomically, so exiting mid-write leaves the previous version intact.
+final class Interrupt: @unchecked Sendable {
+    nonisolated(unsafe) private static var count: Int32 = 0
+    private let source: DispatchSourceSignal
+
+    var requested: Bool { Interrupt.count > 0 }
+
+    private init(source: DispatchSourceSignal) { self.source = source }
+
+    static func install() -> Interrupt {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler {
+            count += 1
+            if count >= 2 {
+                FileHandle.standardError.write(Data("\nsecond interrupt: exiting now\n".utf8))
+                _exit(130)
+            }
+            FileHandle.standardError.write(Data("\ninterrupt: stopping after this batch (Ctrl-C again to exit now)\n".utf8))
+        }
+        source.resume()
+        return Interrupt(source: source)
+    }
+}

@@ -1,0 +1,129 @@
+import ArgumentParser
+import AWDLSTM
+import Foundation
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train an AWD-LSTM (the authors' main.py).",
+        discussion: """
+        Writes a run folder (--save): model.safetensors (best weights, PyTorch names), config.json, \
+        vocab.txt, metrics.jsonl and state.safetensors (resumable). Logs go to stderr; --json prints \
+        a summary object on stdout at the end.
+        """)
+
+    @OptionGroup var data: DataFlags
+    @OptionGroup var model: ModelFlags
+    @OptionGroup var training: TrainingFlags
+    @Option(help: "Run folder to write (default runs/<date-time>).") var save: String?
+    @Option(help: "A run folder to continue exactly, or a .safetensors file to start from with a fresh optimiser.")
+    var resume: String?
+    @Flag(help: "Print a JSON summary on stdout.") var json = false
+
+    func run() throws {
+        try reportingErrors {
+            let summary = try train()
+            if json { try printJSON(summary) }
+        }
+    }
+
+    struct Summary: Encodable {
+        var save: String
+        var epochs: Int
+        var interrupted: Bool
+        var valid: EvaluationResult?
+        var test: EvaluationResult?
+    }
+
+    func train() throws -> Summary {
+        let resumeURL = resume.map { URL(fileURLWithPath: $0) }
+        var isDir: ObjCBool = false
+        let resumeRun = resumeURL.map { FileManager.default.fileExists(atPath: $0.path, isDirectory: &isDir) && isDir.boolValue } ?? false
+        if let r = resumeURL, !FileManager.default.fileExists(atPath: r.path) {
+            throw CLIError("--resume \(r.path): no such file or folder")
+        }
+
+        let trainer: Trainer
+        let folder: RunFolder
+        if resumeRun, let r = resumeURL {
+            // Continue a run exactly: its configuration, vocabulary and state.
+            folder = RunFolder(r)
+            if model.anyGiven { throw CLIError("--resume DIR keeps the run's model configuration; drop the model flags") }
+            if let s = save, URL(fileURLWithPath: s).standardizedFileURL != r.standardizedFileURL {
+                throw CLIError("--resume DIR continues in DIR; --save must be omitted or the same folder")
+            }
+            let changed = training.changesProcedure
+            if !changed.isEmpty { throw CLIError("--resume DIR keeps the run's procedure; cannot change \(changed.joined(separator: ", "))") }
+            let saved = try folder.readConfig()
+            let vocabulary = try folder.readVocabulary()
+            let corpus = try loadCorpus(vocabulary: vocabulary)
+            var options = saved.training
+            training.apply(to: &options)
+            if let problem = options.validationError() { throw CLIError(problem) }
+            var rng = RandomSource(seed: 0)
+            let m = AWDLSTMModel(config: saved.model, rng: &rng)
+            trainer = try Trainer(resuming: folder, model: m, corpus: corpus, options: options, lrOverride: training.lr)
+            logLine("Resuming \(folder.url.path)")
+        } else {
+            var options = TrainingOptions()
+            training.apply(to: &options)
+            if let problem = options.validationError() { throw CLIError(problem) }
+            let corpus = try Corpus(folder: data.url)
+            var startWeights: SafeTensors?
+            var base: ModelConfig?
+            if let r = resumeURL {
+                let file = try SafeTensors(contentsOf: r)
+                base = try ModelConfig.inferred(from: file, source: r.path)
+                guard base!.vocabSize == corpus.vocabulary.count else {
+                    throw CLIError("\(r.path): vocabulary of \(base!.vocabSize) words, but \(data.data) has \(corpus.vocabulary.count)")
+                }
+                startWeights = file
+            }
+            let config = model.config(vocabSize: corpus.vocabulary.count, base: base)
+            if let problem = config.validationError() { throw CLIError(problem) }
+            try checkFits(corpus: corpus, options: options)
+            var rng = RandomSource(seed: options.seed)
+            let m = AWDLSTMModel(config: config, rng: &rng)
+            if let file = startWeights, let r = resumeURL { try m.loadWeights(from: file, source: r.path) }
+            folder = RunFolder(URL(fileURLWithPath: save ?? defaultRunName()))
+            trainer = try Trainer(model: m, corpus: corpus, options: options, folder: folder, dataPath: data.data)
+            logLine("Args: \(describe(config, options)) | vocabulary \(corpus.vocabulary.count) | train tokens \(corpus.train.count)")
+            logLine("Model total parameters: \(m.layout.entries.reduce(0) { $0 + $1.count })")
+        }
+        trainer.log = logLine
+        if isatty(2) != 0 { trainer.progress = { FileHandle.standardError.write(Data("\r\u{1B}[K\($0)".utf8)) } }
+        let interrupt = Interrupt.install()
+        trainer.shouldStop = { interrupt.requested ? .interrupted : nil }
+        let result = try trainer.run()
+        return Summary(save: folder.url.path, epochs: result.epochsCompleted, interrupted: result.interrupted,
+                       valid: result.bestValid, test: result.test)
+    }
+
+    func loadCorpus(vocabulary: Vocabulary) throws -> Corpus {
+        let corpus = try Corpus(folder: data.url, vocabulary: vocabulary)
+        return corpus
+    }
+
+    func checkFits(corpus: Corpus, options: TrainingOptions) throws {
+        if corpus.train.count / options.batchSize < 3 {
+            throw CLIError("--batch-size \(options.batchSize) is larger than the training data allows (\(corpus.train.count) tokens)")
+        }
+        if corpus.valid.count / options.evalBatchSize < 2 {
+            throw CLIError("\(data.data): validation data (\(corpus.valid.count) tokens) is smaller than one evaluation batch")
+        }
+        if corpus.test.count < 2 {
+            throw CLIError("\(data.data): test data has fewer than 2 tokens")
+        }
+    }
+
+    func describe(_ c: ModelConfig, _ o: TrainingOptions) -> String {
+        "emsize \(c.emsize) nhid \(c.nhid) nlayers \(c.nlayers) dropout \(c.dropout) dropouth \(c.dropouth) "
+            + "dropouti \(c.dropouti) dropoute \(c.dropoute) wdrop \(c.wdrop) lr \(o.lr) clip \(o.clip) "
+            + "epochs \(o.epochs) batch_size \(o.batchSize) bptt \(o.bptt) seed \(o.seed) optimizer \(o.optimizer.rawValue)"
+    }
+
+    func defaultRunName() -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        return "runs/" + f.string(from: Date())
+    }
+}

@@ -19,6 +19,14 @@ public struct Corpus: Sendable {
         switch split { case .train: train; case .valid: valid; case .test: test }
     }
 
+    /// A corpus from ready-made id streams (for slices and synthetic data).
+    public init(vocabulary: Vocabulary, train: [Int32], valid: [Int32], test: [Int32]) {
+        self.vocabulary = vocabulary
+        self.train = train
+        self.valid = valid
+        self.test = test
+    }
+
     /// The three files of a corpus folder: `{train,valid,test}.txt`, or WikiText's
     /// `wiki.{train,valid,test}.tokens`, or PTB's `ptb.{train,valid,test}.txt`.
     public static func files(in folder: URL) throws -> [URL] {

@@ -48,6 +48,17 @@ public final class AWDLSTMModel: @unchecked Sendable {
 
     let layers: [WeightDropLSTM]
     private var workspace: ModelWorkspace?
+    /// Per-part timing of `forwardBackward`, accumulated when non-nil.
+    public var timings: StepTimings?
+
+    /// Adds the time since `start` to one field of `timings` and returns the new start.
+    @inline(__always)
+    private func lap(_ start: Double, _ field: WritableKeyPath<StepTimings, Double>) -> Double {
+        guard timings != nil else { return 0 }
+        let now = monotonicMilliseconds()
+        timings![keyPath: field] += now - start
+        return now
+    }
 
     /// A model with PyTorch's initialisation: embedding U(−0.1, 0.1), decoder bias
     /// 0, every LSTM weight and bias U(−1/√H_l, 1/√H_l).
@@ -111,9 +122,12 @@ public final class AWDLSTMModel: @unchecked Sendable {
     ) -> UnsafeMutablePointer<Float> {
         let steps = batch.steps, b = batch.batchSize, rows = steps * b
         let w = UnsafePointer(weights.pointer)
+        var t = timings == nil ? 0 : monotonicMilliseconds()
         Embedding.forward(tokens: tokens, rows: rows, batch: b, emsize: config.emsize,
                           weight: w + layout.encoder.offset, rowMask: masks?.embedding,
                           inputMask: masks?.input, into: ws.embedded.pointer)
+        t = lap(t, \.embedding)
+        defer { _ = lap(t, \.lstmForward) }
         var x = UnsafePointer(ws.embedded.pointer)
         for (l, layer) in layers.enumerated() {
             let lw = ws.layers[l]
@@ -141,7 +155,9 @@ public final class AWDLSTMModel: @unchecked Sendable {
         masks given: DropoutMasks? = nil
     ) -> LossBreakdown {
         let ws = prepare(batch, training: true)
+        let t0 = timings == nil ? 0 : monotonicMilliseconds()
         let masks = ws.activateMasks(config: config, batch: batch.batchSize, given: given, rng: &rng)
+        _ = lap(t0, \.embedding)
         let steps = batch.steps, b = batch.batchSize, rows = steps * b
         let e = config.emsize, v = config.vocabSize
         let w = UnsafePointer(weights.pointer)
@@ -151,6 +167,7 @@ public final class AWDLSTMModel: @unchecked Sendable {
         return batch.inputs.withUnsafeBufferPointer { inputs in
             batch.targets.withUnsafeBufferPointer { targets in
                 let out = forwardStack(batch, tokens: inputs.baseAddress!, ws: ws, masks: masks)
+                var t = timings == nil ? 0 : monotonicMilliseconds()
                 let logits = ws.logits.pointer
                 TiedSoftmax.project(out, rows: rows, emsize: e, weight: w + layout.encoder.offset,
                                     vocab: v, into: logits)
@@ -175,6 +192,7 @@ public final class AWDLSTMModel: @unchecked Sendable {
                 }
                 let tar = ActivationRegularization.tar(ws.layers[last].outputs.pointer, steps: steps,
                                                        width: b * e, beta: beta, gradient: dRaw)
+                t = lap(t, \.softmax)
                 // Down the stack.
                 var dX = ws.gradB.pointer
                 for l in stride(from: last, through: 0, by: -1) {
@@ -188,6 +206,8 @@ public final class AWDLSTMModel: @unchecked Sendable {
                     }
                     swap(&dRaw, &dX)
                 }
+                t = lap(t, \.lstmBackward)
+                defer { _ = lap(t, \.embedding) }
                 Embedding.backward(tokens: inputs.baseAddress!, rows: rows, batch: b, emsize: e,
                                    gradOutput: dRaw, rowMask: masks.embedding, inputMask: masks.input,
                                    gradWeight: grads + layout.encoder.offset)

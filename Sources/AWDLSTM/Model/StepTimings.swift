@@ -1,0 +1,31 @@
+import Dispatch
+
+/// Wall time spent in each part of the training step, accumulated while a
+/// benchmark enables it (`model.timings = StepTimings()`); nil costs nothing.
+public struct StepTimings: Sendable, Codable, Equatable {
+    public var embedding = 0.0
+    public var lstmForward = 0.0
+    public var lstmBackward = 0.0
+    public var softmax = 0.0
+    public var optimizer = 0.0
+
+    public init() {}
+
+    public var total: Double { embedding + lstmForward + lstmBackward + softmax + optimizer }
+
+    enum CodingKeys: String, CodingKey {
+        case embedding = "embedding_ms", lstmForward = "lstm_forward_ms", lstmBackward = "lstm_backward_ms"
+        case softmax = "softmax_ms", optimizer = "optimizer_ms"
+    }
+
+    public func scaled(by k: Double) -> StepTimings {
+        var t = self
+        (t.embedding, t.lstmForward, t.lstmBackward, t.softmax, t.optimizer) =
+            (embedding * k, lstmForward * k, lstmBackward * k, softmax * k, optimizer * k)
+        return t
+    }
+}
+
+/// Milliseconds on a monotonic clock.
+@inline(__always)
+public func monotonicMilliseconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e6 }

@@ -1,0 +1,109 @@
+import Foundation
+
+/// Throughput of the full training step and of evaluation on synthetic tokens,
+/// measured the way `scripts/bench/pytorch_reference.py` measures PyTorch:
+/// warm-up, then timed steps (forward, backward, clipping, SGD; fixed windows)
+/// and timed evaluation windows with the decoder and loss included.
+public struct BenchmarkOptions: Sendable {
+    public var config: ModelConfig
+    public var batchSize = 80
+    public var bptt = 70
+    public var steps = 5
+    public var warmup = 1
+    public var evalBatchSize = 10
+    public var evalSteps = 5
+    public var clip: Float = 0.25
+    public var lr = 30.0
+    public var alpha: Float = 2
+    public var beta: Float = 1
+    public var wdecay: Float = 1.2e-6
+
+    public init(config: ModelConfig) { self.config = config }
+}
+
+public struct BenchmarkResult: Codable, Sendable {
+    public var trainTokensPerS: Double
+    public var evalTokensPerS: Double
+    public var trainMsPerStep: Double
+    public var evalMsPerWindow: Double
+    /// Mean per step, by part of the step.
+    public var breakdown: StepTimings
+    public var peakRSSBytes: Int
+    public var batchSize: Int
+    public var bptt: Int
+    public var evalBatchSize: Int
+    public var emsize: Int
+    public var nhid: Int
+    public var nlayers: Int
+    public var vocab: Int
+    public var threads: Int
+    public var parameters: Int
+
+    enum CodingKeys: String, CodingKey {
+        case trainTokensPerS = "train_tokens_per_s", evalTokensPerS = "eval_tokens_per_s"
+        case trainMsPerStep = "train_ms_per_step", evalMsPerWindow = "eval_ms_per_window"
+        case breakdown, peakRSSBytes = "peak_rss_bytes", batchSize = "batch_size", bptt
+        case evalBatchSize = "eval_batch_size", emsize, nhid, nlayers, vocab, threads, parameters
+    }
+}
+
+public enum Benchmark {
+    public static func run(_ o: BenchmarkOptions, log: (String) -> Void = { _ in }) -> BenchmarkResult {
+        var rng = RandomSource(seed: 1234)
+        let model = AWDLSTMModel(config: o.config, rng: &rng)
+        let v = UInt64(o.config.vocabSize)
+        func tokens(_ n: Int) -> [Int32] { (0..<n).map { _ in Int32(rng.next() % v) } }
+        let trainData = BatchedTokens(tokens((o.bptt * (o.warmup + o.steps) + 1) * o.batchSize), batchSize: o.batchSize)
+        let sgd = SGD(weightDecay: o.wdecay)
+        model.resetHidden(batchSize: o.batchSize)
+
+        var trainMs = 0.0
+        for s in 0..<(o.warmup + o.steps) {
+            let batch = trainData.window(at: s * o.bptt, length: o.bptt)
+            if s == o.warmup { model.timings = StepTimings() }
+            let start = monotonicMilliseconds()
+            model.forwardBackward(batch, alpha: o.alpha, beta: o.beta, rng: &rng)
+            var t = monotonicMilliseconds()
+            GradientClipping.clip(model.gradients, maxNorm: o.clip)
+            sgd.step(weights: model.weights, gradients: model.gradients, lr: Float(o.lr))
+            if model.timings != nil { model.timings!.optimizer += monotonicMilliseconds() - t }
+            t = monotonicMilliseconds()
+            if s >= o.warmup { trainMs += t - start }
+            log(String(format: "train step %d: %.1f ms%@", s + 1, t - start, s < o.warmup ? " (warm-up)" : ""))
+        }
+        let breakdown = (model.timings ?? StepTimings()).scaled(by: 1 / Double(max(1, o.steps)))
+        model.timings = nil
+
+        let evalData = BatchedTokens(tokens((o.bptt * (o.evalSteps + 1) + 1) * o.evalBatchSize), batchSize: o.evalBatchSize)
+        model.resetHidden(batchSize: o.evalBatchSize)
+        var evalMs = 0.0
+        for s in 0..<(o.evalSteps + 1) {
+            let batch = evalData.window(at: s * o.bptt, length: o.bptt)
+            let start = monotonicMilliseconds()
+            _ = model.evaluate(batch)
+            let t = monotonicMilliseconds()
+            if s >= 1 { evalMs += t - start }
+        }
+        let trainTokens = Double(o.steps * o.bptt * o.batchSize)
+        let evalTokens = Double(o.evalSteps * o.bptt * o.evalBatchSize)
+        return BenchmarkResult(
+            trainTokensPerS: trainTokens / (trainMs / 1000), evalTokensPerS: evalTokens / (evalMs / 1000),
+            trainMsPerStep: trainMs / Double(max(1, o.steps)), evalMsPerWindow: evalMs / Double(max(1, o.evalSteps)),
+            breakdown: breakdown, peakRSSBytes: peakResidentBytes(), batchSize: o.batchSize, bptt: o.bptt,
+            evalBatchSize: o.evalBatchSize, emsize: o.config.emsize, nhid: o.config.nhid, nlayers: o.config.nlayers,
+            vocab: o.config.vocabSize, threads: ProcessInfo.processInfo.activeProcessorCount,
+            parameters: model.layout.entries.reduce(0) { $0 + $1.count })
+    }
+
+    /// Peak resident set size of this process.
+    public static func peakResidentBytes() -> Int {
+        var usage = rusage()
+        #if canImport(Darwin)
+        getrusage(RUSAGE_SELF, &usage)
+        return Int(usage.ru_maxrss)
+        #else
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Int(usage.ru_maxrss) * 1024
+        #endif
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import AWDLSTM
+import Foundation
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure training and evaluation throughput on synthetic tokens.")
+
+    @Option(name: .customLong("batch-size")) var batchSize = 80
+    @Option var bptt = 70
+    @Option var emsize = 400
+    @Option var nhid = 1150
+    @Option var nlayers = 3
+    @Option var vocab = 10_000
+    @Option(help: "Timed training steps.") var steps = 5
+    @Option(help: "Untimed warm-up steps.") var warmup = 1
+    @Option(name: .customLong("eval-batch-size")) var evalBatchSize = 10
+    @Option(name: .customLong("eval-steps"), help: "Timed evaluation windows.") var evalSteps = 5
+    @Flag(help: "Print one JSON object on stdout.") var json = false
+
+    func run() throws {
+        try reportingErrors {
+            for (name, v) in [("--batch-size", batchSize), ("--bptt", bptt), ("--emsize", emsize), ("--nhid", nhid),
+                              ("--nlayers", nlayers), ("--vocab", vocab), ("--steps", steps), ("--eval-batch-size", evalBatchSize),
+                              ("--eval-steps", evalSteps)] where v < 1 {
+                throw CLIError("\(name) must be at least 1 (got \(v))")
+            }
+            var o = BenchmarkOptions(config: ModelConfig(vocabSize: vocab, emsize: emsize, nhid: nhid, nlayers: nlayers))
+            (o.batchSize, o.bptt, o.steps, o.warmup, o.evalBatchSize, o.evalSteps) =
+                (batchSize, bptt, steps, max(0, warmup), evalBatchSize, evalSteps)
+            let r = Benchmark.run(o, log: logLine)
+            if json {
+                try printJSON(r)
+            } else {
+                let b = r.breakdown
+                print(String(format: "train: %.0f tokens/s (%.1f ms/step)   eval: %.0f tokens/s (%.1f ms/window)",
+                             r.trainTokensPerS, r.trainMsPerStep, r.evalTokensPerS, r.evalMsPerWindow))
+                print(String(format: "step: embedding %.1f ms, LSTM forward %.1f ms, LSTM backward %.1f ms, softmax/loss %.1f ms, optimiser %.1f ms",
+                             b.embedding, b.lstmForward, b.lstmBackward, b.softmax, b.optimizer))
+                print(String(format: "peak RSS: %.0f MiB", Double(r.peakRSSBytes) / 1_048_576))
+            }
+        }
+    }
+}

@@ -17,9 +17,11 @@ let package = Package(
             name: "CBLAS",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // Fused element-wise kernels (LSTM cell, softmax cross-entropy), vectorised per CPU.
+        .target(name: "CKernels"),
         .target(
             name: "AWDLSTM",
-            dependencies: ["CBLAS"],
+            dependencies: ["CBLAS", "CKernels"],
             linkerSettings: [
                 .linkedLibrary("openblas", .when(platforms: [.linux])),
                 .linkedFramework("Accelerate", .when(platforms: [.macOS])),

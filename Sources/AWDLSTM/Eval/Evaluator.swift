@@ -11,7 +11,7 @@ public enum Evaluator {
         let starts = Array(data.windowStarts(bptt: bptt))
         for (k, i) in starts.enumerated() {
             let batch = data.window(at: i, length: bptt)
-            total += Double(batch.steps) * model.evaluate(batch)
+            total += Double(batch.steps) * model.evaluate(batch, reusePreparedWeights: k > 0)
             progress?(k + 1, starts.count)
         }
         return total / Double(data.rows)

@@ -118,7 +118,8 @@ public final class AWDLSTMModel: @unchecked Sendable {
     /// Forward through embedding and LSTM stack; returns the last layer's output
     /// (after output dropout when `masks` is active), `[rows, E]`.
     private func forwardStack(
-        _ batch: TokenBatch, tokens: UnsafePointer<Int32>, ws: ModelWorkspace, masks: ActiveMasks?
+        _ batch: TokenBatch, tokens: UnsafePointer<Int32>, ws: ModelWorkspace, masks: ActiveMasks?,
+        reusePreparedWeights: Bool = false
     ) -> UnsafeMutablePointer<Float> {
         let steps = batch.steps, b = batch.batchSize, rows = steps * b
         let w = UnsafePointer(weights.pointer)
@@ -132,7 +133,7 @@ public final class AWDLSTMModel: @unchecked Sendable {
         for (l, layer) in layers.enumerated() {
             let lw = ws.layers[l]
             layer.forward(x: x, steps: steps, batch: b, weights: w, dropMask: masks?.weightHH[l],
-                          state: hidden[l], workspace: lw)
+                          state: hidden[l], workspace: lw, reusePrepared: reusePreparedWeights)
             let raw = UnsafePointer(lw.outputs.pointer)
             let h = layer.hidden
             if let m = (l < config.nlayers - 1 ? masks?.hidden[l] : masks?.output) {
@@ -218,13 +219,17 @@ public final class AWDLSTMModel: @unchecked Sendable {
 
     /// Evaluation forward (no dropout, no gradients): returns the mean
     /// cross-entropy per token and advances the hidden state.
-    public func evaluate(_ batch: TokenBatch) -> Double {
+    /// `reusePreparedWeights` skips re-deriving per-forward copies of the weights
+    /// (the packed recurrent matrices); pass it only when the weights have not
+    /// changed since the previous `evaluate` call.
+    public func evaluate(_ batch: TokenBatch, reusePreparedWeights: Bool = false) -> Double {
         let ws = prepare(batch, training: false)
         let rows = batch.steps * batch.batchSize
         let w = UnsafePointer(weights.pointer)
         return batch.inputs.withUnsafeBufferPointer { inputs in
             batch.targets.withUnsafeBufferPointer { targets in
-                let out = forwardStack(batch, tokens: inputs.baseAddress!, ws: ws, masks: nil)
+                let out = forwardStack(batch, tokens: inputs.baseAddress!, ws: ws, masks: nil,
+                                       reusePreparedWeights: reusePreparedWeights)
                 TiedSoftmax.project(out, rows: rows, emsize: config.emsize, weight: w + layout.encoder.offset,
                                     vocab: config.vocabSize, into: ws.logits.pointer)
                 return TiedSoftmax.crossEntropy(

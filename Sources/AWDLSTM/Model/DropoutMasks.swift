@@ -27,10 +27,19 @@ public struct DropoutMasks: Sendable {
 }
 
 /// Fills `mask` with `1/(1−p)` (probability `1−p`) or 0 (probability `p`).
+/// Each 64-bit draw decides two entries (its two 32-bit halves against
+/// ⌊(1−p)·2³²⌉), which halves the cost of the 5M-entry DropConnect masks.
 func sampleDropoutMask(
     _ mask: UnsafeMutablePointer<Float>, count: Int, p: Float, rng: inout RandomSource
 ) {
     let keep = 1 - Double(p)
     let scale = 1 / Float(keep)
-    for i in 0..<count { mask[i] = rng.uniform() < keep ? scale : 0 }
+    let threshold = UInt64(min(4_294_967_295, (keep * 4_294_967_296).rounded()))
+    var i = 0
+    while i < count {
+        let r = rng.next()
+        mask[i] = r & 0xFFFF_FFFF < threshold ? scale : 0
+        if i + 1 < count { mask[i + 1] = r >> 32 < threshold ? scale : 0 }
+        i += 2
+    }
 }

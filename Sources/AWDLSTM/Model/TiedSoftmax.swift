@@ -1,4 +1,4 @@
-import Foundation
+import CKernels
 
 /// Decoder tied to the embedding matrix, with softmax cross-entropy fused into
 /// one pass over each row of logits.
@@ -49,41 +49,7 @@ enum TiedSoftmax {
         _ z: UnsafeMutablePointer<Float>, vocab v: Int, bias: UnsafePointer<Float>,
         target: Int, gradientScale: Float?
     ) -> Double {
-        let w = VectorMath.width
-        var maxV = FloatVector(repeating: -.infinity)
-        var j = 0
-        while j + w <= v {
-            let x = z.loadVector(j) + bias.loadVector(j)
-            z.storeVector(x, j)
-            maxV = pointwiseMax(maxV, x)
-            j += w
-        }
-        var m = maxV.max()
-        while j < v { z[j] += bias[j]; m = max(m, z[j]); j += 1 }
-
-        let targetLogit = z[target]
-        var sumV = FloatVector()
-        let mv = FloatVector(repeating: m)
-        j = 0
-        if gradientScale != nil {
-            while j + w <= v { let e = VectorMath.exp(z.loadVector(j) - mv); z.storeVector(e, j); sumV += e; j += w }
-        } else {
-            while j + w <= v { sumV += VectorMath.exp(z.loadVector(j) - mv); j += w }
-        }
-        var sum = Double(sumV.sum())
-        while j < v {
-            let e = VectorMath.exp(z[j] - m)
-            if gradientScale != nil { z[j] = e }
-            sum += Double(e)
-            j += 1
-        }
-        let loss = Foundation.log(sum) - Double(targetLogit - m)
-        if let scale = gradientScale {
-            let k = Float(Double(scale) / sum)
-            Pointwise.scale(z, by: k, count: v)
-            z[target] -= scale
-        }
-        return loss
+        awd_softmax_xent_row(z, bias, v, target, gradientScale ?? 0)
     }
 }
 

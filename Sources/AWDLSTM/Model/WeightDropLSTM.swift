@@ -19,7 +19,7 @@ struct WeightDropLSTM {
     func forward(
         x: UnsafePointer<Float>, steps: Int, batch: Int,
         weights: UnsafePointer<Float>, dropMask: UnsafePointer<Float>?,
-        state: LSTMState, workspace ws: LSTMLayerWorkspace
+        state: LSTMState, workspace ws: LSTMLayerWorkspace, reusePrepared: Bool = false
     ) {
         let g = gateWidth, h = hidden, rows = steps * batch
         let wih = weights + params.weightIH.offset
@@ -31,6 +31,13 @@ struct WeightDropLSTM {
             whh = UnsafePointer(ws.droppedWeight.pointer)
         }
         ws.usedDropMask = dropMask != nil
+        // At small batch the per-step product uses W_hh packed once per forward
+        // (evaluation reuses it across windows while the weights are unchanged).
+        let packed = batch > 1 && batch <= LSTMLayerWorkspace.packedBatchLimit
+        if packed && !(reusePrepared && ws.forwardPanels.isValid) {
+            ws.forwardPanels.pack(whh, k: h, n: g, transposed: true)
+        }
+        ws.forwardPanels.isValid = packed && dropMask == nil
 
         // All input projections at once, then both biases on every row.
         let gates = ws.gates.pointer
@@ -46,7 +53,13 @@ struct WeightDropLSTM {
             let gt = gates + t * batch * g
             let hPrev = t == 0 ? UnsafePointer(ws.h0.pointer) : UnsafePointer(outputs + (t - 1) * batch * h)
             let cPrev = t == 0 ? UnsafePointer(ws.c0.pointer) : UnsafePointer(cells + (t - 1) * batch * h)
-            GEMM.multiply(m: batch, n: g, k: h, hPrev, whh, transposeB: true, into: gt, beta: 1)
+            if batch == 1 {
+                GEMM.multiplyVector(whh, rows: g, columns: h, hPrev, into: gt, beta: 1)
+            } else if packed {
+                ws.forwardPanels.multiply(m: batch, hPrev, into: gt)
+            } else {
+                GEMM.multiply(m: batch, n: g, k: h, hPrev, whh, transposeB: true, into: gt, beta: 1)
+            }
             let o = t * batch * h
             LSTMCell.forward(gates: gt, cPrev: cPrev, c: cells + o, tanhC: tanhCells + o,
                              h: outputs + o, batch: batch, hidden: h)
@@ -74,6 +87,8 @@ struct WeightDropLSTM {
         let dh = ws.dh.pointer, dc = ws.dc.pointer
         dh.update(repeating: 0, count: batch * h)
         dc.update(repeating: 0, count: batch * h)
+        let packed = batch > 1 && batch <= LSTMLayerWorkspace.packedBatchLimit
+        if packed { ws.backwardPanels.pack(whh, k: g, n: h, transposed: false) }
 
         for t in stride(from: steps - 1, through: 0, by: -1) {
             let gt = gates + t * batch * g
@@ -82,7 +97,14 @@ struct WeightDropLSTM {
             LSTMCell.backward(gates: gt, cPrev: cPrev, tanhC: tanhCells + o, dOut: dOut + o,
                               dh: dh, dc: dc, batch: batch, hidden: h)
             if t > 0 {
-                GEMM.multiply(m: batch, n: h, k: g, gt, whh, into: dh)
+                if batch == 1 {
+                    GEMM.multiplyVector(whh, rows: g, columns: h, transpose: true, gt, into: dh)
+                } else if packed {
+                    dh.update(repeating: 0, count: batch * h)
+                    ws.backwardPanels.multiply(m: batch, gt, into: dh)
+                } else {
+                    GEMM.multiply(m: batch, n: h, k: g, gt, whh, into: dh)
+                }
             }
         }
 
@@ -136,6 +158,12 @@ final class LSTMLayerWorkspace {
     private(set) var h0 = FloatBuffer(count: 0), c0 = FloatBuffer(count: 0)
     private(set) var dh = FloatBuffer(count: 0), dc = FloatBuffer(count: 0)
     let droppedWeight: FloatBuffer
+    /// Batches up to this size use the packed recurrent kernel (above it, and at
+    /// batch 1, BLAS is faster).
+    static let packedBatchLimit = 32
+    /// W_hh packed for `h·W_hhᵀ` (forward) and for `dG·W_hh` (backward).
+    let forwardPanels = PackedOperand()
+    let backwardPanels = PackedOperand()
     let weightGradScratch: FloatBuffer
     let biasScratch: FloatBuffer
     var usedDropMask = false

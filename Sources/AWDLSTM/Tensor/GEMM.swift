@@ -32,6 +32,16 @@ public enum GEMM {
             beta, c, Int32(ldc ?? n))
     }
 
+    /// `y = alpha · op(A) · x + beta · y` for a row-major `rows × columns` matrix A
+    /// (`op(A) = Aᵀ` when `transpose`): the recurrent product at batch size 1.
+    public static func multiplyVector(
+        _ a: UnsafePointer<Float>, rows: Int, columns: Int, transpose: Bool = false,
+        _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, alpha: Float = 1, beta: Float = 0
+    ) {
+        cblas_sgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, Int32(rows), Int32(columns),
+                    alpha, a, Int32(columns), x, 1, beta, y, 1)
+    }
+
     /// `y[n] += alpha · Σ_rows A[rows×n]` — column sums, used for bias gradients.
     public static func addColumnSums(
         of a: UnsafePointer<Float>, rows: Int, columns: Int,

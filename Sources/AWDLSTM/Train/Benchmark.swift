@@ -38,12 +38,20 @@ public struct BenchmarkResult: Codable, Sendable {
     public var vocab: Int
     public var threads: Int
     public var parameters: Int
+    /// Forward + backward FLOPs per trained token (3× the forward multiply-adds × 2).
+    public var trainFlopsPerToken: Double
+    /// Measured single-precision GEMM rate on a large square product (the ceiling).
+    public var sgemmGflops: Double
+    /// Training FLOP rate as a fraction of that ceiling.
+    public var fractionOfSgemm: Double
 
     enum CodingKeys: String, CodingKey {
         case trainTokensPerS = "train_tokens_per_s", evalTokensPerS = "eval_tokens_per_s"
         case trainMsPerStep = "train_ms_per_step", evalMsPerWindow = "eval_ms_per_window"
         case breakdown, peakRSSBytes = "peak_rss_bytes", batchSize = "batch_size", bptt
         case evalBatchSize = "eval_batch_size", emsize, nhid, nlayers, vocab, threads, parameters
+        case trainFlopsPerToken = "train_flops_per_token", sgemmGflops = "sgemm_gflops"
+        case fractionOfSgemm = "fraction_of_sgemm"
     }
 }
 
@@ -80,10 +88,12 @@ public enum Benchmark {
         for s in 0..<(o.evalSteps + 1) {
             let batch = evalData.window(at: s * o.bptt, length: o.bptt)
             let start = monotonicMilliseconds()
-            _ = model.evaluate(batch)
+            _ = model.evaluate(batch, reusePreparedWeights: s > 0)
             let t = monotonicMilliseconds()
             if s >= 1 { evalMs += t - start }
         }
+        let flops = trainingFlopsPerToken(o.config)
+        let sgemm = measureSgemmGflops()
         let trainTokens = Double(o.steps * o.bptt * o.batchSize)
         let evalTokens = Double(o.evalSteps * o.bptt * o.evalBatchSize)
         return BenchmarkResult(
@@ -92,7 +102,30 @@ public enum Benchmark {
             breakdown: breakdown, peakRSSBytes: peakResidentBytes(), batchSize: o.batchSize, bptt: o.bptt,
             evalBatchSize: o.evalBatchSize, emsize: o.config.emsize, nhid: o.config.nhid, nlayers: o.config.nlayers,
             vocab: o.config.vocabSize, threads: ProcessInfo.processInfo.activeProcessorCount,
-            parameters: model.layout.entries.reduce(0) { $0 + $1.count })
+            parameters: model.layout.entries.reduce(0) { $0 + $1.count },
+            trainFlopsPerToken: flops, sgemmGflops: sgemm,
+            fractionOfSgemm: trainTokens / (trainMs / 1000) * flops / (sgemm * 1e9))
+    }
+
+    /// 2 FLOPs per multiply-add of the LSTM layers and the decoder, ×3 for forward + backward.
+    public static func trainingFlopsPerToken(_ c: ModelConfig) -> Double {
+        var macs = Double(c.emsize * c.vocabSize)
+        for l in 0..<c.nlayers { macs += Double(4 * c.hiddenSize(l) * (c.inputSize(l) + c.hiddenSize(l))) }
+        return 3 * 2 * macs
+    }
+
+    /// GFLOP/s of a 2000×2000×2000 single-precision GEMM (best of three).
+    public static func measureSgemmGflops() -> Double {
+        let n = 2000
+        let a = FloatBuffer(count: n * n), b = FloatBuffer(count: n * n), c = FloatBuffer(count: n * n)
+        a.fill(0.5); b.fill(0.25)
+        var best = Double.infinity
+        for _ in 0..<4 {
+            let t = monotonicMilliseconds()
+            GEMM.multiply(m: n, n: n, k: n, a.pointer, b.pointer, into: c.pointer)
+            best = min(best, monotonicMilliseconds() - t)
+        }
+        return 2 * Double(n * n * n) / (best / 1000) / 1e9
     }
 
     /// Peak resident set size of this process.

@@ -1,0 +1,49 @@
+// Element-wise kernels of the AWD-LSTM engine: the fused LSTM cell and the
+// fused softmax cross-entropy row. They are written with explicit 16-lane
+// vectors and, on x86-64 Linux, compiled for AVX-512, AVX2 and baseline SSE
+// with run-time selection, so one binary runs at full width on every CPU.
+#ifndef AWD_KERNELS_H
+#define AWD_KERNELS_H
+
+#include <stddef.h>
+
+/// Forward of one LSTM time step for `batch` rows. `gates` holds the
+/// pre-activations [i f g o] of each row (`4·hidden` floats) and is overwritten
+/// with the activations; writes c' = σ(f)·c + σ(i)·tanh(g), tanh(c') and
+/// h' = σ(o)·tanh(c').
+void awd_lstm_cell_forward(float *gates, const float *c_prev, float *c, float *tanh_c, float *h,
+                           long batch, long hidden);
+
+/// Backward of one LSTM time step. `gates` holds the activations of the step
+/// and is overwritten with the pre-activation gradients. `d_out` is the
+/// gradient of h from above, `dh` the gradient of h from step t+1 through the
+/// recurrence, `dc` the cell gradient from step t+1 (overwritten with the cell
+/// gradient for step t−1).
+void awd_lstm_cell_backward(float *gates, const float *c_prev, const float *tanh_c, const float *d_out,
+                            const float *dh, float *dc, long batch, long hidden);
+
+/// One row of the fused softmax cross-entropy: adds `bias` to the `n` logits in
+/// `z`, returns −log softmax(z)[target], and when `grad_scale` > 0 overwrites
+/// `z` with grad_scale · (softmax(z) − onehot(target)).
+double awd_softmax_xent_row(float *z, const float *bias, long n, long target, float grad_scale);
+
+/// Packs the K×N matrix B for `awd_gemm_packed`: panels of 16 columns,
+/// `packed[(p·K + k)·16 + c] = B(k, 16p + c)` (zero past column N). B is read
+/// as `b[k·ldb + j]`, or as `b[j·ldb + k]` when `transposed` (B stored as Bᵀ).
+/// `packed` holds ⌈N/16⌉·16·K floats.
+void awd_pack_panels(const float *b, long k, long n, long ldb, int transposed, float *packed);
+
+/// `y[i, j] += Σ_k x[i, k] · B(k, j)` for rows i < m and the columns of panels
+/// [panel_begin, panel_end), with B packed by `awd_pack_panels`. Made for the
+/// recurrent product at small batch (m ≲ 32), where a general GEMM spends its
+/// time re-packing the weights on every call; here they are packed once per
+/// forward pass and streamed once per block of up to 12 rows.
+void awd_gemm_packed(long m, long n, long k, const float *x, long ldx, const float *packed,
+                     float *y, long ldy, long panel_begin, long panel_end);
+
+/// Vector exp, sigmoid and tanh over arrays (for tests of the kernels' numerics).
+void awd_vexp(const float *x, float *y, long n);
+void awd_vsigmoid(const float *x, float *y, long n);
+void awd_vtanh(const float *x, float *y, long n);
+
+#endif

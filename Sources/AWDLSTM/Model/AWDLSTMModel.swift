@@ -240,6 +240,25 @@ public final class AWDLSTMModel: @unchecked Sendable {
         }
     }
 
+    /// Evaluation forward returning the logits (bias included), `[rows, V]`
+    /// time-major; the buffer is the model's workspace, valid until the next call.
+    /// `batch.targets` is not used. Advances the hidden state.
+    public func logits(_ batch: TokenBatch, reusePreparedWeights: Bool = false) -> UnsafeMutableBufferPointer<Float> {
+        let ws = prepare(batch, training: false)
+        let rows = batch.steps * batch.batchSize
+        let v = config.vocabSize
+        let w = UnsafePointer(weights.pointer)
+        batch.inputs.withUnsafeBufferPointer { inputs in
+            let out = forwardStack(batch, tokens: inputs.baseAddress!, ws: ws, masks: nil,
+                                   reusePreparedWeights: reusePreparedWeights)
+            TiedSoftmax.project(out, rows: rows, emsize: config.emsize, weight: w + layout.encoder.offset,
+                                vocab: v, into: ws.logits.pointer)
+            let bias = w + layout.decoderBias.offset
+            for r in 0..<rows { Pointwise.addScaled(bias, 1, count: v, into: ws.logits.pointer + r * v) }
+        }
+        return UnsafeMutableBufferPointer(start: ws.logits.pointer, count: rows * v)
+    }
+
     /// The last layer's output of the most recent forward pass, `[rows, E]`
     /// (raw outputs: equal to the dropped ones in evaluation).
     public func lastLayerOutputs(rows: Int) -> UnsafeBufferPointer<Float> {

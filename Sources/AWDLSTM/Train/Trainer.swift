@@ -84,7 +84,41 @@ public final class Trainer {
         try folder.writeConfig(saved)
     }
 
+    /// Continues a trained run in `folder` with the authors' fine-tuning: averaged
+    /// SGD from the first step, the best validation loss starting at that of the
+    /// loaded weights (so the saved model never gets worse), and a stop at the
+    /// non-monotone condition. The trained weights and state are kept as
+    /// `model.pre-finetune.safetensors` and `state.pre-finetune.safetensors`.
+    public init(finetuning folder: RunFolder, model: AWDLSTMModel, corpus: Corpus, options: TrainingOptions) throws {
+        self.model = model
+        self.corpus = corpus
+        self.options = options
+        self.folder = folder
+        let fm = FileManager.default
+        for (file, kept) in [(folder.model, "model.pre-finetune.safetensors"), (folder.state, "state.pre-finetune.safetensors")] {
+            let target = folder.url.appendingPathComponent(kept)
+            if fm.fileExists(atPath: file.path) && !fm.fileExists(atPath: target.path) {
+                do { try fm.copyItem(at: file, to: target) } catch {
+                    throw IOError("\(target.path): cannot keep the pre-finetune copy")
+                }
+            }
+        }
+        let existing = (try? MetricsLog.read(folder.metrics).count) ?? 0
+        metrics = try MetricsLog(url: folder.metrics, keepLines: existing)
+        rng = RandomSource(seed: options.seed &+ 2)
+        optimizer = .asgd(AveragedSGD(parameterCount: model.weights.count, weightDecay: options.wdecay))
+        state = TrainingState(lr: options.lr, optimizer: .asgd, rng: rng)
+        state.finetune = true
+        state.averagingSinceEpoch = 1
+        let valid = BatchedTokens(corpus.valid, batchSize: options.evalBatchSize)
+        state.bestValidLoss = Evaluator.loss(model: model, data: valid, bptt: options.bptt)
+    }
+
+    /// The best validation loss before any epoch of this run (fine-tuning's baseline).
+    public var startingValidLoss: Double? { state.bestValidLoss }
+
     private var averaging: Bool { optimizer.kind == .asgd }
+    private var finetuning: Bool { state.finetune == true }
 
     public func run() throws -> TrainingSummary {
         let b = options.batchSize
@@ -196,7 +230,13 @@ public final class Trainer {
             (record.seconds, record.lr, record.batch) = (epochTime, state.lr, state.batchInEpoch)
             record.averaging = averaging
 
-            if !averaging {
+            if finetuning {
+                if NonMonotoneTrigger.shouldSwitch(history: state.validHistory, current: validLoss, nonmono: options.nonmono) {
+                    log("Done!")
+                    state.finished = true
+                }
+                state.validHistory.append(validLoss)
+            } else if !averaging {
                 if options.optimizer == .sgd,
                    NonMonotoneTrigger.shouldSwitch(history: state.validHistory, current: validLoss, nonmono: options.nonmono) {
                     log("Switching to ASGD")
@@ -214,13 +254,14 @@ public final class Trainer {
             state.epochInProgress = false
             state.epoch += 1
             try checkpoint(midEpoch: false)
+            if state.finished { break }
             if timeUp {
                 log("Time limit of \(options.maxMinutes!) minutes reached")
                 break
             }
             epochStart = Date().timeIntervalSince1970
         }
-        if !interrupted && !(state.epoch <= options.epochs) {
+        if !interrupted && (state.finished || !(state.epoch <= options.epochs)) {
             state.finished = true
             try checkpoint(midEpoch: false)
         }

@@ -31,6 +31,9 @@ public struct TrainingState: Codable, Equatable, Sendable {
     public var trainingSeconds = 0.0
     public var metricsLines = 0
     public var finished = false
+    /// Fine-tuning (the authors' `finetune.py`): averaged SGD from the start, stop
+    /// at the non-monotone condition.
+    public var finetune: Bool?
 
     public init(lr: Double, optimizer: OptimizerKind, rng: RandomSource) {
         self.lr = lr

@@ -1,0 +1,80 @@
+import CKernels
+import Foundation
+
+/// The continuous cache pointer of Grave et al. (2017) as in the authors'
+/// `pointer.py`: at batch size 1, each position's softmax is mixed with a
+/// distribution over the next words of the previous `window` positions,
+/// weighted by `softmax(θ · h_t · h_i)` over those positions (h = last-layer
+/// output): `p = λ · p_cache + (1 − λ) · p_model`.
+///
+/// Reproduced exactly, including two details of the reference: the cache is
+/// consulted only when more than `window` earlier positions are in the history
+/// buffer (so the first position of each `bptt` chunk after the buffer was cut
+/// back to `window` entries uses the model alone), and the summed loss is
+/// divided by the number of tokens (rows), like `evaluate`.
+public struct CachePointer: Sendable {
+    public var lambda: Double = 0.1
+    public var theta: Double = 1.0
+    public var window = 500
+    public var bptt = 5000
+
+    public init(lambda: Double = 0.1, theta: Double = 1.0, window: Int = 500, bptt: Int = 5000) {
+        self.lambda = lambda
+        self.theta = theta
+        self.window = window
+        self.bptt = bptt
+    }
+
+    /// The mean loss per token of `tokens` (batch size 1).
+    public func loss(model: AWDLSTMModel, tokens: [Int32], progress: ((Int, Int) -> Void)? = nil) -> Double {
+        let data = BatchedTokens(tokens, batchSize: 1)
+        let e = model.config.emsize, v = model.config.vocabSize
+        model.resetHidden(batchSize: 1)
+        // History buffer: hidden vectors and next words, at most `window` kept between chunks.
+        var historyH: [Float] = []
+        var historyWord: [Int32] = []
+        var total = 0.0
+        let starts = Array(data.windowStarts(bptt: bptt))
+        var scores = [Float](repeating: 0, count: max(window, 1))
+        let zeros = [Float](repeating: 0, count: v)
+        for (k, i) in starts.enumerated() {
+            let batch = data.window(at: i, length: bptt)
+            let logits = model.logits(batch, reusePreparedWeights: k > 0)
+            let outputs = model.lastLayerOutputs(rows: batch.steps)
+            let start = historyWord.count
+            historyH.append(contentsOf: outputs)
+            historyWord.append(contentsOf: batch.targets)
+            historyH.withUnsafeBufferPointer { hist in
+                scores.withUnsafeMutableBufferPointer { scores in
+                    for idx in 0..<batch.steps {
+                        let row = logits.baseAddress! + idx * v
+                        let target = Int(batch.targets[idx])
+                        let modelLoss = awd_softmax_xent_row(row, zeros, v, target, 0)
+                        let here = start + idx
+                        guard here > window && lambda != 0 else { total += modelLoss; continue }
+                        // Attention over the `window` positions before this one.
+                        let first = here - window
+                        GEMM.multiplyVector(hist.baseAddress! + first * e, rows: window, columns: e,
+                                            hist.baseAddress! + here * e, into: scores.baseAddress!)
+                        var best = -Double.infinity
+                        for j in 0..<window { best = max(best, theta * Double(scores[j])) }
+                        var sum = 0.0, hit = 0.0
+                        for j in 0..<window {
+                            let a = Foundation.exp(theta * Double(scores[j]) - best)
+                            sum += a
+                            if Int(historyWord[first + j]) == target { hit += a }
+                        }
+                        let p = lambda * (hit / sum) + (1 - lambda) * Foundation.exp(-modelLoss)
+                        total -= Foundation.log(p)
+                    }
+                }
+            }
+            if historyWord.count > window {
+                historyWord.removeFirst(historyWord.count - window)
+                historyH.removeFirst(historyH.count - window * e)
+            }
+            progress?(k + 1, starts.count)
+        }
+        return total / Double(data.rows)
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+
+/// Dynamic evaluation (Krause et al. 2018, "RMS with an RMS global prior"), as
+/// in the authors' `dynamiceval.py`.
+///
+/// 1. Gradient statistics on the training data (no dropout, batch `statsBatchSize`,
+///    windows of `bptt`): `MS = √(mean over batches of g²)` per parameter, and
+///    decay rates `MS / mean_tensors(mean(MS))`, clipped at `1/λ`.
+/// 2. The evaluation text (batch 1) is read in segments of `bptt` tokens: each
+///    segment is scored, then the weights move by
+///    `Δθ = λ · decay ⊙ (θ₀ − θ) − η · g / (MS + ε)` (θ₀: the trained weights),
+///    so the model adapts to recent text while being pulled back to θ₀.
+/// The result is the mean loss per scored token, the last short segment
+/// weighted by its length. The model's weights are restored at the end.
+public struct DynamicEvaluation: Sendable {
+    public var lr: Double = 0.00005
+    public var lambda: Double = 0.002
+    public var epsilon: Double = 0.00002
+    public var bptt = 5
+    public var statsBatchSize = 100
+    /// Limit on the training batches used for the statistics (nil: the whole training set).
+    public var maxStatsBatches: Int?
+
+    public init() {}
+
+    /// Per-parameter RMS gradient (flat layout of the model's weights).
+    public func gradientStatistics(model: AWDLSTMModel, train: [Int32], progress: ((Int) -> Void)? = nil) -> FloatBuffer {
+        let data = BatchedTokens(train, batchSize: statsBatchSize)
+        let ms = FloatBuffer(count: model.weights.count)
+        model.resetHidden(batchSize: statsBatchSize)
+        var rng = RandomSource(seed: 0)
+        var batches = 0
+        var i = 0
+        while i < data.rows - 2 {
+            if let m = maxStatsBatches, batches >= m { break }
+            let batch = data.window(at: i, length: bptt)
+            model.forwardBackward(batch, alpha: 0, beta: 0, rng: &rng, masks: DropoutMasks())
+            Pointwise.addProduct(model.gradients.pointer, model.gradients.pointer, count: ms.count, into: ms.pointer)
+            batches += 1
+            i += bptt
+            progress?(batches)
+        }
+        let scale = 1 / Float(max(1, batches))
+        for k in 0..<ms.count { ms[k] = (ms[k] * scale).squareRoot() }
+        return ms
+    }
+
+    /// Mean loss per scored token of `tokens` with dynamic evaluation. `ms` comes from
+    /// `gradientStatistics`. With `lr == 0` this is plain evaluation.
+    public func loss(model: AWDLSTMModel, tokens: [Int32], ms: FloatBuffer, progress: ((Int, Int) -> Void)? = nil) -> Double {
+        let n = model.weights.count
+        let original = FloatBuffer(count: n)
+        original.copy(from: model.weights)
+        defer { model.weights.copy(from: original) }
+
+        // Decay rates: MS divided by the mean over parameter tensors of mean(MS), clipped at 1/λ.
+        var gsum = 0.0
+        for e in model.layout.entries {
+            var s = 0.0
+            for k in 0..<e.count { s += Double(ms[e.offset + k]) }
+            gsum += s / Double(e.count)
+        }
+        gsum /= Double(model.layout.entries.count)
+        let decay = FloatBuffer(count: n)
+        let cap = lambda > 0 ? 1 / lambda : Double.infinity
+        for k in 0..<n { decay[k] = Float(min(Double(ms[k]) / gsum, cap)) }
+
+        let data = BatchedTokens(tokens, batchSize: 1)
+        model.resetHidden(batchSize: 1)
+        var rng = RandomSource(seed: 0)
+        var total = 0.0, weight = 0.0
+        var i = 0
+        let lam = Float(lambda), eta = Float(lr), eps = Float(epsilon)
+        let w = model.weights.pointer, g = model.gradients.pointer, w0 = original.pointer
+        let msp = ms.pointer, dp = decay.pointer
+        while i < data.rows - 2 {
+            let batch = data.window(at: i, length: bptt)
+            let loss = model.forwardBackward(batch, alpha: 0, beta: 0, rng: &rng, masks: DropoutMasks())
+            if lr != 0 || lambda != 0 {
+                for k in 0..<n { w[k] += lam * dp[k] * (w0[k] - w[k]) - eta * g[k] / (msp[k] + eps) }
+            }
+            let fraction = Double(batch.steps) / Double(bptt)
+            total += fraction * loss.crossEntropy
+            weight += fraction
+            i += batch.steps
+            progress?(i, data.rows)
+        }
+        return total / weight
+    }
+}

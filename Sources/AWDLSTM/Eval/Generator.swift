@@ -1,0 +1,68 @@
+import Foundation
+
+/// Sampling from a trained model, as the authors' `generate.py`: feed a word,
+/// divide the logits by the temperature, sample the next word from the
+/// softmax, feed it back. Without a prompt the first word is drawn uniformly
+/// from the vocabulary, like the reference.
+public struct Generator: Sendable {
+    public var temperature: Double = 1.0
+    public var seed: UInt64 = 1111
+
+    public init(temperature: Double = 1.0, seed: UInt64 = 1111) {
+        self.temperature = temperature
+        self.seed = seed
+    }
+
+    /// `count` sampled word ids following `prompt` (ids; may be empty).
+    public func sample(model: AWDLSTMModel, prompt: [Int32], count: Int) -> [Int32] {
+        var rng = RandomSource(seed: seed)
+        let v = model.config.vocabSize
+        model.resetHidden(batchSize: 1)
+        var input = prompt.isEmpty ? [Int32(rng.next() % UInt64(v))] : prompt
+        var out: [Int32] = []
+        out.reserveCapacity(count)
+        var weights = [Double](repeating: 0, count: v)
+        for k in 0..<count {
+            let batch = TokenBatch(inputs: input, targets: input, steps: input.count, batchSize: 1)
+            let logits = model.logits(batch, reusePreparedWeights: k > 0)
+            let last = logits.baseAddress! + (input.count - 1) * v
+            var m = -Double.infinity
+            for j in 0..<v { m = max(m, Double(last[j]) / temperature) }
+            var sum = 0.0
+            for j in 0..<v { weights[j] = Foundation.exp(Double(last[j]) / temperature - m); sum += weights[j] }
+            var u = rng.uniform() * sum
+            var next = v - 1
+            for j in 0..<v {
+                u -= weights[j]
+                if u < 0 { next = j; break }
+            }
+            out.append(Int32(next))
+            input = [Int32(next)]
+        }
+        return out
+    }
+
+    /// Words joined by spaces, `<eos>` written as a line break.
+    public static func text(_ ids: [Int32], vocabulary: Vocabulary) -> String {
+        var s = ""
+        for id in ids {
+            let w = vocabulary.words[Int(id)]
+            if w == Vocabulary.endOfSentence {
+                s += "\n"
+            } else {
+                if !s.isEmpty && !s.hasSuffix("\n") { s += " " }
+                s += w
+            }
+        }
+        return s.hasSuffix("\n") ? s : s + "\n"
+    }
+
+    /// Prompt text to ids: unknown words become `<unk>` when the vocabulary has it.
+    public static func encode(_ prompt: String, vocabulary: Vocabulary) throws -> [Int32] {
+        try prompt.split(whereSeparator: { $0.isWhitespace }).map { word in
+            if let id = vocabulary.id(String(word)) { return id }
+            if let unk = vocabulary.id(Vocabulary.unknown) { return unk }
+            throw IOError("prompt word '\(word)' is not in the vocabulary, which has no \(Vocabulary.unknown)")
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import AWDLSTM
+import Foundation
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sample text from a trained model (the authors' generate.py).")
+
+    @Option(help: "Run folder.") var checkpoint: String
+    @Option(help: "Number of words to generate.") var words: Int = 1000
+    @Option(help: "Temperature; higher is more diverse.") var temperature: Double = 1.0
+    @Option(help: "Random seed.") var seed: UInt64 = 1111
+    @Option(help: "Text to condition on (unknown words become <unk>).") var prompt: String?
+    @Option(help: "Write to this file instead of stdout.") var out: String?
+
+    func run() throws {
+        try reportingErrors {
+            guard words >= 1 else { throw CLIError("--words must be at least 1 (got \(words))") }
+            guard temperature > 0 && temperature.isFinite else { throw CLIError("--temperature must be positive (got \(temperature))") }
+            let (model, _, vocabulary) = try RunFolder(URL(fileURLWithPath: checkpoint)).loadModel()
+            let promptIds = try prompt.map { try Generator.encode($0, vocabulary: vocabulary) } ?? []
+            if prompt != nil && promptIds.isEmpty { throw CLIError("--prompt has no words") }
+            let ids = Generator(temperature: temperature, seed: seed).sample(model: model, prompt: promptIds, count: words)
+            let text = Generator.text(ids, vocabulary: vocabulary)
+            if let out {
+                try AtomicFile.write(text, to: URL(fileURLWithPath: out))
+                logLine("wrote \(words) words to \(out)")
+            } else {
+                print(text, terminator: "")
+            }
+        }
+    }
+}

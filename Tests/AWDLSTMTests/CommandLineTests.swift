@@ -1,0 +1,112 @@
+import Foundation
+import XCTest
+import AWDLSTM
+
+/// Runs the `awd-lstm` executable built beside the test bundle.
+struct CLI {
+    static var binary: URL {
+        #if os(macOS)
+        let dir = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }!.bundleURL.deletingLastPathComponent()
+        #else
+        let dir = Bundle.main.bundleURL
+        #endif
+        return dir.appendingPathComponent("awd-lstm")
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs to completion (or until `timeout` seconds, then SIGKILL).
+    @discardableResult
+    static func run(_ args: [String], timeout: Double = 120) throws -> Result {
+        let p = try start(args)
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.process.isRunning && Date() < deadline { usleep(20_000) }
+        if p.process.isRunning { kill(p.process.processIdentifier, SIGKILL) }
+        return p.finish()
+    }
+
+    final class Running {
+        let process: Process
+        let out: URL, err: URL
+        init(process: Process, out: URL, err: URL) { (self.process, self.out, self.err) = (process, out, err) }
+        func finish() -> Result {
+            process.waitUntilExit()
+            let o = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+            let e = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+            try? FileManager.default.removeItem(at: out)
+            try? FileManager.default.removeItem(at: err)
+            return Result(status: process.terminationStatus, stdout: o, stderr: e)
+        }
+        var stderrSoFar: String { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
+    }
+
+    static func start(_ args: [String]) throws -> Running {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        let tmp = FileManager.default.temporaryDirectory
+        let out = tmp.appendingPathComponent("awd-cli-\(UUID().uuidString).out")
+        let err = tmp.appendingPathComponent("awd-cli-\(UUID().uuidString).err")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        p.standardOutput = try FileHandle(forWritingTo: out)
+        p.standardError = try FileHandle(forWritingTo: err)
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        return Running(process: p, out: out, err: err)
+    }
+}
+
+/// A tiny corpus folder for command-line runs.
+func writeTinyCorpus(_ dir: TemporaryFolder, name: String = "data", lines: Int = 400) throws -> URL {
+    var rng = RandomSource(seed: 8)
+    func text(_ n: Int) -> String {
+        (0..<n).map { _ in (0..<(3 + Int(rng.next() % 8))).map { _ in "w\(rng.next() % 30)" }.joined(separator: " ") }
+            .joined(separator: "\n") + "\n"
+    }
+    let folder = dir.url.appendingPathComponent(name)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    for (split, n) in [("train", lines), ("valid", lines / 4), ("test", lines / 4)] {
+        try Data(text(n).utf8).write(to: folder.appendingPathComponent("\(split).txt"))
+    }
+    return folder
+}
+
+let tinyModelFlags = ["--emsize", "8", "--nhid", "12", "--nlayers", "2", "--batch-size", "4", "--bptt", "10",
+                      "--log-interval", "5"]
+
+final class CommandLineTests: XCTestCase {
+    func testTrainEvaluateAndDynamicEvalLeaveCheckpointUntouched() throws {
+        let dir = try TemporaryFolder()
+        let data = try writeTinyCorpus(dir)
+        let run = dir.url.appendingPathComponent("run").path
+        let train = try CLI.run(["train", "--data", data.path, "--save", run, "--epochs", "2", "--max-batches", "10", "--json"] + tinyModelFlags)
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(train.stderr.contains("| end of epoch   1 |"), train.stderr)
+        XCTAssertTrue(train.stderr.contains("| End of training | test loss"), train.stderr)
+        let summary = try JSONSerialization.jsonObject(with: Data(train.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(summary["epochs"] as? Int, 2)
+
+        let eval = try CLI.run(["evaluate", "--checkpoint", run, "--data", data.path, "--split", "valid", "--json"])
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        let result = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(Set(result.keys), ["loss", "ppl", "bpc", "tokens"])
+
+        let files = ["model.safetensors", "config.json", "vocab.txt", "state.safetensors", "metrics.jsonl"]
+        let before = try files.map { try Data(contentsOf: URL(fileURLWithPath: run).appendingPathComponent($0)) }
+        let dyn = try CLI.run(["dynamic-eval", "--checkpoint", run, "--data", data.path, "--batch-size", "4", "--lr", "0.001", "--json"])
+        XCTAssertEqual(dyn.status, 0, dyn.stderr)
+        XCTAssertNotNil(try JSONSerialization.jsonObject(with: Data(dyn.stdout.utf8)) as? [String: Any])
+        let pointer = try CLI.run(["pointer", "--checkpoint", run, "--data", data.path, "--window", "20", "--bptt", "100", "--json"])
+        XCTAssertEqual(pointer.status, 0, pointer.stderr)
+        let gen = try CLI.run(["generate", "--checkpoint", run, "--words", "30", "--seed", "3"])
+        XCTAssertEqual(gen.status, 0, gen.stderr)
+        XCTAssertEqual(gen.stdout, try CLI.run(["generate", "--checkpoint", run, "--words", "30", "--seed", "3"]).stdout)
+        let after = try files.map { try Data(contentsOf: URL(fileURLWithPath: run).appendingPathComponent($0)) }
+        XCTAssertEqual(before, after, "dynamic evaluation, pointer and generation never modify the run folder")
+    }
+}

@@ -10,6 +10,23 @@ struct Plot: ParsableCommand {
     @Option(help: "Output file (default DIR/training_curves.svg).") var out: String?
 
     func run() throws {
-        try reportingErrors { throw CLIError("plot is not available yet") }
+        try reportingErrors {
+            let folder = RunFolder(URL(fileURLWithPath: checkpoint))
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder.url.path, isDirectory: &isDirectory) else {
+                throw CLIError("--checkpoint \(checkpoint): no such folder")
+            }
+            guard isDirectory.boolValue else { throw CLIError("--checkpoint \(checkpoint): not a folder") }
+            guard folder.exists(folder.metrics) else {
+                throw CLIError("\(folder.metrics.path): missing (is \(checkpoint) a run folder?)")
+            }
+            let target = out.map { URL(fileURLWithPath: $0) } ?? folder.trainingCurves
+            let parent = target.deletingLastPathComponent()
+            guard FileManager.default.fileExists(atPath: parent.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw CLIError("--out \(out ?? target.path): folder \(parent.path) does not exist")
+            }
+            try TrainingCurves.write(metrics: folder.metrics, to: target)
+            logLine(target.path)
+        }
     }
 }

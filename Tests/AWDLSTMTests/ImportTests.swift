@@ -1,0 +1,271 @@
+import Foundation
+import XCTest
+import AWDLSTM
+
+/// Importing PyTorch checkpoints (fixtures from `scripts/reference/make_import_fixtures.py`).
+final class ImportTests: XCTestCase {
+    static let folder = Fixtures.folder.appendingPathComponent("import")
+    static var corpusFolder: URL { folder.appendingPathComponent("corpus") }
+
+    struct Expected: Decodable {
+        struct Loss: Decodable { let valid_loss: Double }
+        let vocab_size: Int, emsize: Int, nhid: Int, nlayers: Int, batch_size: Int, bptt: Int
+        let salesforce: Loss, fastai: Loss
+    }
+
+    func expected() throws -> Expected {
+        try JSONDecoder().decode(Expected.self, from: Data(contentsOf: Self.folder.appendingPathComponent("expected.json")))
+    }
+
+    func fixture(_ format: CheckpointFormat) -> URL {
+        Self.folder.appendingPathComponent("\(format.rawValue).safetensors")
+    }
+
+    // MARK: importing matches PyTorch
+
+    func assertImportMatchesPyTorch(_ format: CheckpointFormat, file: StaticString = #filePath, line: UInt = #line) throws {
+        let want = try expected()
+        let corpus = try Corpus(folder: Self.corpusFolder)
+        XCTAssertEqual(corpus.vocabulary.count, want.vocab_size, file: file, line: line)
+        let imported = try CheckpointImport(contentsOf: fixture(format), format: format)
+        XCTAssertEqual(imported.config, ModelConfig(vocabSize: want.vocab_size, emsize: want.emsize,
+                                                    nhid: want.nhid, nlayers: want.nlayers), file: file, line: line)
+        let model = try imported.makeModel(vocabularySize: corpus.vocabulary.count)
+        let loss = Evaluator.loss(model: model, data: BatchedTokens(corpus.valid, batchSize: want.batch_size), bptt: want.bptt)
+        let reference = format == .salesforce ? want.salesforce.valid_loss : want.fastai.valid_loss
+        XCTAssertEqual(loss, reference, accuracy: 1e-5 * reference, "\(format) loss", file: file, line: line)
+    }
+
+    func testSalesforceImportMatchesPyTorchLoss() throws { try assertImportMatchesPyTorch(.salesforce) }
+
+    func testFastaiImportMatchesPyTorchLoss() throws { try assertImportMatchesPyTorch(.fastai) }
+
+    /// fastai's raw hidden-to-hidden matrix is read, not the weight-dropped copy beside it.
+    func testFastaiMapsRawMatrixAndIgnoresDroppedCopy() throws {
+        let imported = try CheckpointImport(contentsOf: fixture(.fastai), format: .fastai)
+        XCTAssertEqual(imported.sourceNames["rnns.1.module.weight_hh_l0_raw"], "0.rnns.1.weight_hh_l0_raw")
+        XCTAssertEqual(imported.sourceNames["rnns.1.module.weight_ih_l0"], "0.rnns.1.module.weight_ih_l0")
+        XCTAssertEqual(imported.sourceNames["encoder.weight"], "0.encoder.weight")
+        let renamed = try imported.renamedTensors()
+        XCTAssertEqual(try renamed.floats("rnns.2.module.weight_hh_l0_raw"), try imported.file.floats("0.rnns.2.weight_hh_l0_raw"))
+        XCTAssertNotEqual(try renamed.floats("rnns.2.module.weight_hh_l0_raw"), try imported.file.floats("0.rnns.2.module.weight_hh_l0"))
+        XCTAssertEqual(try renamed.floats("decoder.weight"), try imported.file.floats("1.decoder.weight"))
+        XCTAssertEqual(Set(renamed.tensors.map(\.name)), Set(ParameterLayout(imported.config).entries.map(\.name) + ["decoder.weight"]))
+    }
+
+    /// The salesforce fixture renamed is the salesforce fixture.
+    func testSalesforceRenamedTensorsAreTheFile() throws {
+        let imported = try CheckpointImport(contentsOf: fixture(.salesforce), format: .salesforce)
+        let renamed = try imported.renamedTensors()
+        XCTAssertEqual(Set(renamed.tensors.map(\.name)), Set(imported.file.tensors.map(\.name)))
+        for t in imported.file.tensors {
+            XCTAssertEqual(try renamed.floats(t.name).map(\.bitPattern), try imported.file.floats(t.name).map(\.bitPattern), t.name)
+            XCTAssertEqual(renamed.info(t.name)?.shape, t.shape, t.name)
+        }
+    }
+
+    // MARK: the run folder
+
+    func testWritesRunFolderThatLoadsAndRefusesToOverwrite() throws {
+        let tmp = try TemporaryFolder()
+        let folder = RunFolder(tmp.url.appendingPathComponent("run"))
+        let corpus = try Corpus(folder: Self.corpusFolder)
+        let imported = try CheckpointImport(contentsOf: fixture(.fastai), format: .fastai)
+        let written = try folder.writeImported(imported, corpus: corpus, dataPath: Self.corpusFolder.path)
+        let (model, config, vocabulary) = try folder.loadModel()
+        XCTAssertEqual(config.model, imported.config)
+        XCTAssertEqual(config.model.dropout, ModelConfig(vocabSize: 1).dropout)
+        XCTAssertEqual(config.training, TrainingOptions())
+        XCTAssertEqual(config.data, Self.corpusFolder.path)
+        XCTAssertEqual(vocabulary, corpus.vocabulary)
+        XCTAssertEqual(model.weights.toArray().map(\.bitPattern), written.weights.toArray().map(\.bitPattern))
+        let saved = try SafeTensors(contentsOf: folder.model)
+        XCTAssertEqual(saved.metadata["format"], "fastai")
+
+        XCTAssertThrowsError(try folder.writeImported(imported, corpus: corpus, dataPath: "x")) { error in
+            XCTAssertTrue("\(error)".contains("model.safetensors already exists"), "\(error)")
+        }
+    }
+
+    // MARK: inconsistent files: one clear message naming the tensor
+
+    /// The fixture's tensors, to modify and write elsewhere.
+    struct Tensors {
+        var entries: [(name: String, shape: [Int], values: [Float])]
+
+        init(_ url: URL) throws {
+            let file = try SafeTensors(contentsOf: url)
+            entries = try file.tensors.map { ($0.name, $0.shape, try file.floats($0.name)) }
+        }
+
+        subscript(name: String) -> (shape: [Int], values: [Float])? {
+            get { entries.first { $0.name == name }.map { ($0.shape, $0.values) } }
+            set {
+                let i = entries.firstIndex { $0.name == name }
+                switch (i, newValue) {
+                case let (i?, v?): entries[i] = (name, v.shape, v.values)
+                case let (nil, v?): entries.append((name, v.shape, v.values))
+                case let (i?, nil): entries.remove(at: i)
+                case (nil, nil): break
+                }
+            }
+        }
+
+        func write(to url: URL) throws {
+            let flat = entries.flatMap(\.values)
+            try flat.withUnsafeBufferPointer { buffer in
+                var offset = 0
+                var tensors: [SafeTensors.Tensor] = []
+                for e in entries {
+                    let view = UnsafeBufferPointer(rebasing: buffer[offset..<(offset + e.values.count)])
+                    tensors.append(.init(name: e.name, shape: e.shape, values: view))
+                    offset += e.values.count
+                }
+                try SafeTensors.write(tensors, to: url)
+            }
+        }
+    }
+
+    func assertRejected(_ format: CheckpointFormat, mentioning fragments: [String], vocabularySize: Int? = nil,
+                        file: StaticString = #filePath, line: UInt = #line, _ change: (inout Tensors) -> Void) throws {
+        let tmp = try TemporaryFolder()
+        var tensors = try Tensors(fixture(format))
+        change(&tensors)
+        let url = tmp.url.appendingPathComponent("modified.safetensors")
+        try tensors.write(to: url)
+        XCTAssertThrowsError(try CheckpointImport(contentsOf: url, format: format).makeModel(vocabularySize: vocabularySize),
+                             file: file, line: line) { error in
+            let text = "\(error)"
+            XCTAssertTrue(error is IOError, "\(type(of: error))", file: file, line: line)
+            for fragment in fragments + [url.path] {
+                XCTAssertTrue(text.contains(fragment), "message '\(text)' lacks '\(fragment)'", file: file, line: line)
+            }
+        }
+    }
+
+    func testMismatchedShapeIsRejectedNamingTheTensor() throws {
+        // Layer 1's input must be layer 0's hidden size (8).
+        try assertRejected(.salesforce, mentioning: ["'rnns.1.module.weight_ih_l0'", "[32, 7]", "expected [32, 8]"]) {
+            $0["rnns.1.module.weight_ih_l0"] = ([32, 7], [Float](repeating: 0.1, count: 32 * 7))
+        }
+        // Layer 0's input must be emsize.
+        try assertRejected(.fastai, mentioning: ["'0.rnns.0.module.weight_ih_l0'", "expected [32, 6]"]) {
+            $0["0.rnns.0.module.weight_ih_l0"] = ([32, 5], [Float](repeating: 0.1, count: 32 * 5))
+        }
+        // A hidden-to-hidden matrix that is not [4H, H].
+        try assertRejected(.fastai, mentioning: ["'0.rnns.1.weight_hh_l0_raw'", "[30, 8]"]) {
+            $0["0.rnns.1.weight_hh_l0_raw"] = ([30, 8], [Float](repeating: 0.1, count: 30 * 8))
+        }
+        // Biases of the wrong length.
+        try assertRejected(.salesforce, mentioning: ["'rnns.2.module.bias_hh_l0'", "expected [24]"]) {
+            $0["rnns.2.module.bias_hh_l0"] = ([32], [Float](repeating: 0.1, count: 32))
+        }
+        try assertRejected(.salesforce, mentioning: ["'decoder.bias'", "expected [12]"]) {
+            $0["decoder.bias"] = ([13], [Float](repeating: 0.1, count: 13))
+        }
+        // The last layer must have hidden size emsize (tied decoder): make it 8 wide, consistently.
+        try assertRejected(.salesforce, mentioning: ["'rnns.2.module.weight_hh_l0_raw'", "last layer", "emsize 6"]) {
+            $0["rnns.2.module.weight_ih_l0"] = ([32, 8], [Float](repeating: 0.1, count: 32 * 8))
+            $0["rnns.2.module.weight_hh_l0_raw"] = ([32, 8], [Float](repeating: 0.1, count: 32 * 8))
+            $0["rnns.2.module.bias_ih_l0"] = ([32], [Float](repeating: 0.1, count: 32))
+            $0["rnns.2.module.bias_hh_l0"] = ([32], [Float](repeating: 0.1, count: 32))
+        }
+        // The decoder matrix must have the embedding's shape.
+        try assertRejected(.fastai, mentioning: ["'1.decoder.weight'", "[12, 5]", "tied"]) {
+            $0["1.decoder.weight"] = ([12, 5], [Float](repeating: 0.1, count: 60))
+        }
+    }
+
+    func testIncompleteOrUnknownTensorsAreRejected() throws {
+        try assertRejected(.salesforce, mentioning: ["missing tensor 'rnns.1.module.bias_ih_l0'", "layer 1 of 3"]) {
+            $0["rnns.1.module.bias_ih_l0"] = nil
+        }
+        // A gap in the layers.
+        try assertRejected(.fastai, mentioning: ["missing tensor '0.rnns.1.weight_hh_l0_raw'"]) {
+            for name in ["0.rnns.1.weight_hh_l0_raw", "0.rnns.1.module.weight_ih_l0", "0.rnns.1.module.bias_ih_l0",
+                         "0.rnns.1.module.bias_hh_l0", "0.rnns.1.module.weight_hh_l0"] { $0[name] = nil }
+        }
+        try assertRejected(.salesforce, mentioning: ["missing tensor 'decoder.bias'"]) { $0["decoder.bias"] = nil }
+        try assertRejected(.salesforce, mentioning: ["unexpected tensor 'rnns.0.module.weight_ih_l0_reverse'"]) {
+            $0["rnns.0.module.weight_ih_l0_reverse"] = ([32, 6], [Float](repeating: 0, count: 32 * 6))
+        }
+        try assertRejected(.fastai, mentioning: ["unexpected tensor '0.rnns.01.module.bias_ih_l0'"]) {
+            $0["0.rnns.01.module.bias_ih_l0"] = ([32], [Float](repeating: 0, count: 32))
+        }
+        // An embedding alias that is not the embedding.
+        try assertRejected(.fastai, mentioning: ["'0.encoder_dp.emb.weight' differs from '0.encoder.weight'"]) {
+            var v = $0["0.encoder_dp.emb.weight"]!
+            v.values[3] += 0.5
+            $0["0.encoder_dp.emb.weight"] = v
+        }
+    }
+
+    func testWrongFormatGetsAHint() throws {
+        XCTAssertThrowsError(try CheckpointImport(contentsOf: fixture(.salesforce), format: .fastai)) { error in
+            XCTAssertTrue("\(error)".contains("try --format salesforce"), "\(error)")
+        }
+        XCTAssertThrowsError(try CheckpointImport(contentsOf: fixture(.fastai), format: .salesforce)) { error in
+            XCTAssertTrue("\(error)".contains("try --format fastai"), "\(error)")
+        }
+    }
+
+    func testVocabularySizeMismatchIsRejected() throws {
+        let imported = try CheckpointImport(contentsOf: fixture(.salesforce), format: .salesforce)
+        XCTAssertThrowsError(try imported.makeModel(vocabularySize: 13, vocabularySource: "the data folder D")) { error in
+            XCTAssertTrue("\(error)".contains("vocabulary of 12 words"), "\(error)")
+            XCTAssertTrue("\(error)".contains("the data folder D has 13 words"), "\(error)")
+        }
+        // Through the run folder: a corpus with one more word; nothing is written.
+        let tmp = try TemporaryFolder()
+        for split in ["train", "valid", "test"] {
+            let text = try String(contentsOf: Self.corpusFolder.appendingPathComponent("\(split).txt"), encoding: .utf8)
+            _ = try tmp.write("data/\(split).txt", split == "test" ? text + "zebra\n" : text)
+        }
+        let corpus = try Corpus(folder: tmp.url.appendingPathComponent("data"))
+        XCTAssertEqual(corpus.vocabulary.count, 13)
+        let folder = RunFolder(tmp.url.appendingPathComponent("run"))
+        XCTAssertThrowsError(try folder.writeImported(imported, corpus: corpus, dataPath: "data")) { error in
+            XCTAssertTrue("\(error)".contains("vocabulary of 12 words"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.url.path))
+    }
+
+    func testUntiedDecoderIsRejected() throws {
+        for format in CheckpointFormat.allCases {
+            let name = format == .salesforce ? "decoder.weight" : "1.decoder.weight"
+            try assertRejected(format, mentioning: ["'\(name)' differs from", "not tied", "tied weights only"]) {
+                var v = $0[name]!
+                v.values[7] += 0.01
+                $0[name] = v
+            }
+        }
+    }
+
+    func testNonFloat32IsRejected() throws {
+        // A hand-built file: the embedding stored as F16.
+        let tmp = try TemporaryFolder()
+        var tensors = try Tensors(fixture(.salesforce))
+        tensors["encoder.weight"] = nil
+        tensors["decoder.weight"] = nil
+        let url = tmp.url.appendingPathComponent("f16.safetensors")
+        try tensors.write(to: url)
+        var data = try Data(contentsOf: url)
+        var n: UInt64 = 0
+        for i in (0..<8).reversed() { n = n << 8 | UInt64(data[i]) }
+        let header = String(decoding: data[8..<(8 + Int(n))], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        let dataLength = data.count - 8 - Int(n)
+        let f16 = "\"encoder.weight\":{\"dtype\":\"F16\",\"shape\":[12,6],\"data_offsets\":[\(dataLength),\(dataLength + 144)]}"
+        let newHeader = Data((String(header.dropLast()) + "," + f16 + "}").utf8)
+        var out = Data()
+        var length = UInt64(newHeader.count).littleEndian
+        withUnsafeBytes(of: &length) { out.append(contentsOf: $0) }
+        out.append(newHeader)
+        out.append(data[(8 + Int(n))...])
+        out.append(Data(count: 144))
+        data = out
+        try data.write(to: url)
+        XCTAssertThrowsError(try CheckpointImport(contentsOf: url, format: .salesforce)) { error in
+            XCTAssertTrue("\(error)".contains("tensor 'encoder.weight' has dtype F16"), "\(error)")
+        }
+    }
+}

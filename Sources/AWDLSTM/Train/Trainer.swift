@@ -251,6 +251,7 @@ public final class Trainer {
                 state.validHistory.append(validLoss)
             }
             try metrics.append(record)
+            try TrainingCurves.write(metrics: folder.metrics, to: folder.trainingCurves)
             state.epochInProgress = false
             state.epoch += 1
             try checkpoint(midEpoch: false)

@@ -16,7 +16,8 @@ final class Interrupt: @unchecked Sendable {
         signal(SIGINT, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         source.setEventHandler {
-            count += 1
+            // Signals that arrive together are coalesced into one event; `data` counts them.
+            count += Int32(clamping: max(1, source.data))
             if count >= 2 {
                 FileHandle.standardError.write(Data("\nsecond interrupt: exiting now\n".utf8))
                 _exit(130)

@@ -62,7 +62,7 @@ struct CLI {
 }
 
 /// A tiny corpus folder for command-line runs.
-func writeTinyCorpus(_ dir: TemporaryFolder, name: String = "data", lines: Int = 400) throws -> URL {
+func writeTinyCorpus(_ dir: TemporaryFolder, name: String = "data", lines: Int = 400, testLines: Int? = nil) throws -> URL {
     var rng = RandomSource(seed: 8)
     func text(_ n: Int) -> String {
         (0..<n).map { _ in (0..<(3 + Int(rng.next() % 8))).map { _ in "w\(rng.next() % 30)" }.joined(separator: " ") }
@@ -70,7 +70,7 @@ func writeTinyCorpus(_ dir: TemporaryFolder, name: String = "data", lines: Int =
     }
     let folder = dir.url.appendingPathComponent(name)
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    for (split, n) in [("train", lines), ("valid", lines / 4), ("test", lines / 4)] {
+    for (split, n) in [("train", lines), ("valid", lines / 4), ("test", testLines ?? lines / 4)] {
         try Data(text(n).utf8).write(to: folder.appendingPathComponent("\(split).txt"))
     }
     return folder

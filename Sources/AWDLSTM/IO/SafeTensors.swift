@@ -70,7 +70,7 @@ public struct SafeTensors: Sendable {
                 guard name != "__metadata__" else { throw fail("__metadata__ must map strings to strings") }
                 guard let size = Self.dtypeSizes[dtype] else { throw fail("tensor '\(name)' has unknown dtype \(dtype)") }
                 guard offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataLength else {
-                    throw fail("tensor '\(name)' has data offsets \(offsets) outside the \(dataLength)-byte data section")
+                    throw fail("tensor '\(name)' has data offsets \(offsets) outside the \(dataLength)-byte data section (truncated file?)")
                 }
                 var elements = 1
                 for d in shape {

@@ -77,6 +77,8 @@ public final class Trainer {
         (state, optimizer) = try TrainingState.read(from: folder.state, model: model,
                                                      weightDecay: options.wdecay, batchSize: options.batchSize)
         if let lr = lrOverride { state.lr = lr }
+        // A finished run given a higher epoch limit continues training.
+        if state.finished && state.finetune != true && state.epoch <= options.epochs { state.finished = false }
         rng = RandomSource(state: state.rng)!
         metrics = try MetricsLog(url: folder.metrics, keepLines: state.metricsLines)
         var saved = try folder.readConfig()
@@ -164,7 +166,11 @@ public final class Trainer {
                     ? GradientClipping.clip(model.gradients, maxNorm: options.clip)
                     : Pointwise.sumOfSquares(model.gradients.pointer, count: model.gradients.count).squareRoot()
                 guard loss.total.isFinite, norm.isFinite else {
-                    throw TrainingError(description: "non-finite \(loss.total.isFinite ? "gradient" : "loss") at epoch \(state.epoch), batch \(state.batchInEpoch + 1); stopped without saving this step. The last good state is in \(folder.url.path); continue with `awd-lstm train --resume \(folder.url.path) --lr <smaller>`")
+                    let what = loss.total.isFinite ? "gradient norm" : "loss"
+                    let saved = folder.exists(folder.state)
+                        ? "the last good state is in \(folder.url.path); continue with `awd-lstm train --resume \(folder.url.path) --lr <smaller>`"
+                        : "no state was saved yet; start again with a smaller --lr (or --clip)"
+                    throw TrainingError(description: "non-finite \(what) at epoch \(state.epoch), batch \(state.batchInEpoch + 1); training stopped and nothing was written: \(saved)")
                 }
                 optimizer.step(weights: model.weights, gradients: model.gradients, lr: stepLR)
                 state.intervalLoss += loss.crossEntropy

@@ -110,3 +110,30 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(before, after, "dynamic evaluation, pointer and generation never modify the run folder")
     }
 }
+
+final class DownloadTests: XCTestCase {
+    /// An archive with the right layout but other content fails the MD5 check
+    /// and leaves nothing behind.
+    func testArchiveWithWrongContentIsRejected() throws {
+        let dir = try TemporaryFolder()
+        for s in ["train", "valid", "test"] { _ = try dir.write("simple-examples/data/ptb.\(s).txt", "not the real corpus\n") }
+        let archive = dir.url.appendingPathComponent("simple-examples.tgz")
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        tar.arguments = ["tar", "-czf", archive.path, "-C", dir.url.path, "./simple-examples"]
+        try tar.run()
+        tar.waitUntilExit()
+        XCTAssertEqual(tar.terminationStatus, 0)
+        let target = dir.url.appendingPathComponent("ptb")
+        let r = try CLI.run(["download", "ptb", "--to", target.path, "--archive", archive.path])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("ptb.train.txt has MD5"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: target.appendingPathComponent("train.txt").path))
+    }
+
+    func testUnknownCorpusIsRejected() throws {
+        let r = try CLI.run(["download", "imagenet", "--to", "/tmp/nowhere"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("unknown corpus 'imagenet'"), r.stderr)
+    }
+}

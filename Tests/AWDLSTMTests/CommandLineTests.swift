@@ -137,3 +137,55 @@ final class DownloadTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("unknown corpus 'imagenet'"), r.stderr)
     }
 }
+
+/// `scripts/pytorch/awd_lstm.py` (PyTorch) evaluates a run folder to the same
+/// loss as `awd-lstm evaluate`. Skipped when no Python with torch is found
+/// (`AWDLSTM_PYTHON`, `.venv-bench/bin/python`, then `python3`).
+final class PyTorchInteropTests: XCTestCase {
+    static var repository: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    func python() throws -> String {
+        let env = ProcessInfo.processInfo.environment["AWDLSTM_PYTHON"]
+        let candidates = [env, Self.repository.appendingPathComponent(".venv-bench/bin/python").path, "/usr/bin/env"].compactMap { $0 }
+        for c in candidates {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: c)
+            p.arguments = (c == "/usr/bin/env" ? ["python3"] : []) + ["-c", "import torch, safetensors"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            guard (try? p.run()) != nil else { continue }
+            p.waitUntilExit()
+            if p.terminationStatus == 0 { return c }
+        }
+        throw XCTSkip("no Python with torch and safetensors")
+    }
+
+    func testPyTorchLoaderMatchesEvaluate() throws {
+        let py = try python()
+        let dir = try TemporaryFolder()
+        let data = try writeTinyCorpus(dir)
+        let run = dir.url.appendingPathComponent("run").path
+        XCTAssertEqual(try CLI.run(["train", "--data", data.path, "--save", run, "--epochs", "1", "--max-batches", "20"] + tinyModelFlags).status, 0)
+        let swift = try CLI.run(["evaluate", "--checkpoint", run, "--data", data.path, "--split", "valid", "--batch-size", "3", "--json"])
+        XCTAssertEqual(swift.status, 0, swift.stderr)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: py)
+        let script = Self.repository.appendingPathComponent("scripts/pytorch/awd_lstm.py").path
+        p.arguments = (py == "/usr/bin/env" ? ["python3"] : []) + [script, "--checkpoint", run, "--data", data.path,
+                                                                    "--split", "valid", "--batch-size", "3", "--json"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let out = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        let a = try JSONSerialization.jsonObject(with: Data(swift.stdout.utf8)) as! [String: Any]
+        let b = try JSONSerialization.jsonObject(with: out) as! [String: Any]
+        let la = a["loss"] as! Double, lb = b["loss"] as! Double
+        XCTAssertEqual(la, lb, accuracy: 1e-4 * lb)
+        XCTAssertEqual(a["ppl"] as! Double, b["ppl"] as! Double, accuracy: 1e-4 * (b["ppl"] as! Double))
+    }
+}

@@ -8,28 +8,23 @@ struct DynamicEval: ParsableCommand {
         abstract: "Dynamic evaluation (Krause et al. 2018, RMS with a global prior; their dynamiceval.py).",
         discussion: "Gradient statistics come from the training data; the run's files are never modified.")
 
-    @Option(help: "Run folder.") var checkpoint: String
-    @OptionGroup var data: DataFlags
+    @OptionGroup var target: EvaluationTarget
     @Option(help: "Learning rate eta.") var lr: Double = 0.00005
     @Option(help: "Decay rate lambda towards the trained weights.") var lamb: Double = 0.002
     @Option(help: "Stabilisation epsilon.") var epsilon: Double = 0.00002
     @Option(help: "Segment length (also used for the gradient statistics).") var bptt: Int = 5
     @Option(name: .customLong("batch-size"), help: "Batch size for the gradient statistics.") var batchSize: Int = 100
     @Option(name: .customLong("max-batches"), help: "Use at most this many training batches for the statistics.") var maxBatches: Int?
-    @Option(help: "valid or test.") var split: String = "test"
     @Flag(help: "Print one JSON object with loss, ppl, bpc, tokens on stdout.") var json = false
 
     func run() throws {
         try reportingErrors {
-            guard let which = Corpus.Split(rawValue: split), which != .train else {
-                throw CLIError("--split must be valid or test (got \(split))")
-            }
             guard bptt >= 1 else { throw CLIError("--bptt must be at least 1 (got \(bptt))") }
             guard batchSize >= 1 else { throw CLIError("--batch-size must be at least 1 (got \(batchSize))") }
             guard lr >= 0, lamb >= 0, epsilon > 0 else { throw CLIError("--lr and --lamb must be non-negative and --epsilon positive") }
             if let m = maxBatches, m < 1 { throw CLIError("--max-batches must be at least 1 (got \(m))") }
-            let (model, _, vocabulary) = try RunFolder(URL(fileURLWithPath: checkpoint)).loadModel()
-            let corpus = try Corpus(folder: data.url, vocabulary: vocabulary)
+            let loaded = try target.load()
+            let (model, corpus) = (loaded.model, loaded.corpus)
             guard corpus.train.count / batchSize > bptt + 1 else {
                 throw CLIError("--batch-size \(batchSize) is larger than the training data allows")
             }
@@ -40,10 +35,10 @@ struct DynamicEval: ParsableCommand {
             logLine("collecting gradient statistics")
             let ms = dyn.gradientStatistics(model: model, train: corpus.train)
             logLine("running dynamic evaluation")
-            let tokens = corpus.tokens(which)
+            let tokens = loaded.tokens
             let result = EvaluationResult(loss: dyn.loss(model: model, tokens: tokens, ms: ms), tokens: tokens.count)
             logLine(String(format: "| dynamic eval %@ | lr %g lamb %g | loss %5.2f | ppl %8.2f | bpc %8.3f | %.1fs",
-                           split, lr, lamb, result.loss, result.ppl, result.bpc, Date().timeIntervalSince(start)))
+                           target.split, lr, lamb, result.loss, result.ppl, result.bpc, Date().timeIntervalSince(start)))
             if json { try printJSON(result) }
         }
     }

@@ -6,36 +6,29 @@ struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a trained run folder on a split (fixed windows, the authors' normalisation).")
 
-    @Option(help: "Run folder (config.json, vocab.txt, model.safetensors).") var checkpoint: String
-    @OptionGroup var data: DataFlags
-    @Option(help: "valid or test (default test).") var split: String = "test"
+    @OptionGroup var target: EvaluationTarget
     @Option(name: .customLong("batch-size"), help: "Evaluation batch size (default 10 for valid, 1 for test).") var batchSize: Int?
     @Option(help: "Window length (default: the run's bptt).") var bptt: Int?
     @Flag(help: "Print one JSON object with loss, ppl, bpc, tokens on stdout.") var json = false
 
     func run() throws {
         try reportingErrors {
-            guard let which = Corpus.Split(rawValue: split) else {
-                throw CLIError("--split must be valid or test (got \(split))")
-            }
-            let folder = RunFolder(URL(fileURLWithPath: checkpoint))
-            let (model, config, vocabulary) = try folder.loadModel()
-            let corpus = try Corpus(folder: data.url, vocabulary: vocabulary)
-            let b = batchSize ?? (which == .test ? 1 : 10)
-            let window = bptt ?? config.training.bptt
+            let loaded = try target.load()
+            let b = batchSize ?? (loaded.split == .test ? 1 : 10)
+            let window = bptt ?? loaded.config.training.bptt
             guard b >= 1 else { throw CLIError("--batch-size must be at least 1 (got \(b))") }
             guard window >= 1 else { throw CLIError("--bptt must be at least 1 (got \(window))") }
-            let tokens = corpus.tokens(which)
+            let tokens = loaded.tokens
             guard tokens.count / b >= 2 else {
-                throw CLIError("--batch-size \(b) is larger than the \(split) data allows (\(tokens.count) tokens)")
+                throw CLIError("--batch-size \(b) is larger than the \(target.split) data allows (\(tokens.count) tokens)")
             }
             let data = BatchedTokens(tokens, batchSize: b)
             let start = Date()
-            let loss = Evaluator.loss(model: model, data: data, bptt: window)
+            let loss = Evaluator.loss(model: loaded.model, data: data, bptt: window)
             let result = EvaluationResult(loss: loss, tokens: tokens.count)
             let seconds = Date().timeIntervalSince(start)
             logLine(String(format: "| %@ | loss %5.2f | ppl %8.2f | bpc %8.3f | %.1fs, %.0f tokens/s",
-                           split, result.loss, result.ppl, result.bpc, seconds, Double(tokens.count) / seconds))
+                           target.split, result.loss, result.ppl, result.bpc, seconds, Double(tokens.count) / seconds))
             if json { try printJSON(result) }
         }
     }

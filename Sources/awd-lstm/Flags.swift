@@ -103,3 +103,30 @@ extension OptimizerKind: ExpressibleByArgument {
         self.init(rawValue: argument)
     }
 }
+
+/// A trained run and the split to score: the arguments shared by `evaluate`,
+/// `pointer` and `dynamic-eval`.
+struct EvaluationTarget: ParsableArguments {
+    @Option(help: "Run folder (config.json, vocab.txt, model.safetensors).") var checkpoint: String
+    @OptionGroup var data: DataFlags
+    @Option(help: "valid or test (default test).") var split: String = "test"
+
+    struct Loaded {
+        let model: AWDLSTMModel
+        let config: RunConfig
+        let corpus: Corpus
+        let split: Corpus.Split
+        var tokens: [Int32] { corpus.tokens(split) }
+    }
+
+    /// Loads the run's best weights and the data with the run's vocabulary.
+    func load() throws -> Loaded {
+        guard let which = Corpus.Split(rawValue: split), which != .train else {
+            throw CLIError("--split must be valid or test (got \(split))")
+        }
+        let (model, config, vocabulary) = try RunFolder(URL(fileURLWithPath: checkpoint)).loadModel()
+        let corpus = try Corpus(folder: data.url, vocabulary: vocabulary)
+        guard corpus.tokens(which).count >= 2 else { throw CLIError("\(split) data has fewer than 2 tokens") }
+        return Loaded(model: model, config: config, corpus: corpus, split: which)
+    }
+}

@@ -7,33 +7,26 @@ struct Pointer: ParsableCommand {
         commandName: "pointer",
         abstract: "Evaluate with the continuous cache pointer (Grave et al. 2017; the authors' pointer.py).")
 
-    @Option(help: "Run folder.") var checkpoint: String
-    @OptionGroup var data: DataFlags
+    @OptionGroup var target: EvaluationTarget
     @Option(help: "Mixture weight of the cache distribution.") var lambdasm: Double = 0.1
     @Option(help: "Scale of the cache attention logits.") var theta: Double = 1.0
     @Option(help: "Number of previous positions in the cache.") var window: Int = 500
     @Option(help: "Chunk length of the evaluation pass.") var bptt: Int = 5000
-    @Option(help: "valid or test.") var split: String = "test"
     @Flag(help: "Print one JSON object with loss, ppl, bpc, tokens on stdout.") var json = false
 
     func run() throws {
         try reportingErrors {
-            guard let which = Corpus.Split(rawValue: split), which != .train else {
-                throw CLIError("--split must be valid or test (got \(split))")
-            }
             guard window >= 1 else { throw CLIError("--window must be at least 1 (got \(window))") }
             guard bptt >= 1 else { throw CLIError("--bptt must be at least 1 (got \(bptt))") }
             guard lambdasm >= 0 && lambdasm <= 1 else { throw CLIError("--lambdasm must be in [0, 1] (got \(lambdasm))") }
             guard theta.isFinite else { throw CLIError("--theta must be finite") }
-            let (model, _, vocabulary) = try RunFolder(URL(fileURLWithPath: checkpoint)).loadModel()
-            let corpus = try Corpus(folder: data.url, vocabulary: vocabulary)
-            let tokens = corpus.tokens(which)
-            guard tokens.count >= 2 else { throw CLIError("\(split) data has fewer than 2 tokens") }
+            let loaded = try target.load()
+            let (model, tokens) = (loaded.model, loaded.tokens)
             let pointer = CachePointer(lambda: lambdasm, theta: theta, window: window, bptt: bptt)
             let start = Date()
             let result = EvaluationResult(loss: pointer.loss(model: model, tokens: tokens), tokens: tokens.count)
             logLine(String(format: "| pointer %@ | lambdasm %g theta %g window %d | loss %5.2f | ppl %8.2f | bpc %8.3f | %.1fs",
-                           split, lambdasm, theta, window, result.loss, result.ppl, result.bpc, Date().timeIntervalSince(start)))
+                           target.split, lambdasm, theta, window, result.loss, result.ppl, result.bpc, Date().timeIntervalSince(start)))
             if json { try printJSON(result) }
         }
     }

@@ -43,7 +43,8 @@ public struct Vocabulary: Sendable, Equatable {
 
     /// The contents of a `vocab.txt` held in memory; `source` names it in errors.
     public init(fileData data: Data, source: String) throws {
-        guard let text = String(data: data, encoding: .utf8) else { throw IOError("\(source): not valid UTF-8") }
+        // Not `String(data:encoding:)`, which drops a leading U+FEFF: a word may start with it.
+        guard let text = String(validating: data, as: UTF8.self) else { throw IOError("\(source): not valid UTF-8") }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
         do { try self.init(words: lines) } catch { throw IOError("\(source): \(error)") }

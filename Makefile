@@ -2,6 +2,7 @@
 #   make train   train on Penn Treebank with the paper's configuration
 #   make test    run the test suite (installs OpenBLAS first when missing)
 #   make bench   Swift vs PyTorch on the same CPU (needs a venv with torch, see scripts/bench/)
+#   make fuzz    libFuzzer on the safetensors and corpus readers, FUZZ_SECONDS each, one core
 
 SWIFT ?= swift
 DATA ?= $(if $(AWDLSTM_DATA),$(AWDLSTM_DATA),../shared/data)
@@ -9,7 +10,7 @@ RUN ?= runs/ptb
 BIN = .build/release/awd-lstm
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build train test bench clean
+.PHONY: deps build train test bench fuzz clean
 
 deps:
 	@if [ "$$(uname)" = Linux ] && ! dpkg -s libopenblas-dev >/dev/null 2>&1; then \
@@ -31,5 +32,28 @@ test: deps
 bench: build
 	scripts/bench/compare.sh
 
+# Fuzzing with libFuzzer and AddressSanitizer, one target after the other on one
+# core (`make fuzz-FuzzCorpus` runs one). Each target keeps its corpus in
+# .build-fuzz/corpus-TARGET (seeded from Tests/Fuzz/TARGET/, and Tests/Fixtures/
+# for safetensors), its log in .build-fuzz/TARGET.log and a crashing input in
+# .build-fuzz/TARGET-crash-*. A plain build of a target replays inputs without
+# the sanitizers: swift run FuzzCorpus FILE-OR-FOLDER...
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= FuzzSafeTensors FuzzCorpus
+FUZZ_FLAGS ?=
+FUZZ_SEEDS_FuzzSafeTensors = Tests/Fixtures/*.safetensors
+
+fuzz: deps
+	@for t in $(FUZZ_TARGETS); do $(MAKE) --no-print-directory fuzz-$$t || exit 1; done
+
+fuzz-%: deps
+	$(SWIFT) build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address --product $*
+	@mkdir -p .build-fuzz/corpus-$* && cp Tests/Fuzz/$*/* $(FUZZ_SEEDS_$*) .build-fuzz/corpus-$*/
+	@echo "== $* for $(FUZZ_SECONDS) s"
+	@{ SWIFT_BACKTRACE=enable=no .build-fuzz/release/$* -max_total_time=$(FUZZ_SECONDS) \
+		-dict=Tests/Fuzz/$*.dict -artifact_prefix=.build-fuzz/$*- -print_final_stats=1 \
+		$(FUZZ_FLAGS) .build-fuzz/corpus-$* 2>&1; echo $$? >.build-fuzz/$*.status; } | tee .build-fuzz/$*.log
+	@[ "$$(cat .build-fuzz/$*.status)" = 0 ] || { echo "$*: crash, see .build-fuzz/$*.log"; exit 1; }
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

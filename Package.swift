@@ -34,6 +34,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // libFuzzer targets for the file readers (`make fuzz`). A plain build makes
+        // them replay inputs given on the command line; with `-sanitize=fuzzer`
+        // FuzzDriver hands control to libFuzzer.
+        .target(name: "FuzzDriver"),
+        .executableTarget(name: "FuzzSafeTensors", dependencies: ["AWDLSTM", "FuzzDriver"]),
+        .executableTarget(name: "FuzzCorpus", dependencies: ["AWDLSTM", "FuzzDriver"]),
         .testTarget(
             name: "AWDLSTMTests",
             dependencies: ["AWDLSTM"]

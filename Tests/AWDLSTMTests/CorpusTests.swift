@@ -60,6 +60,22 @@ final class CorpusTests: XCTestCase {
         v.add("a"); v.add("<eos>")
         XCTAssertThrowsError(try Corpus(folder: dir.url, vocabulary: v)) { XCTAssertTrue("\($0)".contains("'b' is not in")) }
     }
+
+    /// Found by `make fuzz`: U+FEFF is a word for Python's `str.split()`, and
+    /// `vocab.txt` dropped it when it led the file.
+    func testVocabularyFileKeepsLeadingByteOrderMark() throws {
+        let text = Data([0xEF, 0xBB, 0xBF, 0xE1, 0x9A, 0x80, 0x0B])  // U+FEFF, U+1680 (a space), \v
+        let (ids, vocabulary) = try Corpus.tokenize(text, source: "t.txt")
+        XCTAssertEqual(vocabulary.words, ["\u{FEFF}", "<eos>"])
+        XCTAssertEqual(ids, [0, 1])
+        XCTAssertEqual(try Corpus.tokenize(text, source: "t.txt", vocabulary: vocabulary).ids, ids)
+        let dir = try TemporaryFolder()
+        let url = try dir.write("vocab.txt", vocabulary.fileText())
+        XCTAssertEqual(try Vocabulary.read(from: url), vocabulary)
+        XCTAssertThrowsError(try Vocabulary(fileData: Data([0x61, 0xFF, 0x0A]), source: "v.txt")) {
+            XCTAssertEqual("\($0)", "v.txt: not valid UTF-8")
+        }
+    }
 }
 
 final class BatchingTests: XCTestCase {

@@ -79,6 +79,31 @@ final class SafeTensorsTests: XCTestCase {
         assertRejects(bytes(header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#, data: 12), "overlap")
     }
 
+    /// Found with the round trip of `make fuzz` (FuzzSafeTensors): an empty tensor at the
+    /// offset where another starts was taken for an overlap, so writing the tensors of
+    /// this file gave one that could not be read.
+    func testEmptyTensorWhereAnotherStartsReadsBack() throws {
+        let file = try SafeTensors(data: bytes(header: #"{"z":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: 8))
+        XCTAssertEqual(file.tensors.map(\.name), ["z", "a"])
+        XCTAssertEqual(try file.floats("z"), [])
+        let one: [Float] = [2.5]
+        let written = one.withUnsafeBufferPointer { a in
+            let empty = UnsafeMutableBufferPointer<Float>.allocate(capacity: 0)
+            defer { empty.deallocate() }
+            return SafeTensors.encode([
+                SafeTensors.Tensor(name: "z", shape: [0], values: UnsafeBufferPointer(empty)),
+                SafeTensors.Tensor(name: "a", shape: [1], values: a),
+            ])
+        }
+        let back = try SafeTensors(data: written)
+        XCTAssertEqual(back.tensors.map(\.name), ["z", "a"])
+        XCTAssertEqual(back.info("z")?.range, 0..<0)
+        XCTAssertEqual(try back.floats("a"), one)
+        XCTAssertEqual(try back.floats("z"), [])
+        // An empty tensor inside another one's bytes is still rejected.
+        assertRejects(bytes(header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"e":{"dtype":"F32","shape":[0],"data_offsets":[4,4]}}"#, data: 8), "overlap")
+    }
+
     func testNonF32TensorIsRejectedOnRead() throws {
         let file = try SafeTensors(data: bytes(header: #"{"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}"#, data: 8))
         XCTAssertThrowsError(try file.floats("a")) { XCTAssertTrue("\($0)".contains("only F32")) }

@@ -59,21 +59,35 @@ public struct Corpus: Sendable {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw IOError("\(url.path): cannot read file")
         }
-        guard !data.isEmpty else { throw IOError("\(url.path): file is empty") }
+        return try tokenize(data, source: url.path, vocabulary: &vocabulary, frozen: frozen)
+    }
+
+    /// Tokenises the text of one split held in memory (the bytes of a file), building
+    /// a vocabulary over it; with `vocabulary` given, every word must already be in it.
+    /// `source` names the text in errors.
+    public static func tokenize(_ data: Data, source: String, vocabulary fixed: Vocabulary? = nil) throws -> (ids: [Int32], vocabulary: Vocabulary) {
+        var vocab = fixed ?? Vocabulary()
+        let ids = try tokenize(data, source: source, vocabulary: &vocab, frozen: fixed != nil)
+        return (ids, vocab)
+    }
+
+    /// Tokenises the bytes of one file, adding new words unless `frozen`.
+    static func tokenize(_ data: Data, source: String, vocabulary: inout Vocabulary, frozen: Bool) throws -> [Int32] {
+        guard !data.isEmpty else { throw IOError("\(source): file is empty") }
         var ids: [Int32] = []
         ids.reserveCapacity(data.count / 5)
         var failure: IOError?
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             let bytes = raw.bindMemory(to: UInt8.self)
             guard String(validating: bytes, as: UTF8.self) != nil else {
-                throw IOError("\(url.path): not valid UTF-8 text")
+                throw IOError("\(source): not valid UTF-8 text")
             }
             let eos = Vocabulary.endOfSentence
             Tokenizer.forEachLine(bytes) { words in
                 for w in words + [eos] {
                     if frozen {
                         guard let id = vocabulary.id(w) else {
-                            if failure == nil { failure = IOError("\(url.path): word '\(w)' is not in the model's vocabulary") }
+                            if failure == nil { failure = IOError("\(source): word '\(w)' is not in the model's vocabulary") }
                             continue
                         }
                         ids.append(id)

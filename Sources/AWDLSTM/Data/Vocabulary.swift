@@ -38,9 +38,15 @@ public struct Vocabulary: Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw IOError("\(url.path): cannot read vocabulary")
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw IOError("\(url.path): not valid UTF-8") }
+        return try Vocabulary(fileData: data, source: url.path)
+    }
+
+    /// The contents of a `vocab.txt` held in memory; `source` names it in errors.
+    public init(fileData data: Data, source: String) throws {
+        // Not `String(data:encoding:)`, which drops a leading U+FEFF: a word may start with it.
+        guard let text = String(validating: data, as: UTF8.self) else { throw IOError("\(source): not valid UTF-8") }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
-        do { return try Vocabulary(words: lines) } catch { throw IOError("\(url.path): \(error)") }
+        do { try self.init(words: lines) } catch { throw IOError("\(source): \(error)") }
     }
 }

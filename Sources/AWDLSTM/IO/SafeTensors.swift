@@ -86,7 +86,8 @@ public struct SafeTensors: Sendable {
                 infos.append(TensorInfo(name: name, dtype: dtype, shape: shape, range: offsets[0]..<offsets[1]))
             }
         }
-        infos.sort { ($0.range.lowerBound, $0.name) < ($1.range.lowerBound, $1.name) }
+        // An empty tensor sorts before a tensor that starts where it is, so it overlaps nothing.
+        infos.sort { ($0.range.lowerBound, $0.range.upperBound, $0.name) < ($1.range.lowerBound, $1.range.upperBound, $1.name) }
         for (a, b) in zip(infos, infos.dropFirst()) where a.range.upperBound > b.range.lowerBound {
             throw fail("tensors '\(a.name)' and '\(b.name)' overlap")
         }

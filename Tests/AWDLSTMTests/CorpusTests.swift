@@ -122,3 +122,19 @@ final class BatchingTests: XCTestCase {
         XCTAssertEqual(VariableBPTT(bptt: 2).sampleLength(&r2), 5, "lengths never go below 5")
     }
 }
+
+final class VocabularyTests: XCTestCase {
+    /// Python keeps canonically equivalent spellings apart; so must the ids.
+    func testEquivalentSpellingsAreDifferentWords() throws {
+        let dir = try TemporaryFolder()
+        _ = try dir.write("train.txt", "caf\u{E9} cafe\u{301} caf\u{E9}\n")
+        _ = try dir.write("valid.txt", "cafe\u{301}\n")
+        _ = try dir.write("test.txt", "caf\u{E9}\n")
+        let corpus = try Corpus(folder: dir.url)
+        XCTAssertEqual(corpus.vocabulary.count, 3)
+        XCTAssertEqual(corpus.train, [0, 1, 0, 2])
+        XCTAssertEqual(corpus.valid, [1, 2])
+        let reread = try Vocabulary(fileData: Data(corpus.vocabulary.fileText().utf8), source: "vocab.txt")
+        XCTAssertEqual(reread.words.map { Array($0.utf8) }, corpus.vocabulary.words.map { Array($0.utf8) })
+    }
+}

@@ -1,15 +1,24 @@
 import Foundation
 
 /// Word ↔ id mapping in order of first appearance, like the authors' `Dictionary`.
+///
+/// Words are told apart by their UTF-8 bytes, as Python compares strings:
+/// Swift's `String` equality would merge canonically equivalent spellings
+/// (`é` and `e` + combining acute), giving ids that differ from the reference.
 public struct Vocabulary: Sendable, Equatable {
     public private(set) var words: [String] = []
-    private var ids: [String: Int32] = [:]
+    private var ids: [Key: Int32] = [:]
+
+    private struct Key: Hashable, Sendable {
+        let bytes: [UInt8]
+        init(_ word: String) { bytes = Array(word.utf8) }
+    }
 
     public init() {}
 
     public init(words: [String]) throws {
         for w in words {
-            guard ids[w] == nil else { throw IOError("vocabulary lists '\(w)' twice") }
+            guard ids[Key(w)] == nil else { throw IOError("vocabulary lists '\(w)' twice") }
             _ = add(w)
         }
     }
@@ -19,14 +28,15 @@ public struct Vocabulary: Sendable, Equatable {
     /// The id of `word`, adding it at the end when new.
     @discardableResult
     public mutating func add(_ word: String) -> Int32 {
-        if let id = ids[word] { return id }
+        let key = Key(word)
+        if let id = ids[key] { return id }
         let id = Int32(words.count)
         words.append(word)
-        ids[word] = id
+        ids[key] = id
         return id
     }
 
-    public func id(_ word: String) -> Int32? { ids[word] }
+    public func id(_ word: String) -> Int32? { ids[Key(word)] }
 
     public static let endOfSentence = "<eos>"
     public static let unknown = "<unk>"

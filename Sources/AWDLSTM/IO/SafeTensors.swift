@@ -166,7 +166,9 @@ public struct SafeTensors: Sendable {
         out.append(headerData)
         for t in tensors {
             #if _endian(little)
-            out.append(UnsafeBufferPointer(start: UnsafeRawPointer(t.values.baseAddress!).assumingMemoryBound(to: UInt8.self), count: t.values.count * 4))
+            if let base = t.values.baseAddress {
+                out.append(UnsafeBufferPointer(start: UnsafeRawPointer(base).assumingMemoryBound(to: UInt8.self), count: t.values.count * 4))
+            }
             #else
             for v in t.values { var b = v.bitPattern.littleEndian; withUnsafeBytes(of: &b) { out.append(contentsOf: $0) } }
             #endif

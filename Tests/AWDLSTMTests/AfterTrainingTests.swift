@@ -120,6 +120,7 @@ final class AfterTrainingTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: folder.url.appendingPathComponent("model.pre-finetune.safetensors")), pre)
         let epochs = try MetricsLog.read(folder.metrics).filter { $0.kind == "epoch" }
         XCTAssertGreaterThan(epochs.count, 2, "training epochs and fine-tuning epochs are both logged")
-        XCTAssertTrue(epochs.suffix(2).allSatisfy { $0.averaging == true })
+        XCTAssertTrue(epochs.suffix(2).allSatisfy { $0.averaging == true && $0.phase == "finetune" })
+        XCTAssertEqual(epochs.map(\.epoch), Array(1...epochs.count), "fine-tuning epochs follow the training epochs")
     }
 }

@@ -18,6 +18,8 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
     public var valBpc: Double?
     public var seconds: Double?
     public var averaging: Bool?
+    /// "finetune" for records written by `awd-lstm finetune`; nil for training.
+    public var phase: String?
 
     public init(kind: String, epoch: Int) {
         self.kind = kind
@@ -25,7 +27,7 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case kind, epoch, batch, batches, lr, loss, ppl, bpc, averaging, seconds
+        case kind, epoch, batch, batches, lr, loss, ppl, bpc, averaging, seconds, phase
         case msPerBatch = "ms_per_batch", tokensPerS = "tokens_per_s"
         case valLoss = "val_loss", valPpl = "val_ppl", valBpc = "val_bpc"
     }

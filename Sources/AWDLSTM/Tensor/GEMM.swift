@@ -51,10 +51,4 @@ public enum GEMM {
         cblas_sgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(columns),
                     alpha, a, Int32(columns), ones, 1, 1, y, 1)
     }
-
-    /// Number of threads OpenBLAS uses for one product (0 where the platform decides).
-    public static var threads: Int {
-        get { Int(awd_blas_get_threads()) }
-        set { awd_blas_set_threads(Int32(newValue)) }
-    }
 }

@@ -101,11 +101,4 @@ public enum Pointwise {
         }
         return total
     }
-
-    /// True when every element is finite.
-    public static func allFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {
-        var i = 0
-        while i < count { if !x[i].isFinite { return false }; i += 1 }
-        return true
-    }
 }

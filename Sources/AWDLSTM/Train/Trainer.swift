@@ -105,13 +105,14 @@ public final class Trainer {
                 }
             }
         }
-        let existing = (try? MetricsLog.read(folder.metrics).count) ?? 0
-        metrics = try MetricsLog(url: folder.metrics, keepLines: existing)
+        let existing = (try? MetricsLog.read(folder.metrics)) ?? []
+        metrics = try MetricsLog(url: folder.metrics, keepLines: existing.count)
         rng = RandomSource(seed: options.seed &+ 2)
         optimizer = .asgd(AveragedSGD(parameterCount: model.weights.count, weightDecay: options.wdecay))
         state = TrainingState(lr: options.lr, optimizer: .asgd, rng: rng)
         state.finetune = true
         state.averagingSinceEpoch = 1
+        state.metricsEpochOffset = existing.filter { $0.kind == "epoch" }.map(\.epoch).max() ?? 0
         let valid = BatchedTokens(corpus.valid, batchSize: options.evalBatchSize)
         state.bestValidLoss = Evaluator.loss(model: model, data: valid, bptt: options.bptt)
     }
@@ -185,7 +186,7 @@ public final class Trainer {
                     let ms = (now - intervalStart) * 1000 / Double(max(1, state.intervalBatches))
                     log(String(format: "| epoch %3d | %5d/%5d batches | lr %05.5f | ms/batch %5.2f | loss %5.2f | ppl %8.2f | bpc %8.3f",
                                state.epoch, state.batchInEpoch, batchesPerEpoch, state.lr, ms, cur, exp(cur), cur / ln2))
-                    var r = MetricsRecord(kind: "log", epoch: state.epoch)
+                    var r = record("log")
                     (r.batch, r.batches, r.lr, r.loss, r.ppl, r.bpc) = (state.batchInEpoch, batchesPerEpoch, state.lr, cur, exp(cur), cur / ln2)
                     r.msPerBatch = ms
                     r.tokensPerS = Double(state.intervalBatches * options.bptt * b) / max(1e-9, now - intervalStart)
@@ -229,12 +230,12 @@ public final class Trainer {
                 state.bestValidLoss = validLoss
                 lastBest = EvaluationResult(loss: validLoss, tokens: corpus.valid.count)
             }
-            var record = MetricsRecord(kind: "epoch", epoch: state.epoch)
+            var epochRecord = record("epoch")
             let trainLoss = state.epochLoss / Double(max(1, state.batchInEpoch))
-            (record.loss, record.ppl, record.bpc) = (trainLoss, exp(trainLoss), trainLoss / ln2)
-            (record.valLoss, record.valPpl, record.valBpc) = (validLoss, exp(validLoss), validLoss / ln2)
-            (record.seconds, record.lr, record.batch) = (epochTime, state.lr, state.batchInEpoch)
-            record.averaging = averaging
+            (epochRecord.loss, epochRecord.ppl, epochRecord.bpc) = (trainLoss, exp(trainLoss), trainLoss / ln2)
+            (epochRecord.valLoss, epochRecord.valPpl, epochRecord.valBpc) = (validLoss, exp(validLoss), validLoss / ln2)
+            (epochRecord.seconds, epochRecord.lr, epochRecord.batch) = (epochTime, state.lr, state.batchInEpoch)
+            epochRecord.averaging = averaging
 
             if finetuning {
                 if NonMonotoneTrigger.shouldSwitch(history: state.validHistory, current: validLoss, nonmono: options.nonmono) {
@@ -256,7 +257,7 @@ public final class Trainer {
                 }
                 state.validHistory.append(validLoss)
             }
-            try metrics.append(record)
+            try metrics.append(epochRecord)
             try TrainingCurves.write(metrics: folder.metrics, to: folder.trainingCurves)
             state.epochInProgress = false
             state.epoch += 1
@@ -287,13 +288,20 @@ public final class Trainer {
             log(String(repeating: "=", count: 89))
             log(String(format: "| End of training | test loss %5.2f | test ppl %8.2f | test bpc %8.3f", loss, exp(loss), loss / ln2))
             log(String(repeating: "=", count: 89))
-            var r = MetricsRecord(kind: "test", epoch: state.epoch - 1)
+            var r = record("test", epoch: state.epoch - 1)
             (r.loss, r.ppl, r.bpc) = (loss, exp(loss), loss / ln2)
             try metrics.append(r)
             state.metricsLines = metrics.lines
         }
         let best = lastBest ?? state.bestValidLoss.map { EvaluationResult(loss: $0, tokens: corpus.valid.count) }
         return TrainingSummary(bestValid: best, test: test, epochsCompleted: state.epoch - 1, interrupted: interrupted)
+    }
+
+    /// A metrics record for the current epoch, numbered after any earlier phase.
+    private func record(_ kind: String, epoch: Int? = nil) -> MetricsRecord {
+        var r = MetricsRecord(kind: kind, epoch: (epoch ?? state.epoch) + (state.metricsEpochOffset ?? 0))
+        if finetuning { r.phase = "finetune" }
+        return r
     }
 
     /// Validation loss; with averaging on, of the averaged weights (swapped in and back).

@@ -34,6 +34,9 @@ public struct TrainingState: Codable, Equatable, Sendable {
     /// Fine-tuning (the authors' `finetune.py`): averaged SGD from the start, stop
     /// at the non-monotone condition.
     public var finetune: Bool?
+    /// Added to epoch numbers in `metrics.jsonl`, so that fine-tuning epochs follow
+    /// the training epochs there (the log lines count from 1, like the authors').
+    public var metricsEpochOffset: Int?
 
     public init(lr: Double, optimizer: OptimizerKind, rng: RandomSource) {
         self.lr = lr

@@ -30,7 +30,7 @@ train: build
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN) train --data "$$d" --batch-size 20 --dropouti 0.4 --dropouth 0.25 --seed 141 --epochs 500 --save $(RUN) $(ARGS)
 
 test: deps
-	$(SWIFT) test -c release
+	$(SWIFT) test -c release --disable-swift-testing
 
 bench: build
 	scripts/bench/compare.sh

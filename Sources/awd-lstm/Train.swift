@@ -85,6 +85,9 @@ struct Train: ParsableCommand {
             let m = AWDLSTMModel(config: config, rng: &rng)
             if let file = startWeights, let r = resumeURL { try m.loadWeights(from: file, source: r.path) }
             folder = RunFolder(URL(fileURLWithPath: save ?? defaultRunName()))
+            if folder.exists(folder.model) || folder.exists(folder.state) {
+                throw CLIError("\(folder.url.path) already holds a training run; continue it with `awd-lstm train --resume \(folder.url.path) --data \(data.data)`, or choose another --save")
+            }
             trainer = try Trainer(model: m, corpus: corpus, options: options, folder: folder, dataPath: data.data)
             logLine("Args: \(describe(config, options)) | vocabulary \(corpus.vocabulary.count) | train tokens \(corpus.train.count)")
             logLine("Model total parameters: \(m.layout.entries.reduce(0) { $0 + $1.count })")

@@ -55,6 +55,14 @@ final class RobustnessTests: XCTestCase {
         return (run, data)
     }
 
+    func testExistingRunIsNotOverwritten() throws {
+        let dir = try TemporaryFolder()
+        let (run, data) = try trainedRun(dir)
+        let model = try Data(contentsOf: run.appendingPathComponent("model.safetensors"))
+        try assertFails(["train", "--data", data.path, "--save", run.path] + tinyModelFlags, "already holds a training run")
+        XCTAssertEqual(try Data(contentsOf: run.appendingPathComponent("model.safetensors")), model)
+    }
+
     func testCorruptSafetensorsAreRejected() throws {
         let dir = try TemporaryFolder()
         let (run, data) = try trainedRun(dir)

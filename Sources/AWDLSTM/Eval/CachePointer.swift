@@ -36,10 +36,11 @@ public struct CachePointer: Sendable {
         var total = 0.0
         let starts = Array(data.windowStarts(bptt: bptt))
         var scores = [Float](repeating: 0, count: max(window, 1))
-        let zeros = [Float](repeating: 0, count: v)
+        let bias = UnsafePointer(model.parameter(model.layout.decoderBias).baseAddress!)
         for (k, i) in starts.enumerated() {
             let batch = data.window(at: i, length: bptt)
-            let logits = model.logits(batch, reusePreparedWeights: k > 0)
+            // The softmax kernel adds the decoder bias itself.
+            let logits = model.logits(batch, includeBias: false, reusePreparedWeights: k > 0)
             let outputs = model.lastLayerOutputs(rows: batch.steps)
             let start = historyWord.count
             historyH.append(contentsOf: outputs)
@@ -49,7 +50,7 @@ public struct CachePointer: Sendable {
                     for idx in 0..<batch.steps {
                         let row = logits.baseAddress! + idx * v
                         let target = Int(batch.targets[idx])
-                        let modelLoss = awd_softmax_xent_row(row, zeros, v, target, 0)
+                        let modelLoss = awd_softmax_xent_row(row, bias, v, target, 0)
                         let here = start + idx
                         guard here > window && lambda != 0 else { total += modelLoss; continue }
                         // Attention over the `window` positions before this one.

@@ -240,10 +240,26 @@ public final class AWDLSTMModel: @unchecked Sendable {
         }
     }
 
-    /// Evaluation forward returning the logits (bias included), `[rows, V]`
-    /// time-major; the buffer is the model's workspace, valid until the next call.
-    /// `batch.targets` is not used. Advances the hidden state.
-    public func logits(_ batch: TokenBatch, reusePreparedWeights: Bool = false) -> UnsafeMutableBufferPointer<Float> {
+    /// Runs `body` with the weights temporarily replaced (`replace` fills the
+    /// weight buffer: averaged weights, a saved best model), then restores the
+    /// model's own weights, also when `replace` or `body` throws.
+    public func withWeights<T>(
+        _ replace: (FloatBuffer) throws -> Void, _ body: () throws -> T
+    ) rethrows -> T {
+        let saved = FloatBuffer(count: weights.count)
+        saved.copy(from: weights)
+        defer { weights.copy(from: saved) }
+        try replace(weights)
+        return try body()
+    }
+
+    /// Evaluation forward returning the logits, `[rows, V]` time-major, with the
+    /// decoder bias added unless `includeBias` is false (for callers that fuse it
+    /// into their own pass); the buffer is the model's workspace, valid until the
+    /// next call. `batch.targets` is not used. Advances the hidden state.
+    public func logits(
+        _ batch: TokenBatch, includeBias: Bool = true, reusePreparedWeights: Bool = false
+    ) -> UnsafeMutableBufferPointer<Float> {
         let ws = prepare(batch, training: false)
         let rows = batch.steps * batch.batchSize
         let v = config.vocabSize
@@ -253,6 +269,7 @@ public final class AWDLSTMModel: @unchecked Sendable {
                                    reusePreparedWeights: reusePreparedWeights)
             TiedSoftmax.project(out, rows: rows, emsize: config.emsize, weight: w + layout.encoder.offset,
                                 vocab: v, into: ws.logits.pointer)
+            guard includeBias else { return }
             let bias = w + layout.decoderBias.offset
             for r in 0..<rows { Pointwise.addScaled(bias, 1, count: v, into: ws.logits.pointer + r * v) }
         }

@@ -154,7 +154,7 @@ public final class Trainer {
                 (state.batchInEpoch, state.position, state.intervalLoss, state.intervalBatches) = (0, 0, 0, 0)
                 (state.epochLoss, state.epochSeconds) = (0, 0)
             }
-            var epochStart = Date().timeIntervalSince1970 - state.epochSeconds
+            let epochStart = Date().timeIntervalSince1970 - state.epochSeconds
             var intervalStart = Date().timeIntervalSince1970
             var timeUp = false
             while state.position < train.rows - 2 {
@@ -267,7 +267,6 @@ public final class Trainer {
                 log("Time limit of \(options.maxMinutes!) minutes reached")
                 break
             }
-            epochStart = Date().timeIntervalSince1970
         }
         if !interrupted && (state.finished || !(state.epoch <= options.epochs)) {
             state.finished = true
@@ -278,12 +277,10 @@ public final class Trainer {
         if testAtEnd && folder.exists(folder.model) {
             // The authors reload the best saved model and test it with batch size 1.
             let best = try SafeTensors(contentsOf: folder.model)
-            let saved = FloatBuffer(count: model.weights.count)
-            saved.copy(from: model.weights)
-            try model.loadWeights(from: best, source: folder.model.path)
             let data = BatchedTokens(corpus.test, batchSize: options.testBatchSize)
-            let loss = Evaluator.loss(model: model, data: data, bptt: options.bptt)
-            model.weights.copy(from: saved)
+            let loss = try model.withWeights({ try model.loadWeights(from: best, into: $0, source: folder.model.path) }) {
+                Evaluator.loss(model: model, data: data, bptt: options.bptt)
+            }
             test = EvaluationResult(loss: loss, tokens: corpus.test.count)
             log(String(repeating: "=", count: 89))
             log(String(format: "| End of training | test loss %5.2f | test ppl %8.2f | test bpc %8.3f", loss, exp(loss), loss / ln2))
@@ -291,7 +288,6 @@ public final class Trainer {
             var r = record("test", epoch: state.epoch - 1)
             (r.loss, r.ppl, r.bpc) = (loss, exp(loss), loss / ln2)
             try metrics.append(r)
-            state.metricsLines = metrics.lines
         }
         let best = lastBest ?? state.bestValidLoss.map { EvaluationResult(loss: $0, tokens: corpus.valid.count) }
         return TrainingSummary(bestValid: best, test: test, epochsCompleted: state.epoch - 1, interrupted: interrupted)
@@ -309,12 +305,9 @@ public final class Trainer {
         guard let average = optimizer.averagedWeights else {
             return Evaluator.loss(model: model, data: valid, bptt: options.bptt)
         }
-        let current = FloatBuffer(count: model.weights.count)
-        current.copy(from: model.weights)
-        model.weights.copy(from: average)
-        let loss = Evaluator.loss(model: model, data: valid, bptt: options.bptt)
-        model.weights.copy(from: current)
-        return loss
+        return model.withWeights({ $0.copy(from: average) }) {
+            Evaluator.loss(model: model, data: valid, bptt: options.bptt)
+        }
     }
 }
 

@@ -4,10 +4,28 @@ import CBLAS
 ///
 /// Every matrix in the engine is row-major; the transposes are chosen so that
 /// no operand is ever copied (`C = op(A) · op(B)`, `op` = identity or transpose).
+///
+/// BLAS runs on the calling thread; a large product is cut into one block of
+/// rows (or columns) of C per pool thread. Each element of C is still one dot
+/// product over the whole of k, so the split does not change what is summed.
 public enum GEMM {
+    /// Products below this many multiply-adds run on one thread: splitting them
+    /// costs more in synchronisation and smaller BLAS blocks than it saves.
+    static let parallelThreshold = 1 << 20
+
+    /// On Linux OpenBLAS is told once to stay on the calling thread; Accelerate
+    /// threads internally, so there products are not split.
+    private static let splits: Bool = {
+        awd_blas_use_calling_thread_only()
+        #if canImport(Darwin)
+        return false
+        #else
+        return ParallelFor.workers > 1
+        #endif
+    }()
+
     /// `C[m×n] = alpha · op(A) · op(B) + beta · C`, where `op(A)` is `m×k` and `op(B)` is `k×n`.
     /// `lda`, `ldb`, `ldc` default to the dense row lengths of the stored matrices.
-    @inline(__always)
     public static func multiply(
         m: Int, n: Int, k: Int,
         _ a: UnsafePointer<Float>, transposeA: Bool = false, lda: Int? = nil,
@@ -16,20 +34,41 @@ public enum GEMM {
         alpha: Float = 1, beta: Float = 0
     ) {
         if m == 0 || n == 0 { return }
+        let ldc = ldc ?? n
         if k == 0 {
             // BLAS leaves C untouched only for beta == 1; follow the maths instead.
-            for i in 0..<m { let row = c + i * (ldc ?? n); for j in 0..<n { row[j] *= beta } }
+            for i in 0..<m { let row = c + i * ldc; for j in 0..<n { row[j] *= beta } }
             return
         }
         let la = lda ?? (transposeA ? m : k)
         let lb = ldb ?? (transposeB ? k : n)
-        cblas_sgemm(
-            CblasRowMajor,
-            transposeA ? CblasTrans : CblasNoTrans,
-            transposeB ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(k),
-            alpha, a, Int32(la), b, Int32(lb),
-            beta, c, Int32(ldc ?? n))
+        let call = { (m: Int, n: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) in
+            cblas_sgemm(
+                CblasRowMajor,
+                transposeA ? CblasTrans : CblasNoTrans,
+                transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k),
+                alpha, a, Int32(la), b, Int32(lb),
+                beta, c, Int32(ldc))
+        }
+        let parts = splits && m * n * k >= parallelThreshold ? ParallelFor.workers : 1
+        if parts == 1 {
+            call(m, n, a, b, c)
+        } else if m >= n {
+            // Blocks of rows of C: rows of A (columns when A is stored transposed).
+            ParallelFor.parts(parts) { p in
+                let r = alignedRange(p, parts, m)
+                if r.isEmpty { return }
+                call(r.count, n, a + (transposeA ? r.lowerBound : r.lowerBound * la), b, c + r.lowerBound * ldc)
+            }
+        } else {
+            // Blocks of columns of C: columns of B (rows when B is stored transposed).
+            ParallelFor.parts(parts) { p in
+                let r = alignedRange(p, parts, n)
+                if r.isEmpty { return }
+                call(m, r.count, a, b + (transposeB ? r.lowerBound * lb : r.lowerBound), c + r.lowerBound)
+            }
+        }
     }
 
     /// `y = alpha · op(A) · x + beta · y` for a row-major `rows × columns` matrix A
@@ -38,8 +77,30 @@ public enum GEMM {
         _ a: UnsafePointer<Float>, rows: Int, columns: Int, transpose: Bool = false,
         _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, alpha: Float = 1, beta: Float = 0
     ) {
+        if rows == 0 || columns == 0 { return }
+        let outputs = transpose ? columns : rows
+        let parts = splits && rows * columns >= parallelThreshold ? ParallelFor.workers : 1
+        ParallelFor.parts(parts) { p in
+            let r = alignedRange(p, parts, outputs)
+            if r.isEmpty { return }
+            if transpose {
+                multiplyVectorOnThisThread(a + r.lowerBound, rows: rows, columns: r.count, lda: columns,
+                                           transpose: true, x, into: y + r.lowerBound, alpha: alpha, beta: beta)
+            } else {
+                multiplyVectorOnThisThread(a + r.lowerBound * columns, rows: r.count, columns: columns,
+                                           lda: columns, x, into: y + r.lowerBound, alpha: alpha, beta: beta)
+            }
+        }
+    }
+
+    /// `multiplyVector` on the calling thread, for callers that split the work themselves.
+    @inline(__always)
+    static func multiplyVectorOnThisThread(
+        _ a: UnsafePointer<Float>, rows: Int, columns: Int, lda: Int, transpose: Bool = false,
+        _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, alpha: Float = 1, beta: Float = 0
+    ) {
         cblas_sgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, Int32(rows), Int32(columns),
-                    alpha, a, Int32(columns), x, 1, beta, y, 1)
+                    alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
 
     /// `y[n] += alpha · Σ_rows A[rows×n]` — column sums, used for bias gradients.
@@ -47,8 +108,15 @@ public enum GEMM {
         of a: UnsafePointer<Float>, rows: Int, columns: Int,
         into y: UnsafeMutablePointer<Float>, alpha: Float = 1, ones: UnsafePointer<Float>
     ) {
-        if rows == 0 || columns == 0 { return }
-        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(columns),
-                    alpha, a, Int32(columns), ones, 1, 1, y, 1)
+        multiplyVector(a, rows: rows, columns: columns, transpose: true, ones, into: y, alpha: alpha, beta: 1)
     }
+}
+
+/// The `part`-th of `parts` pieces of `0..<count`, cut at multiples of 16 so
+/// that every piece but the last keeps whole vector registers and BLAS tiles.
+@inline(__always)
+func alignedRange(_ part: Int, _ parts: Int, _ count: Int) -> Range<Int> {
+    let blocks = (count + 15) / 16
+    let r = chunkRange(part, parts, blocks)
+    return min(count, r.lowerBound * 16)..<min(count, r.upperBound * 16)
 }

@@ -1,13 +1,14 @@
-import Dispatch
-import Foundation
+import CKernels
 
-/// Parallel loops over Dispatch for large work split by hand (softmax rows,
-/// the packed recurrent kernel's column panels). BLAS calls run with OpenBLAS's
-/// own threads and are never issued from inside these loops, so the two pools
-/// do not oversubscribe the cores.
+/// Parallel loops on the engine's fork-join pool (`awd_pool.h`). Every parallel
+/// piece of work — the halves of a GEMM, the column panels of the recurrent
+/// kernel, softmax rows — goes through here, and BLAS itself runs on one thread,
+/// so the cores are never oversubscribed and no idle BLAS thread spins against
+/// a busy worker.
 public enum ParallelFor {
-    /// Worker count for pointwise work; 1 disables threading.
-    nonisolated(unsafe) public static var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Threads taking part in a loop, the caller included (`AWDLSTM_THREADS`
+    /// overrides the CPU count).
+    public static var workers: Int { Int(awd_pool_threads()) }
 
     /// Splits `0..<count` into exactly `chunks` contiguous ranges (some possibly
     /// empty) and calls `body(chunkIndex, range)` for each, in parallel when the
@@ -16,23 +17,36 @@ public enum ParallelFor {
     public static func chunks(
         _ chunks: Int, count: Int, costPerItem: Int = 1, _ body: (Int, Range<Int>) -> Void
     ) {
-        if chunks <= 1 || workers <= 1 || count * costPerItem < 32_768 {
-            for c in 0..<chunks { body(c, split(c, chunks, count)) }
+        if chunks <= 1 || count * costPerItem < 32_768 {
+            for c in 0..<chunks { body(c, chunkRange(c, chunks, count)) }
             return
         }
         withoutActuallyEscaping(body) { body in
-            let box = UncheckedBox(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in box.value(c, split(c, chunks, count)) }
+            var job = Job(body: body, chunks: chunks, count: count)
+            withUnsafeMutablePointer(to: &job) { pointer in
+                awd_pool_run(chunks, { context, part in
+                    let job = context!.assumingMemoryBound(to: Job.self).pointee
+                    job.body(part, chunkRange(part, job.chunks, job.count))
+                }, pointer)
+            }
         }
+    }
+
+    /// Runs `body(part)` for every part in `0..<parts` in parallel, one part
+    /// per pool thread when `parts == workers`.
+    public static func parts(_ parts: Int, _ body: (Int) -> Void) {
+        chunks(parts, count: parts, costPerItem: 32_768) { part, _ in body(part) }
     }
 }
 
-@inline(__always)
-private func split(_ c: Int, _ chunks: Int, _ count: Int) -> Range<Int> {
-    (count * c / chunks)..<(count * (c + 1) / chunks)
+private struct Job {
+    let body: (Int, Range<Int>) -> Void
+    let chunks: Int
+    let count: Int
 }
 
-private struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+/// The `chunk`-th of `chunks` near-equal contiguous pieces of `0..<count`.
+@inline(__always)
+func chunkRange(_ chunk: Int, _ chunks: Int, _ count: Int) -> Range<Int> {
+    (count * chunk / chunks)..<(count * (chunk + 1) / chunks)
 }

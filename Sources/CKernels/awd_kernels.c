@@ -61,13 +61,13 @@ typedef int v16i __attribute__((ext_vector_type(16)));
 
 AWD_KERNEL
 void awd_lstm_cell_forward(float *gates, const float *c_prev, float *c, float *tanh_c, float *h,
-                           long batch, long hidden) {
+                           long batch, long hidden, long begin, long end) {
     for (long b = 0; b < batch; b++) {
         float *gi = gates + b * 4 * hidden, *gf = gi + hidden, *gg = gf + hidden, *go = gg + hidden;
         const float *cp = c_prev + b * hidden;
         float *cb = c + b * hidden, *tb = tanh_c + b * hidden, *hb = h + b * hidden;
-        for (long j = 0; j < hidden; j += W) {
-            long n = hidden - j < W ? hidden - j : W;
+        for (long j = begin; j < end; j += W) {
+            long n = end - j < W ? end - j : W;
             v16f i = vsigmoid(load_n(gi + j, n)), f = vsigmoid(load_n(gf + j, n));
             v16f g = vtanh(load_n(gg + j, n)), o = vsigmoid(load_n(go + j, n));
             v16f cn = f * load_n(cp + j, n) + i * g;
@@ -85,12 +85,12 @@ void awd_lstm_cell_forward(float *gates, const float *c_prev, float *c, float *t
 
 AWD_KERNEL
 void awd_lstm_cell_backward(float *gates, const float *c_prev, const float *tanh_c, const float *d_out,
-                            const float *dh, float *dc, long batch, long hidden) {
+                            const float *dh, float *dc, long batch, long hidden, long begin, long end) {
     for (long b = 0; b < batch; b++) {
         float *gi = gates + b * 4 * hidden, *gf = gi + hidden, *gg = gf + hidden, *go = gg + hidden;
         const long row = b * hidden;
-        for (long j = 0; j < hidden; j += W) {
-            long n = hidden - j < W ? hidden - j : W;
+        for (long j = begin; j < end; j += W) {
+            long n = end - j < W ? end - j : W;
             v16f i = load_n(gi + j, n), f = load_n(gf + j, n), g = load_n(gg + j, n), o = load_n(go + j, n);
             v16f tc = load_n(tanh_c + row + j, n), cp = load_n(c_prev + row + j, n);
             v16f dht = load_n(d_out + row + j, n) + load_n(dh + row + j, n);
@@ -172,25 +172,49 @@ void awd_pack_panels(const float *b, long k, long n, long ldb, int transposed, f
     }
 }
 
-/// One block of R rows against panels [p0, p1): R accumulators of 16 lanes
-/// stay in registers while the panel streams through once.
+/// Adds the R×16 accumulators `acc` to the columns of panel p of y (fewer at the right edge).
+#define STORE_PANEL(R, acc, p) do { \
+        const long j0_ = (p) * W, width_ = n - j0_ < W ? n - j0_ : W; \
+        for (int r = 0; r < R; r++) { \
+            float *out_ = y + r * ldy + j0_; \
+            if (width_ == W) store(out_, load(out_) + acc[r]); \
+            else store_n(out_, load_n(out_, width_) + acc[r], width_); \
+        } \
+    } while (0)
+
+/// One block of R rows against panels [p0, p1), two panels at a time: 2·R
+/// accumulators of 16 lanes stay in registers while the panels stream through
+/// once, and each broadcast element of x feeds two FMAs (one panel alone would
+/// need a load per FMA and be bound by loads, not arithmetic). Every output is
+/// still summed over k in order, so the result does not depend on the pairing.
 #define GEMM_ROWS(R) \
     AWD_KERNEL static void gemm_rows_##R(long n, long k, const float *x, long ldx, const float *packed, \
                               float *y, long ldy, long p0, long p1) { \
-        for (long p = p0; p < p1; p++) { \
-            const float *panel = packed + p * k * W; \
+        long p = p0; \
+        for (; p + 2 <= p1; p += 2) { \
+            const float *a = packed + p * k * W, *b = a + k * W; \
+            v16f acc0[R], acc1[R]; \
+            for (int r = 0; r < R; r++) { acc0[r] = splat(0); acc1[r] = splat(0); } \
+            for (long kk = 0; kk < k; kk++) { \
+                v16f wa = load(a + kk * W), wb = load(b + kk * W); \
+                for (int r = 0; r < R; r++) { \
+                    v16f xr = splat(x[r * ldx + kk]); \
+                    acc0[r] += xr * wa; \
+                    acc1[r] += xr * wb; \
+                } \
+            } \
+            STORE_PANEL(R, acc0, p); \
+            STORE_PANEL(R, acc1, p + 1); \
+        } \
+        if (p < p1) { \
+            const float *a = packed + p * k * W; \
             v16f acc[R]; \
             for (int r = 0; r < R; r++) acc[r] = splat(0); \
             for (long kk = 0; kk < k; kk++) { \
-                v16f w = load(panel + kk * W); \
+                v16f w = load(a + kk * W); \
                 for (int r = 0; r < R; r++) acc[r] += x[r * ldx + kk] * w; \
             } \
-            const long j0 = p * W, width = n - j0 < W ? n - j0 : W; \
-            for (int r = 0; r < R; r++) { \
-                float *out = y + r * ldy + j0; \
-                if (width == W) store(out, load(out) + acc[r]); \
-                else store_n(out, load_n(out, width) + acc[r], width); \
-            } \
+            STORE_PANEL(R, acc, p); \
         } \
     }
 
@@ -199,16 +223,28 @@ GEMM_ROWS(6) GEMM_ROWS(5) GEMM_ROWS(4) GEMM_ROWS(3) GEMM_ROWS(2) GEMM_ROWS(1)
 
 typedef void (*gemm_rows_fn)(long, long, const float *, long, const float *, float *, long, long, long);
 
+/// Rows per block: 2·12 accumulators fit AVX-512's 32 registers; with AVX2's
+/// 16 (each 16-lane vector takes two) blocks of 3 rows avoid spilling.
+static long max_block_rows(void) {
+#if defined(__x86_64__) && defined(__clang__)
+    return __builtin_cpu_supports("avx512f") ? 12 : 3;
+#else
+    return 12;
+#endif
+}
+
 void awd_gemm_packed(long m, long n, long k, const float *x, long ldx, const float *packed,
                      float *y, long ldy, long panel_begin, long panel_end) {
     static const gemm_rows_fn kernels[13] = {
         0, gemm_rows_1, gemm_rows_2, gemm_rows_3, gemm_rows_4, gemm_rows_5, gemm_rows_6,
         gemm_rows_7, gemm_rows_8, gemm_rows_9, gemm_rows_10, gemm_rows_11, gemm_rows_12};
-    // Blocks of up to 12 rows, as even as possible (20 rows: 10 + 10, not 12 + 8).
-    long blocks = (m + 11) / 12;
+    // Blocks as even as possible (20 rows: 10 + 10, not 12 + 8).
+    const long most = max_block_rows();
+    long blocks = (m + most - 1) / most;
     for (long i = 0, b = 0; b < blocks; b++) {
         long rows = (m - i) / (blocks - b);
         kernels[rows](n, k, x + i * ldx, ldx, packed, y + i * ldy, ldy, panel_begin, panel_end);
         i += rows;
     }
 }
+

@@ -14,6 +14,10 @@ struct WeightDropLSTM {
 
     var gateWidth: Int { 4 * hidden }
 
+    /// Steps with at least this many multiply-adds in the recurrent product are
+    /// shared between the pool threads (a fork-join costs about a microsecond).
+    static let stepParallelThreshold = 1 << 17
+
     /// Runs the layer over `steps` time steps of `batch` rows from `state`, which
     /// is updated to the final `(h, c)`. `dropMask` (scaled, `[4H, H]`) enables DropConnect.
     func forward(
@@ -33,36 +37,55 @@ struct WeightDropLSTM {
         ws.usedDropMask = dropMask != nil
         // At small batch the per-step product uses W_hh packed once per forward
         // (evaluation reuses it across windows while the weights are unchanged).
-        let packed = batch > 1 && batch <= LSTMLayerWorkspace.packedBatchLimit
-        if packed && !(reusePrepared && ws.forwardPanels.isValid) {
-            ws.forwardPanels.pack(whh, k: h, n: g, transposed: true)
+        let path = RecurrentPath(batch: batch)
+        if path == .packed && !(reusePrepared && ws.forwardPanels.isValid) {
+            ws.forwardPanels.pack(whh, k: h, n: g, transposed: true, blocks: 4)
         }
-        ws.forwardPanels.isValid = packed && dropMask == nil
+        ws.forwardPanels.isValid = path == .packed && dropMask == nil
 
-        // All input projections at once, then both biases on every row.
+        // Both biases on every row, then all input projections added at once
+        // (one pass over the [T·B, 4H] gates instead of a zeroing and a bias pass).
         let gates = ws.gates.pointer
-        GEMM.multiply(m: rows, n: g, k: input, x, wih, transposeB: true, into: gates)
         let bias = ws.biasScratch.pointer
         for j in 0..<g { bias[j] = bih[j] + bhh[j] }
-        for r in 0..<rows { Pointwise.addScaled(bias, 1, count: g, into: gates + r * g) }
+        let rowBias = UnsafePointer(bias)
+        ParallelFor.chunks(ParallelFor.workers, count: rows, costPerItem: g) { _, range in
+            for r in range { (gates + r * g).update(from: rowBias, count: g) }
+        }
+        GEMM.multiply(m: rows, n: g, k: input, x, wih, transposeB: true, into: gates, beta: 1)
 
         ws.h0.pointer.update(from: state.h.pointer, count: batch * h)
         ws.c0.pointer.update(from: state.c.pointer, count: batch * h)
         let cells = ws.cells.pointer, tanhCells = ws.tanhCells.pointer, outputs = ws.outputs.pointer
+        // Each thread owns a range of hidden units: it computes their rows of all
+        // four gates and then their cell update, so a step needs one fork-join.
+        let parts = batch * g * h >= Self.stepParallelThreshold ? ParallelFor.workers : 1
         for t in 0..<steps {
             let gt = gates + t * batch * g
             let hPrev = t == 0 ? UnsafePointer(ws.h0.pointer) : UnsafePointer(outputs + (t - 1) * batch * h)
             let cPrev = t == 0 ? UnsafePointer(ws.c0.pointer) : UnsafePointer(cells + (t - 1) * batch * h)
-            if batch == 1 {
-                GEMM.multiplyVector(whh, rows: g, columns: h, hPrev, into: gt, beta: 1)
-            } else if packed {
-                ws.forwardPanels.multiply(m: batch, hPrev, into: gt)
-            } else {
-                GEMM.multiply(m: batch, n: g, k: h, hPrev, whh, transposeB: true, into: gt, beta: 1)
-            }
             let o = t * batch * h
-            LSTMCell.forward(gates: gt, cPrev: cPrev, c: cells + o, tanhC: tanhCells + o,
-                             h: outputs + o, batch: batch, hidden: h)
+            ParallelFor.parts(parts) { p in
+                let units = alignedRange(p, parts, h)
+                if units.isEmpty { return }
+                let u = units.lowerBound
+                switch path {
+                case .vector:
+                    for q in 0..<4 {
+                        GEMM.multiplyVectorOnThisThread(whh + (q * h + u) * h, rows: units.count, columns: h, lda: h,
+                                                        hPrev, into: gt + q * h + u, beta: 1)
+                    }
+                case .packed:
+                    ws.forwardPanels.multiply(m: batch, hPrev, into: gt, columns: units)
+                case .general:
+                    for q in 0..<4 {
+                        GEMM.multiply(m: batch, n: units.count, k: h, hPrev, whh + (q * h + u) * h, transposeB: true,
+                                      into: gt + q * h + u, ldc: g, beta: 1, parallel: false)
+                    }
+                }
+                LSTMCell.forward(gates: gt, cPrev: cPrev, c: cells + o, tanhC: tanhCells + o,
+                                 h: outputs + o, batch: batch, hidden: h, units: units)
+            }
         }
         let last = (steps - 1) * batch * h
         state.h.pointer.update(from: outputs + last, count: batch * h)
@@ -87,22 +110,26 @@ struct WeightDropLSTM {
         let dh = ws.dh.pointer, dc = ws.dc.pointer
         dh.update(repeating: 0, count: batch * h)
         dc.update(repeating: 0, count: batch * h)
-        let packed = batch > 1 && batch <= LSTMLayerWorkspace.packedBatchLimit
-        if packed { ws.backwardPanels.pack(whh, k: g, n: h, transposed: false) }
+        let path = RecurrentPath(batch: batch)
+        if path == .packed { ws.backwardPanels.pack(whh, k: g, n: h, transposed: false) }
 
+        let parts = batch * g * h >= Self.stepParallelThreshold ? ParallelFor.workers : 1
         for t in stride(from: steps - 1, through: 0, by: -1) {
             let gt = gates + t * batch * g
             let o = t * batch * h
             let cPrev = t == 0 ? UnsafePointer(ws.c0.pointer) : UnsafePointer(cells + o - batch * h)
-            LSTMCell.backward(gates: gt, cPrev: cPrev, tanhC: tanhCells + o, dOut: dOut + o,
-                              dh: dh, dc: dc, batch: batch, hidden: h)
+            ParallelFor.parts(parts) { p in
+                LSTMCell.backward(gates: gt, cPrev: cPrev, tanhC: tanhCells + o, dOut: dOut + o,
+                                  dh: dh, dc: dc, batch: batch, hidden: h, units: alignedRange(p, parts, h))
+            }
             if t > 0 {
-                if batch == 1 {
+                switch path {
+                case .vector:
                     GEMM.multiplyVector(whh, rows: g, columns: h, transpose: true, gt, into: dh)
-                } else if packed {
+                case .packed:
                     dh.update(repeating: 0, count: batch * h)
                     ws.backwardPanels.multiply(m: batch, gt, into: dh)
-                } else {
+                case .general:
                     GEMM.multiply(m: batch, n: h, k: g, gt, whh, into: dh)
                 }
             }
@@ -132,6 +159,20 @@ struct WeightDropLSTM {
     }
 }
 
+/// How the recurrent product `h_{t−1} · W_hhᵀ` is computed at a batch size:
+/// BLAS GEMV for one row, the packed kernel for small batches (where a GEMM
+/// would re-pack W_hh on every step), BLAS GEMM above.
+enum RecurrentPath: Equatable {
+    case vector, packed, general
+
+    /// Batches up to this size use the packed kernel.
+    static let packedBatchLimit = 32
+
+    init(batch: Int) {
+        self = batch == 1 ? .vector : batch <= Self.packedBatchLimit ? .packed : .general
+    }
+}
+
 /// The `(h, c)` state of one layer for `batch` rows, carried between batches.
 public final class LSTMState: @unchecked Sendable {
     public let h: FloatBuffer
@@ -158,9 +199,6 @@ final class LSTMLayerWorkspace {
     private(set) var h0 = FloatBuffer(count: 0), c0 = FloatBuffer(count: 0)
     private(set) var dh = FloatBuffer(count: 0), dc = FloatBuffer(count: 0)
     let droppedWeight: FloatBuffer
-    /// Batches up to this size use the packed recurrent kernel (above it, and at
-    /// batch 1, BLAS is faster).
-    static let packedBatchLimit = 32
     /// W_hh packed for `h·W_hhᵀ` (forward) and for `dG·W_hh` (backward).
     let forwardPanels = PackedOperand()
     let backwardPanels = PackedOperand()

@@ -26,12 +26,14 @@ public enum GEMM {
 
     /// `C[m×n] = alpha · op(A) · op(B) + beta · C`, where `op(A)` is `m×k` and `op(B)` is `k×n`.
     /// `lda`, `ldb`, `ldc` default to the dense row lengths of the stored matrices.
+    /// `parallel: false` keeps the product on the calling thread (for callers
+    /// that split the work themselves).
     public static func multiply(
         m: Int, n: Int, k: Int,
         _ a: UnsafePointer<Float>, transposeA: Bool = false, lda: Int? = nil,
         _ b: UnsafePointer<Float>, transposeB: Bool = false, ldb: Int? = nil,
         into c: UnsafeMutablePointer<Float>, ldc: Int? = nil,
-        alpha: Float = 1, beta: Float = 0
+        alpha: Float = 1, beta: Float = 0, parallel: Bool = true
     ) {
         if m == 0 || n == 0 { return }
         let ldc = ldc ?? n
@@ -51,7 +53,7 @@ public enum GEMM {
                 alpha, a, Int32(la), b, Int32(lb),
                 beta, c, Int32(ldc))
         }
-        let parts = splits && m * n * k >= parallelThreshold ? ParallelFor.workers : 1
+        let parts = parallel && splits && m * n * k >= parallelThreshold ? ParallelFor.workers : 1
         if parts == 1 {
             call(m, n, a, b, c)
         } else if m >= n {

@@ -7,20 +7,21 @@
 
 #include <stddef.h>
 
-/// Forward of one LSTM time step for `batch` rows. `gates` holds the
+/// Forward of one LSTM time step for `batch` rows and the hidden units
+/// [begin, end) (threads take disjoint ranges). `gates` holds the
 /// pre-activations [i f g o] of each row (`4·hidden` floats) and is overwritten
 /// with the activations; writes c' = σ(f)·c + σ(i)·tanh(g), tanh(c') and
 /// h' = σ(o)·tanh(c').
 void awd_lstm_cell_forward(float *gates, const float *c_prev, float *c, float *tanh_c, float *h,
-                           long batch, long hidden);
+                           long batch, long hidden, long begin, long end);
 
 /// Backward of one LSTM time step. `gates` holds the activations of the step
 /// and is overwritten with the pre-activation gradients. `d_out` is the
 /// gradient of h from above, `dh` the gradient of h from step t+1 through the
 /// recurrence, `dc` the cell gradient from step t+1 (overwritten with the cell
-/// gradient for step t−1).
+/// gradient for step t−1). Covers the hidden units [begin, end).
 void awd_lstm_cell_backward(float *gates, const float *c_prev, const float *tanh_c, const float *d_out,
-                            const float *dh, float *dc, long batch, long hidden);
+                            const float *dh, float *dc, long batch, long hidden, long begin, long end);
 
 /// One row of the fused softmax cross-entropy: adds `bias` to the `n` logits in
 /// `z`, returns −log softmax(z)[target], and when `grad_scale` > 0 overwrites
@@ -37,7 +38,7 @@ void awd_pack_panels(const float *b, long k, long n, long ldb, int transposed, f
 /// [panel_begin, panel_end), with B packed by `awd_pack_panels`. Made for the
 /// recurrent product at small batch (m ≲ 32), where a general GEMM spends its
 /// time re-packing the weights on every call; here they are packed once per
-/// forward pass and streamed once per block of up to 12 rows.
+/// forward pass and streamed once per block of up to 12 rows, two panels at a time.
 void awd_gemm_packed(long m, long n, long k, const float *x, long ldx, const float *packed,
                      float *y, long ldy, long panel_begin, long panel_end);
 

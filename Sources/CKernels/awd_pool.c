@@ -1,5 +1,7 @@
+#define _GNU_SOURCE
 #include "awd_pool.h"
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -14,10 +16,19 @@
 #endif
 
 enum { MAX_THREADS = 256 };
-/// How long an idle worker spins before it sleeps: long enough to bridge the
-/// serial gaps between the jobs of one training step, short enough that an
-/// idle process does not hold a core.
+/// How long an idle worker waits for the next job before it sleeps: long
+/// enough to bridge the serial gaps between the jobs of one training step,
+/// short enough that an idle process does not hold a core.
 static const long SPIN_NANOSECONDS = 2000000;
+/// Busy-wait iterations before a waiting thread starts yielding its core at
+/// each check: when there are more threads than free cores (a loaded machine,
+/// AWDLSTM_THREADS above the core count) the thread being waited for may need it.
+static const long SPINS_BEFORE_YIELD = 4096;
+
+static void wait_a_little(long spins) {
+    if (spins < SPINS_BEFORE_YIELD) cpu_relax();
+    else sched_yield();
+}
 
 static struct {
     long threads;
@@ -55,7 +66,7 @@ static void *worker(void *arg) {
         if (g == seen) {
             const long deadline = now_ns() + SPIN_NANOSECONDS;
             for (long i = 1; g == seen; i++) {
-                cpu_relax();
+                wait_a_little(i);
                 g = atomic_load_explicit(&pool.generation, memory_order_acquire);
                 if (g == seen && (i & 255) == 0 && now_ns() > deadline) {
                     // Sleep; the publisher checks `sleepers` after bumping the
@@ -78,6 +89,10 @@ static void *worker(void *arg) {
 
 static void start(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
+#if defined(__linux__)
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) == 0) n = CPU_COUNT(&allowed);
+#endif
     const char *env = getenv("AWDLSTM_THREADS");
     if (env && atoi(env) > 0) n = atoi(env);
     if (n < 1) n = 1;
@@ -114,6 +129,7 @@ void awd_pool_run(long parts, awd_task task, void *context) {
     inside_job = 1;
     run_share(0, threads, parts, task, context);
     inside_job = 0;
-    while (atomic_load_explicit(&pool.finished, memory_order_acquire) < threads - 1) cpu_relax();
+    for (long i = 0; atomic_load_explicit(&pool.finished, memory_order_acquire) < threads - 1; i++)
+        wait_a_little(i);
     pthread_mutex_unlock(&pool.caller);
 }

@@ -4,10 +4,19 @@ import AWDLSTM
 /// The recurrent product has three implementations chosen by batch size (BLAS
 /// matrix-vector at B = 1, the packed kernel up to B = 32, BLAS GEMM above).
 /// A batch whose columns all hold the same text must give the same loss and
-/// gradients through each of them.
+/// gradients through each of them. With 37 hidden units every step runs on one
+/// thread; with 200 the steps are shared between the pool's threads by hidden units.
 final class BatchPathTests: XCTestCase {
     func testAllRecurrentPathsAgree() {
-        let config = ModelConfig(vocabSize: 50, emsize: 20, nhid: 37, nlayers: 3,
+        checkPathsAgree(nhid: 37)
+    }
+
+    func testAllRecurrentPathsAgreeWhenStepsAreSplit() {
+        checkPathsAgree(nhid: 200)
+    }
+
+    private func checkPathsAgree(nhid: Int) {
+        let config = ModelConfig(vocabSize: 50, emsize: 20, nhid: nhid, nlayers: 3,
                                  dropout: 0, dropouth: 0, dropouti: 0, dropoute: 0, wdrop: 0)
         var rng = RandomSource(seed: 21)
         let model = AWDLSTMModel(config: config, rng: &rng)

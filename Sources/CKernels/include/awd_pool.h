@@ -9,8 +9,8 @@
 /// One part of a job: `part` is in [0, parts).
 typedef void (*awd_task)(void *context, long part);
 
-/// Threads taking part in a job, the caller included (the online CPU count,
-/// or `AWDLSTM_THREADS` when set). Starts the workers on first use.
+/// Threads taking part in a job, the caller included (the CPUs this process
+/// may run on, or `AWDLSTM_THREADS` when set). Starts the workers on first use.
 long awd_pool_threads(void);
 
 /// Runs `task(context, p)` for every p in [0, parts) and returns when all are

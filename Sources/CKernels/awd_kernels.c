@@ -248,3 +248,42 @@ void awd_gemm_packed(long m, long n, long k, const float *x, long ldx, const flo
     }
 }
 
+
+/// Horizontal sum of a 16-lane vector.
+#define hsum(v) ({ v16f h_ = (v); float s_ = 0; for (int l_ = 0; l_ < W; l_++) s_ += h_[l_]; s_; })
+/// How far ahead of the loads the rows are prefetched, in floats (1 KiB). The
+/// hardware prefetcher alone leaves the four interleaved row streams short of
+/// the cache bandwidth; with this the batch-1 evaluation runs about 10 % faster.
+#define GEMV_PREFETCH 256
+
+AWD_KERNEL
+void awd_gemv_add(const float *a, long rows, long cols, long lda, const float *x, float *y) {
+    const long full = cols / W * W, rest = cols - full;
+    long i = 0;
+    for (; i + 4 <= rows; i += 4) {
+        const float *a0 = a + i * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
+        v16f s0 = splat(0), s1 = splat(0), s2 = splat(0), s3 = splat(0);
+        for (long k = 0; k < full; k += W) {
+            __builtin_prefetch(a0 + k + GEMV_PREFETCH, 0, 3);
+            __builtin_prefetch(a1 + k + GEMV_PREFETCH, 0, 3);
+            __builtin_prefetch(a2 + k + GEMV_PREFETCH, 0, 3);
+            __builtin_prefetch(a3 + k + GEMV_PREFETCH, 0, 3);
+            v16f xv = load(x + k);
+            s0 += load(a0 + k) * xv; s1 += load(a1 + k) * xv;
+            s2 += load(a2 + k) * xv; s3 += load(a3 + k) * xv;
+        }
+        if (rest) {
+            v16f xv = load_n(x + full, rest);
+            s0 += load_n(a0 + full, rest) * xv; s1 += load_n(a1 + full, rest) * xv;
+            s2 += load_n(a2 + full, rest) * xv; s3 += load_n(a3 + full, rest) * xv;
+        }
+        y[i] += hsum(s0); y[i + 1] += hsum(s1); y[i + 2] += hsum(s2); y[i + 3] += hsum(s3);
+    }
+    for (; i < rows; i++) {
+        const float *ai = a + i * lda;
+        v16f s = splat(0);
+        for (long k = 0; k < full; k += W) s += load(ai + k) * load(x + k);
+        if (rest) s += load_n(ai + full, rest) * load_n(x + full, rest);
+        y[i] += hsum(s);
+    }
+}

@@ -58,4 +58,21 @@ final class GEMMTests: XCTestCase {
             XCTAssertLessThan(scaledMaxError(got, want), 1e-5, "transpose \(transpose)")
         }
     }
+
+    func testOwnMatrixVectorKernel() {
+        // Row counts around the kernel's blocks of four, column counts around its
+        // 16 lanes, and the paper model's 1150.
+        var rng = RandomSource(seed: 6)
+        for (rows, columns) in [(1, 1), (3, 15), (4, 16), (7, 17), (13, 33), (9, 1150)] {
+            let a = (0..<(rows * columns)).map { _ in rng.uniform(-1, 1) }
+            let x = (0..<columns).map { _ in rng.uniform(-1, 1) }
+            let y0 = (0..<rows).map { _ in rng.uniform(-1, 1) }
+            var got = y0
+            got.withUnsafeMutableBufferPointer {
+                GEMM.addMatrixVector(a, rows: rows, columns: columns, x, into: $0.baseAddress!)
+            }
+            let want = reference(1, rows, columns, x, false, a, true, y0, 1, 1)
+            XCTAssertLessThan(scaledMaxError(got, want), 1e-5, "rows \(rows) columns \(columns)")
+        }
+    }
 }

@@ -72,8 +72,8 @@ struct WeightDropLSTM {
                 switch path {
                 case .vector:
                     for q in 0..<4 {
-                        GEMM.multiplyVectorOnThisThread(whh + (q * h + u) * h, rows: units.count, columns: h, lda: h,
-                                                        hPrev, into: gt + q * h + u, beta: 1)
+                        GEMM.addMatrixVector(whh + (q * h + u) * h, rows: units.count, columns: h, hPrev,
+                                             into: gt + q * h + u)
                     }
                 case .packed:
                     ws.forwardPanels.multiply(m: batch, hPrev, into: gt, columns: units)

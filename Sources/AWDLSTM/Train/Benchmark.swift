@@ -101,7 +101,7 @@ public enum Benchmark {
             trainMsPerStep: trainMs / Double(max(1, o.steps)), evalMsPerWindow: evalMs / Double(max(1, o.evalSteps)),
             breakdown: breakdown, peakRSSBytes: peakResidentBytes(), batchSize: o.batchSize, bptt: o.bptt,
             evalBatchSize: o.evalBatchSize, emsize: o.config.emsize, nhid: o.config.nhid, nlayers: o.config.nlayers,
-            vocab: o.config.vocabSize, threads: ProcessInfo.processInfo.activeProcessorCount,
+            vocab: o.config.vocabSize, threads: ParallelFor.workers,
             parameters: model.layout.entries.reduce(0) { $0 + $1.count },
             trainFlopsPerToken: flops, sgemmGflops: sgemm,
             fractionOfSgemm: trainTokens / (trainMs / 1000) * flops / (sgemm * 1e9))

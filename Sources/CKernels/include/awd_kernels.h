@@ -42,6 +42,11 @@ void awd_pack_panels(const float *b, long k, long n, long ldb, int transposed, f
 void awd_gemm_packed(long m, long n, long k, const float *x, long ldx, const float *packed,
                      float *y, long ldy, long panel_begin, long panel_end);
 
+/// `y[i] += Σ_k a[i·lda + k] · x[k]` for i < rows: the recurrent product at
+/// batch 1, where every step streams W_hh from cache or memory. Four rows
+/// share each load of x and are prefetched ahead of use.
+void awd_gemv_add(const float *a, long rows, long cols, long lda, const float *x, float *y);
+
 /// Vector exp, sigmoid and tanh over arrays (for tests of the kernels' numerics).
 void awd_vexp(const float *x, float *y, long n);
 void awd_vsigmoid(const float *x, float *y, long n);

@@ -33,7 +33,7 @@ for b, eb in ((80, 10), (20, 1)):
     s, t = load(f"swift-{b}.json"), load(f"torch-{b}.json")
     frac = s["fraction_of_sgemm"]
     rows.append((f"train, batch {b}", s["train_tokens_per_s"], t["train_tokens_per_s"], f"{frac:.0%}"))
-    rows.append((f"eval, batch {eb}", s["eval_tokens_per_s"], t["eval_tokens_per_s"], ""))
+    rows.append((f"eval, batch {eb}", s["eval_tokens_per_s"], t["eval_tokens_per_s"], f"{s['eval_fraction_of_sgemm']:.0%}"))
     rows.append((f"peak RSS (train {b}), MiB", s["peak_rss_bytes"] / 2**20, t["peak_rss_bytes"] / 2**20, ""))
 s80 = load("swift-80.json")
 print(f"sgemm ceiling here: {s80['sgemm_gflops']:.0f} GFLOP/s; {s80['train_flops_per_token']/1e6:.0f} MFLOP per trained token")

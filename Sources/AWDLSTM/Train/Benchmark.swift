@@ -44,6 +44,8 @@ public struct BenchmarkResult: Codable, Sendable {
     public var sgemmGflops: Double
     /// Training FLOP rate as a fraction of that ceiling.
     public var fractionOfSgemm: Double
+    /// Evaluation FLOP rate (a third of the training FLOPs per token) as a fraction of the ceiling.
+    public var evalFractionOfSgemm: Double
 
     enum CodingKeys: String, CodingKey {
         case trainTokensPerS = "train_tokens_per_s", evalTokensPerS = "eval_tokens_per_s"
@@ -51,7 +53,7 @@ public struct BenchmarkResult: Codable, Sendable {
         case breakdown, peakRSSBytes = "peak_rss_bytes", batchSize = "batch_size", bptt
         case evalBatchSize = "eval_batch_size", emsize, nhid, nlayers, vocab, threads, parameters
         case trainFlopsPerToken = "train_flops_per_token", sgemmGflops = "sgemm_gflops"
-        case fractionOfSgemm = "fraction_of_sgemm"
+        case fractionOfSgemm = "fraction_of_sgemm", evalFractionOfSgemm = "eval_fraction_of_sgemm"
     }
 }
 
@@ -104,7 +106,8 @@ public enum Benchmark {
             vocab: o.config.vocabSize, threads: ParallelFor.workers,
             parameters: model.layout.entries.reduce(0) { $0 + $1.count },
             trainFlopsPerToken: flops, sgemmGflops: sgemm,
-            fractionOfSgemm: trainTokens / (trainMs / 1000) * flops / (sgemm * 1e9))
+            fractionOfSgemm: trainTokens / (trainMs / 1000) * flops / (sgemm * 1e9),
+            evalFractionOfSgemm: evalTokens / (evalMs / 1000) * flops / 3 / (sgemm * 1e9))
     }
 
     /// 2 FLOPs per multiply-add of the LSTM layers and the decoder, ×3 for forward + backward.

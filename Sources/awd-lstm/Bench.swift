@@ -37,6 +37,9 @@ struct Bench: ParsableCommand {
                              r.trainTokensPerS, r.trainMsPerStep, r.evalTokensPerS, r.evalMsPerWindow))
                 print(String(format: "step: embedding %.1f ms, LSTM forward %.1f ms, LSTM backward %.1f ms, softmax/loss %.1f ms, optimiser %.1f ms",
                              b.embedding, b.lstmForward, b.lstmBackward, b.softmax, b.optimizer))
+                let e = r.evalBreakdown
+                print(String(format: "window: embedding %.1f ms, LSTM forward %.1f ms (time loop %.1f ms), softmax/loss %.1f ms",
+                             e.embedding, e.lstmForward, e.recurrence, e.softmax))
                 print(String(format: "sgemm ceiling %.0f GFLOP/s: training at %.0f %%, evaluation at %.0f %% of it",
                              r.sgemmGflops, 100 * r.fractionOfSgemm, 100 * r.evalFractionOfSgemm))
                 print(String(format: "peak RSS: %.0f MiB", Double(r.peakRSSBytes) / 1_048_576))

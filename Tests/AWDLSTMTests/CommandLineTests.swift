@@ -111,6 +111,28 @@ final class CommandLineTests: XCTestCase {
     }
 }
 
+/// `bench --json` on a tiny model: the documented fields are present and
+/// consistent (throughput positive, the time loop a part of the LSTM forward).
+final class BenchCommandTests: XCTestCase {
+    func testBenchPrintsConsistentJSON() throws {
+        let r = try CLI.run(["bench", "--batch-size", "3", "--bptt", "5", "--emsize", "8", "--nhid", "16",
+                             "--nlayers", "2", "--vocab", "40", "--steps", "2", "--eval-batch-size", "2",
+                             "--eval-steps", "3", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let json = try XCTUnwrap(object, r.stdout)
+        for key in ["train_tokens_per_s", "eval_tokens_per_s", "peak_rss_bytes", "sgemm_gflops", "threads"] {
+            let value = try XCTUnwrap(json[key] as? Double, key)
+            XCTAssertGreaterThan(value, 0, key)
+        }
+        let window = try XCTUnwrap(json["eval_breakdown"] as? [String: Double])
+        let forward = try XCTUnwrap(window["lstm_forward_ms"]), loop = try XCTUnwrap(window["recurrence_ms"])
+        XCTAssertGreaterThan(loop, 0)
+        XCTAssertLessThanOrEqual(loop, forward)
+        XCTAssertEqual(json["eval_batch_size"] as? Int, 2)
+    }
+}
+
 final class DownloadTests: XCTestCase {
     /// An archive with the right layout but other content fails the MD5 check
     /// and leaves nothing behind.

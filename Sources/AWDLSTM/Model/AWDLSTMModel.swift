@@ -132,8 +132,9 @@ public final class AWDLSTMModel: @unchecked Sendable {
         var x = UnsafePointer(ws.embedded.pointer)
         for (l, layer) in layers.enumerated() {
             let lw = ws.layers[l]
-            layer.forward(x: x, steps: steps, batch: b, weights: w, dropMask: masks?.weightHH[l],
-                          state: hidden[l], workspace: lw, reusePrepared: reusePreparedWeights)
+            let loop = layer.forward(x: x, steps: steps, batch: b, weights: w, dropMask: masks?.weightHH[l],
+                                     state: hidden[l], workspace: lw, reusePrepared: reusePreparedWeights)
+            timings?.recurrence += loop
             let raw = UnsafePointer(lw.outputs.pointer)
             let h = layer.hidden
             if let m = (l < config.nlayers - 1 ? masks?.hidden[l] : masks?.output) {
@@ -230,6 +231,8 @@ public final class AWDLSTMModel: @unchecked Sendable {
             batch.targets.withUnsafeBufferPointer { targets in
                 let out = forwardStack(batch, tokens: inputs.baseAddress!, ws: ws, masks: nil,
                                        reusePreparedWeights: reusePreparedWeights)
+                let t = timings == nil ? 0 : monotonicMilliseconds()
+                defer { _ = lap(t, \.softmax) }
                 TiedSoftmax.project(out, rows: rows, emsize: config.emsize, weight: w + layout.encoder.offset,
                                     vocab: config.vocabSize, into: ws.logits.pointer)
                 return TiedSoftmax.crossEntropy(

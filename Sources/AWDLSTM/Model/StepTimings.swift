@@ -1,10 +1,14 @@
 import Dispatch
 
-/// Wall time spent in each part of the training step, accumulated while a
-/// benchmark enables it (`model.timings = StepTimings()`); nil costs nothing.
+/// Wall time spent in each part of a training step or evaluation window,
+/// accumulated while a benchmark enables it (`model.timings = StepTimings()`);
+/// nil costs nothing.
 public struct StepTimings: Sendable, Codable, Equatable {
     public var embedding = 0.0
     public var lstmForward = 0.0
+    /// The part of `lstmForward` spent in the layers' time loops (the recurrent
+    /// product and the cell); the rest is the input projections and dropout.
+    public var recurrence = 0.0
     public var lstmBackward = 0.0
     public var softmax = 0.0
     public var optimizer = 0.0
@@ -14,14 +18,15 @@ public struct StepTimings: Sendable, Codable, Equatable {
     public var total: Double { embedding + lstmForward + lstmBackward + softmax + optimizer }
 
     enum CodingKeys: String, CodingKey {
-        case embedding = "embedding_ms", lstmForward = "lstm_forward_ms", lstmBackward = "lstm_backward_ms"
+        case embedding = "embedding_ms", lstmForward = "lstm_forward_ms", recurrence = "recurrence_ms"
+        case lstmBackward = "lstm_backward_ms"
         case softmax = "softmax_ms", optimizer = "optimizer_ms"
     }
 
     public func scaled(by k: Double) -> StepTimings {
         var t = self
-        (t.embedding, t.lstmForward, t.lstmBackward, t.softmax, t.optimizer) =
-            (embedding * k, lstmForward * k, lstmBackward * k, softmax * k, optimizer * k)
+        (t.embedding, t.lstmForward, t.recurrence, t.lstmBackward, t.softmax, t.optimizer) =
+            (embedding * k, lstmForward * k, recurrence * k, lstmBackward * k, softmax * k, optimizer * k)
         return t
     }
 }

@@ -20,11 +20,13 @@ struct WeightDropLSTM {
 
     /// Runs the layer over `steps` time steps of `batch` rows from `state`, which
     /// is updated to the final `(h, c)`. `dropMask` (scaled, `[4H, H]`) enables DropConnect.
+    /// Returns the milliseconds spent in the time loop.
+    @discardableResult
     func forward(
         x: UnsafePointer<Float>, steps: Int, batch: Int,
         weights: UnsafePointer<Float>, dropMask: UnsafePointer<Float>?,
         state: LSTMState, workspace ws: LSTMLayerWorkspace, reusePrepared: Bool = false
-    ) {
+    ) -> Double {
         let g = gateWidth, h = hidden, rows = steps * batch
         let wih = weights + params.weightIH.offset
         let bih = weights + params.biasIH.offset
@@ -60,6 +62,7 @@ struct WeightDropLSTM {
         // Each thread owns a range of hidden units: it computes their rows of all
         // four gates and then their cell update, so a step needs one fork-join.
         let parts = batch * g * h >= Self.stepParallelThreshold ? ParallelFor.workers : 1
+        let loopStart = monotonicMilliseconds()
         for t in 0..<steps {
             let gt = gates + t * batch * g
             let hPrev = t == 0 ? UnsafePointer(ws.h0.pointer) : UnsafePointer(outputs + (t - 1) * batch * h)
@@ -87,9 +90,11 @@ struct WeightDropLSTM {
                                  h: outputs + o, batch: batch, hidden: h, units: units)
             }
         }
+        let loopTime = monotonicMilliseconds() - loopStart
         let last = (steps - 1) * batch * h
         state.h.pointer.update(from: outputs + last, count: batch * h)
         state.c.pointer.update(from: cells + last, count: batch * h)
+        return loopTime
     }
 
     /// Backpropagates `dOut` (`[T·B, H]`, gradient of the raw outputs) through the

@@ -28,6 +28,8 @@ public struct BenchmarkResult: Codable, Sendable {
     public var evalMsPerWindow: Double
     /// Mean per step, by part of the step.
     public var breakdown: StepTimings
+    /// Mean per evaluation window, by part.
+    public var evalBreakdown: StepTimings
     public var peakRSSBytes: Int
     public var batchSize: Int
     public var bptt: Int
@@ -50,7 +52,7 @@ public struct BenchmarkResult: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case trainTokensPerS = "train_tokens_per_s", evalTokensPerS = "eval_tokens_per_s"
         case trainMsPerStep = "train_ms_per_step", evalMsPerWindow = "eval_ms_per_window"
-        case breakdown, peakRSSBytes = "peak_rss_bytes", batchSize = "batch_size", bptt
+        case breakdown, evalBreakdown = "eval_breakdown", peakRSSBytes = "peak_rss_bytes", batchSize = "batch_size", bptt
         case evalBatchSize = "eval_batch_size", emsize, nhid, nlayers, vocab, threads, parameters
         case trainFlopsPerToken = "train_flops_per_token", sgemmGflops = "sgemm_gflops"
         case fractionOfSgemm = "fraction_of_sgemm", evalFractionOfSgemm = "eval_fraction_of_sgemm"
@@ -89,11 +91,14 @@ public enum Benchmark {
         var evalMs = 0.0
         for s in 0..<(o.evalSteps + 1) {
             let batch = evalData.window(at: s * o.bptt, length: o.bptt)
+            if s == 1 { model.timings = StepTimings() }
             let start = monotonicMilliseconds()
             _ = model.evaluate(batch, reusePreparedWeights: s > 0)
             let t = monotonicMilliseconds()
             if s >= 1 { evalMs += t - start }
         }
+        let evalBreakdown = (model.timings ?? StepTimings()).scaled(by: 1 / Double(max(1, o.evalSteps)))
+        model.timings = nil
         let flops = trainingFlopsPerToken(o.config)
         let sgemm = measureSgemmGflops()
         let trainTokens = Double(o.steps * o.bptt * o.batchSize)
@@ -101,7 +106,7 @@ public enum Benchmark {
         return BenchmarkResult(
             trainTokensPerS: trainTokens / (trainMs / 1000), evalTokensPerS: evalTokens / (evalMs / 1000),
             trainMsPerStep: trainMs / Double(max(1, o.steps)), evalMsPerWindow: evalMs / Double(max(1, o.evalSteps)),
-            breakdown: breakdown, peakRSSBytes: peakResidentBytes(), batchSize: o.batchSize, bptt: o.bptt,
+            breakdown: breakdown, evalBreakdown: evalBreakdown, peakRSSBytes: peakResidentBytes(), batchSize: o.batchSize, bptt: o.bptt,
             evalBatchSize: o.evalBatchSize, emsize: o.config.emsize, nhid: o.config.nhid, nlayers: o.config.nlayers,
             vocab: o.config.vocabSize, threads: ParallelFor.workers,
             parameters: model.layout.entries.reduce(0) { $0 + $1.count },

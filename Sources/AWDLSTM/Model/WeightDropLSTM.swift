@@ -165,8 +165,9 @@ struct WeightDropLSTM {
 }
 
 /// How the recurrent product `h_{t−1} · W_hhᵀ` is computed at a batch size:
-/// BLAS GEMV for one row, the packed kernel for small batches (where a GEMM
-/// would re-pack W_hh on every step), BLAS GEMM above.
+/// a matrix-vector product for one row (our prefetching kernel forward, BLAS
+/// backward), the packed kernel for small batches (where a GEMM would re-pack
+/// W_hh on every step), BLAS GEMM above.
 enum RecurrentPath: Equatable {
     case vector, packed, general
 

@@ -54,7 +54,8 @@ public enum GEMM {
                 alpha, a, Int32(la), b, Int32(lb),
                 beta, c, Int32(ldc))
         }
-        let parts = parallel && splits && m * n * k >= parallelThreshold ? ParallelFor.workers : 1
+        // `splits` first: its initialiser puts BLAS on the calling thread before any product runs.
+        let parts = splits && parallel && m * n * k >= parallelThreshold ? ParallelFor.workers : 1
         if parts == 1 {
             call(m, n, a, b, c)
         } else if m >= n {
@@ -75,7 +76,7 @@ public enum GEMM {
     }
 
     /// `y = alpha · op(A) · x + beta · y` for a row-major `rows × columns` matrix A
-    /// (`op(A) = Aᵀ` when `transpose`): the recurrent product at batch size 1.
+    /// (`op(A) = Aᵀ` when `transpose`): the backward recurrent product at batch 1, column sums.
     public static func multiplyVector(
         _ a: UnsafePointer<Float>, rows: Int, columns: Int, transpose: Bool = false,
         _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, alpha: Float = 1, beta: Float = 0
@@ -124,13 +125,4 @@ public enum GEMM {
     ) {
         multiplyVector(a, rows: rows, columns: columns, transpose: true, ones, into: y, alpha: alpha, beta: 1)
     }
-}
-
-/// The `part`-th of `parts` pieces of `0..<count`, cut at multiples of 16 so
-/// that every piece but the last keeps whole vector registers and BLAS tiles.
-@inline(__always)
-func alignedRange(_ part: Int, _ parts: Int, _ count: Int) -> Range<Int> {
-    let blocks = (count + 15) / 16
-    let r = chunkRange(part, parts, blocks)
-    return min(count, r.lowerBound * 16)..<min(count, r.upperBound * 16)
 }

@@ -38,10 +38,10 @@ final class PackedOperand {
 
     /// `y[m×n] += x[m×k] · B`, the column panels split over the pool.
     func multiply(m: Int, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
-        let args = PackedCall(x: x, y: y, m: m)
         let parts = m * k * n >= GEMM.parallelThreshold ? ParallelFor.workers : 1
+        let width = blockWidth
         ParallelFor.parts(parts) { p in
-            self.multiply(m: args.m, args.x, into: args.y, columns: alignedRange(p, parts, self.blockWidth))
+            multiply(m: m, x, into: y, columns: alignedRange(p, parts, width))
         }
     }
 
@@ -58,10 +58,4 @@ final class PackedOperand {
                             y + q * width, n, first, end)
         }
     }
-}
-
-private struct PackedCall: @unchecked Sendable {
-    let x: UnsafePointer<Float>
-    let y: UnsafeMutablePointer<Float>
-    let m: Int
 }

@@ -50,3 +50,12 @@ private struct Job {
 func chunkRange(_ chunk: Int, _ chunks: Int, _ count: Int) -> Range<Int> {
     (count * chunk / chunks)..<(count * (chunk + 1) / chunks)
 }
+
+/// The `part`-th of `parts` pieces of `0..<count`, cut at multiples of 16 so
+/// that every piece but the last keeps whole vector registers and BLAS tiles.
+@inline(__always)
+func alignedRange(_ part: Int, _ parts: Int, _ count: Int) -> Range<Int> {
+    let blocks = (count + 15) / 16
+    let r = chunkRange(part, parts, blocks)
+    return min(count, r.lowerBound * 16)..<min(count, r.upperBound * 16)
+}

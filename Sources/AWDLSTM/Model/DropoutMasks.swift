@@ -29,7 +29,32 @@ public struct DropoutMasks: Sendable {
 /// Fills `mask` with `1/(1−p)` (probability `1−p`) or 0 (probability `p`).
 /// Each 64-bit draw decides two entries (its two 32-bit halves against
 /// ⌊(1−p)·2³²⌉), which halves the cost of the 5M-entry DropConnect masks.
-func sampleDropoutMask(
+///
+/// A mask longer than `maskBlock` takes one draw from `rng` as a seed and fills
+/// its blocks of `maskBlock` entries in parallel, block j from its own generator
+/// seeded from (seed, j): the result does not depend on the thread count.
+public func sampleDropoutMask(
+    _ mask: UnsafeMutablePointer<Float>, count: Int, p: Float, rng: inout RandomSource
+) {
+    if count <= maskBlock {
+        sampleMaskBlock(mask, count: count, p: p, rng: &rng)
+        return
+    }
+    let seed = rng.next()
+    let blocks = (count + maskBlock - 1) / maskBlock
+    ParallelFor.chunks(ParallelFor.workers, count: blocks, costPerItem: maskBlock) { _, range in
+        for j in range {
+            var blockRNG = RandomSource(seed: seed &+ UInt64(j) &* 0xD1B5_4A32_D192_ED03)
+            let start = j * maskBlock
+            sampleMaskBlock(mask + start, count: min(maskBlock, count - start), p: p, rng: &blockRNG)
+        }
+    }
+}
+
+/// Entries of a dropout mask drawn from one generator.
+let maskBlock = 1 << 16
+
+private func sampleMaskBlock(
     _ mask: UnsafeMutablePointer<Float>, count: Int, p: Float, rng: inout RandomSource
 ) {
     let keep = 1 - Double(p)

@@ -33,8 +33,11 @@ struct WeightDropLSTM {
         let bhh = weights + params.biasHH.offset
         var whh = weights + params.weightHH.offset
         if let mask = dropMask {
-            Pointwise.multiply(whh, mask, count: g * h, into: ws.droppedWeight.pointer)
-            whh = UnsafePointer(ws.droppedWeight.pointer)
+            let dropped = ws.droppedWeight.pointer, raw = whh
+            ParallelFor.chunks(ParallelFor.workers, count: g * h) { _, r in
+                Pointwise.multiply(raw + r.lowerBound, mask + r.lowerBound, count: r.count, into: dropped + r.lowerBound)
+            }
+            whh = UnsafePointer(dropped)
         }
         ws.usedDropMask = dropMask != nil
         // At small batch the per-step product uses W_hh packed once per forward
@@ -153,7 +156,10 @@ struct WeightDropLSTM {
         }
         if ws.usedDropMask, let mask = dropMask {
             // d(W_raw ⊙ m)/dW_raw = m.
-            Pointwise.addProduct(dWhh, mask, count: g * h, into: grads + params.weightHH.offset)
+            let dW = grads + params.weightHH.offset, scratch = UnsafePointer(dWhh)
+            ParallelFor.chunks(ParallelFor.workers, count: g * h) { _, r in
+                Pointwise.addProduct(scratch + r.lowerBound, mask + r.lowerBound, count: r.count, into: dW + r.lowerBound)
+            }
         }
         let db = ws.biasScratch.pointer
         db.update(repeating: 0, count: g)

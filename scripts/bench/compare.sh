@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Swift vs PyTorch on the same CPU, in one run: the paper model (E 400, H 1150,
-# 3 layers, V 10,000, bptt 70) trained at batch 80 and 20, evaluated at batch 10 and 1.
+# 3 layers, V 10,000, bptt 70) trained at batch 80 and 20, evaluated at batch 10 and 1,
+# both on $THREADS threads (default 2).
 # Prints a table of tokens/s, the Swift/PyTorch ratio and the fraction of the GEMM ceiling.
 #
 # PyTorch comes from $BENCH_PYTHON (default .venv-bench/bin/python), made with
@@ -12,6 +13,7 @@ cd "$(dirname "$0")/../.."
 PY=${BENCH_PYTHON:-.venv-bench/bin/python}
 BIN=.build/release/awd-lstm
 STEPS=${STEPS:-3}
+THREADS=${THREADS:-2}
 if ! "$PY" -c "import torch" 2>/dev/null; then
     echo "bench: no PyTorch at $PY; create it with: python3 -m venv .venv-bench && .venv-bench/bin/pip install torch numpy safetensors" >&2
     exit 1
@@ -21,8 +23,8 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for cfg in "80 10" "20 1"; do
     set -- $cfg
-    run "$BIN" bench --batch-size "$1" --eval-batch-size "$2" --steps "$STEPS" --eval-steps 20 --json > "$out/swift-$1.json" 2>/dev/null
-    run "$PY" scripts/bench/pytorch_reference.py --batch-size "$1" --eval-batch-size "$2" --steps "$STEPS" --eval-steps 20 --threads 2 --json > "$out/torch-$1.json" 2>/dev/null
+    run env AWDLSTM_THREADS="$THREADS" "$BIN" bench --batch-size "$1" --eval-batch-size "$2" --steps "$STEPS" --eval-steps 20 --json > "$out/swift-$1.json" 2>/dev/null
+    run "$PY" scripts/bench/pytorch_reference.py --batch-size "$1" --eval-batch-size "$2" --steps "$STEPS" --eval-steps 20 --threads "$THREADS" --json > "$out/torch-$1.json" 2>/dev/null
 done
 run "$PY" - "$out" <<'PYEOF'
 import json, sys, os

@@ -1,8 +1,8 @@
 import XCTest
 import AWDLSTM
 
-/// The recurrent product has three implementations chosen by batch size (BLAS
-/// matrix-vector at B = 1, the packed kernel up to B = 32, BLAS GEMM above).
+/// The recurrent product has three implementations chosen by batch size (a
+/// matrix-vector product at B = 1, the packed kernel up to B = 32, BLAS GEMM above).
 /// A batch whose columns all hold the same text must give the same loss and
 /// gradients through each of them. With 37 hidden units every step runs on one
 /// thread; with 200 the steps are shared between the pool's threads by hidden units.

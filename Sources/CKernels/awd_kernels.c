@@ -104,6 +104,57 @@ void awd_lstm_cell_backward(float *gates, const float *c_prev, const float *tanh
     }
 }
 
+// QRNN pooling (torchqrnn's ForgetMult with the output gate applied): each
+// unit's recurrence is independent of every other unit, so one call runs the
+// whole time loop for its range of units, vectorised across them.
+AWD_KERNEL
+void awd_qrnn_pool_forward(float *gates, const float *c0, float *c, float *h,
+                           long steps, long batch, long hidden, long begin, long end) {
+    const long g3 = 3 * hidden;
+    for (long t = 0; t < steps; t++) {
+        for (long b = 0; b < batch; b++) {
+            const long row = t * batch + b;
+            float *gz = gates + row * g3, *gf = gz + hidden, *go = gf + hidden;
+            const float *cp = t == 0 ? c0 + b * hidden : c + (row - batch) * hidden;
+            float *cb = c + row * hidden, *hb = h + row * hidden;
+            for (long j = begin; j < end; j += W) {
+                long n = end - j < W ? end - j : W;
+                v16f z = vtanh(load_n(gz + j, n)), f = vsigmoid(load_n(gf + j, n)), o = vsigmoid(load_n(go + j, n));
+                v16f cn = f * z + (1.0f - f) * load_n(cp + j, n);
+                store_n(gz + j, z, n); store_n(gf + j, f, n); store_n(go + j, o, n);
+                store_n(cb + j, cn, n); store_n(hb + j, o * cn, n);
+            }
+        }
+    }
+}
+
+AWD_KERNEL
+void awd_qrnn_pool_backward(float *gates, const float *c0, const float *c, const float *d_out, float *dc,
+                            long steps, long batch, long hidden, long begin, long end) {
+    const long g3 = 3 * hidden;
+    for (long b = 0; b < batch; b++)
+        for (long j = begin; j < end; j++) dc[b * hidden + j] = 0.0f;
+    for (long t = steps - 1; t >= 0; t--) {
+        for (long b = 0; b < batch; b++) {
+            const long row = t * batch + b;
+            float *gz = gates + row * g3, *gf = gz + hidden, *go = gf + hidden;
+            const float *cp = t == 0 ? c0 + b * hidden : c + (row - batch) * hidden;
+            const float *cb = c + row * hidden, *dh = d_out + row * hidden;
+            float *dcb = dc + b * hidden;
+            for (long j = begin; j < end; j += W) {
+                long n = end - j < W ? end - j : W;
+                v16f z = load_n(gz + j, n), f = load_n(gf + j, n), o = load_n(go + j, n);
+                v16f ct = load_n(cb + j, n), d = load_n(dh + j, n);
+                v16f dct = d * o + load_n(dcb + j, n);
+                store_n(go + j, d * ct * o * (1.0f - o), n);
+                store_n(gz + j, dct * f * (1.0f - z * z), n);
+                store_n(gf + j, dct * (z - load_n(cp + j, n)) * f * (1.0f - f), n);
+                store_n(dcb + j, dct * (1.0f - f), n);
+            }
+        }
+    }
+}
+
 AWD_KERNEL
 double awd_softmax_xent_row(float *z, const float *bias, long n, long target, float grad_scale) {
     v16f mv = splat(-INFINITY);

@@ -6,6 +6,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure training and evaluation throughput on synthetic tokens.")
 
+    @Option(help: "Type of recurrent net: LSTM or QRNN.") var model: RNNType = .lstm
     @Option(name: .customLong("batch-size")) var batchSize = 80
     @Option var bptt = 70
     @Option var emsize = 400
@@ -25,7 +26,7 @@ struct Bench: ParsableCommand {
                               ("--eval-steps", evalSteps)] where v < 1 {
                 throw CLIError("\(name) must be at least 1 (got \(v))")
             }
-            var o = BenchmarkOptions(config: ModelConfig(vocabSize: vocab, emsize: emsize, nhid: nhid, nlayers: nlayers))
+            var o = BenchmarkOptions(config: ModelConfig(vocabSize: vocab, model: model, emsize: emsize, nhid: nhid, nlayers: nlayers))
             (o.batchSize, o.bptt, o.steps, o.warmup, o.evalBatchSize, o.evalSteps) =
                 (batchSize, bptt, steps, max(0, warmup), evalBatchSize, evalSteps)
             let r = Benchmark.run(o, log: logLine)
@@ -35,10 +36,10 @@ struct Bench: ParsableCommand {
                 let b = r.breakdown
                 print(String(format: "train: %.0f tokens/s (%.1f ms/step)   eval: %.0f tokens/s (%.1f ms/window)",
                              r.trainTokensPerS, r.trainMsPerStep, r.evalTokensPerS, r.evalMsPerWindow))
-                print(String(format: "step: embedding %.1f ms, LSTM forward %.1f ms, LSTM backward %.1f ms, softmax/loss %.1f ms, optimiser %.1f ms",
+                print(String(format: "step: embedding %.1f ms, \(model.rawValue) forward %.1f ms, \(model.rawValue) backward %.1f ms, softmax/loss %.1f ms, optimiser %.1f ms",
                              b.embedding, b.lstmForward, b.lstmBackward, b.softmax, b.optimizer))
                 let e = r.evalBreakdown
-                print(String(format: "window: embedding %.1f ms, LSTM forward %.1f ms (time loop %.1f ms), softmax/loss %.1f ms",
+                print(String(format: "window: embedding %.1f ms, \(model.rawValue) forward %.1f ms (time loop %.1f ms), softmax/loss %.1f ms",
                              e.embedding, e.lstmForward, e.recurrence, e.softmax))
                 print(String(format: "sgemm ceiling %.0f GFLOP/s: training at %.0f %%, evaluation at %.0f %% of it",
                              r.sgemmGflops, 100 * r.fractionOfSgemm, 100 * r.evalFractionOfSgemm))

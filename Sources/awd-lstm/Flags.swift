@@ -13,6 +13,7 @@ struct DataFlags: ParsableArguments {
 /// Model flags with the authors' names and defaults. Optional so that a
 /// resumed run can tell which were given.
 struct ModelFlags: ParsableArguments {
+    @Option(help: "Type of recurrent net: LSTM or QRNN (default LSTM).") var model: RNNType?
     @Option(help: "Size of word embeddings (default 400).") var emsize: Int?
     @Option(help: "Number of hidden units per layer (default 1150).") var nhid: Int?
     @Option(help: "Number of layers (default 3).") var nlayers: Int?
@@ -23,13 +24,14 @@ struct ModelFlags: ParsableArguments {
     @Option(help: "Amount of weight dropout to apply to the RNN hidden to hidden matrix (default 0.5).") var wdrop: Float?
 
     var anyGiven: Bool {
-        emsize != nil || nhid != nil || nlayers != nil || dropout != nil || dropouth != nil
+        model != nil || emsize != nil || nhid != nil || nlayers != nil || dropout != nil || dropouth != nil
             || dropouti != nil || dropoute != nil || wdrop != nil
     }
 
     func config(vocabSize: Int, base: ModelConfig? = nil) -> ModelConfig {
         var c = base ?? ModelConfig(vocabSize: vocabSize)
         c.vocabSize = vocabSize
+        if let v = model { c.model = v }
         if let v = emsize { c.emsize = v }
         if let v = nhid { c.nhid = v }
         if let v = nlayers { c.nlayers = v }
@@ -95,6 +97,10 @@ struct TrainingFlags: ParsableArguments {
         if fixedBPTT { names.append("--fixed-bptt") }
         return names
     }
+}
+
+extension RNNType: ExpressibleByArgument {
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }
 
 extension OptimizerKind: ExpressibleByArgument {

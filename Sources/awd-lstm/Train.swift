@@ -119,7 +119,7 @@ struct Train: ParsableCommand {
     }
 
     func describe(_ c: ModelConfig, _ o: TrainingOptions) -> String {
-        "emsize \(c.emsize) nhid \(c.nhid) nlayers \(c.nlayers) dropout \(c.dropout) dropouth \(c.dropouth) "
+        "model \(c.model.rawValue) emsize \(c.emsize) nhid \(c.nhid) nlayers \(c.nlayers) dropout \(c.dropout) dropouth \(c.dropouth) "
             + "dropouti \(c.dropouti) dropoute \(c.dropoute) wdrop \(c.wdrop) lr \(o.lr) clip \(o.clip) "
             + "epochs \(o.epochs) batch_size \(o.batchSize) bptt \(o.bptt) seed \(o.seed) optimizer \(o.optimizer.rawValue)"
     }

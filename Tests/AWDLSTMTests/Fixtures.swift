@@ -37,8 +37,8 @@ struct ParityCase {
         let steps = int("T"), b = int("B")
         model.resetHidden(batchSize: b)
         for l in 0..<config.nlayers {
-            try file.read("hidden_in.\(l).h", into: model.hidden[l].h.buffer)
-            try file.read("hidden_in.\(l).c", into: model.hidden[l].c.buffer)
+            try file.read("hidden_in.\(l).h", into: model.hidden[l].tensor("h")!.buffer)
+            try file.read("hidden_in.\(l).c", into: model.hidden[l].tensor("c")!.buffer)
         }
         batch = TokenBatch(inputs: try file.floats("input").map { Int32($0) },
                            targets: try file.floats("target").map { Int32($0) }, steps: steps, batchSize: b)
@@ -46,7 +46,7 @@ struct ParityCase {
             embedding: try file.floats("mask.embedding"), input: try file.floats("mask.input"),
             hidden: try (0..<(config.nlayers - 1)).map { try file.floats("mask.hidden.\($0)") },
             output: try file.floats("mask.output"),
-            weightHH: try (0..<config.nlayers).map { try file.floats("mask.weight_hh.\($0)") })
+            weightDrop: try (0..<config.nlayers).map { try file.floats("mask.weight_hh.\($0)") })
         alpha = float("alpha")
         beta = float("beta")
     }

@@ -10,8 +10,14 @@ import AWDLSTM
 /// stay below 1e-4 in absolute terms. Each tensor must satisfy
 /// max|fd − analytic| ≤ 2e-3 · max(max|analytic|, 0.05).
 final class GradientCheckTests: XCTestCase {
-    func testEveryParameterMatchesFiniteDifferences() {
-        let config = ModelConfig(vocabSize: 20, emsize: 6, nhid: 8, nlayers: 3,
+    func testEveryParameterMatchesFiniteDifferences() { check(.lstm) }
+
+    /// The same for the QRNN (window 2 on the first layer): weight drop on the
+    /// linear maps, and a non-zero carried cell and previous input.
+    func testEveryQRNNParameterMatchesFiniteDifferences() { check(.qrnn) }
+
+    func check(_ kind: RNNType) {
+        let config = ModelConfig(vocabSize: 20, model: kind, emsize: 6, nhid: 8, nlayers: 3,
                                  dropout: 0.4, dropouth: 0.25, dropouti: 0.65, dropoute: 0.1, wdrop: 0.5)
         var rng = RandomSource(seed: 7)
         let model = AWDLSTMModel(config: config, rng: &rng)
@@ -19,9 +25,9 @@ final class GradientCheckTests: XCTestCase {
         model.resetHidden(batchSize: b)
         // A non-zero carried state, as in the middle of an epoch.
         for s in model.hidden {
-            for i in 0..<s.h.count { s.h[i] = rng.uniform(-0.5, 0.5); s.c[i] = rng.uniform(-0.5, 0.5) }
+            for (_, t) in s.tensors { for i in 0..<t.count { t[i] = rng.uniform(-0.5, 0.5) } }
         }
-        let savedH = model.hidden.map { $0.h.toArray() }, savedC = model.hidden.map { $0.c.toArray() }
+        let saved = model.hidden.map { $0.tensors.map { $0.buffer.toArray() } }
         let tokens = (0..<(2 * steps * b)).map { _ in Int32(rng.next() % 20) }
         let batch = TokenBatch(inputs: Array(tokens[..<(steps * b)]), targets: Array(tokens[(steps * b)...]),
                                steps: steps, batchSize: b)
@@ -29,15 +35,15 @@ final class GradientCheckTests: XCTestCase {
         func mask(_ n: Int, _ p: Float) -> [Float] { (0..<n).map { _ in rng.uniform() < Double(1 - p) ? 1 / (1 - p) : 0 } }
         var embeddingMask = mask(20, 0.1)
         embeddingMask[Int(tokens[0])] = 0  // make sure a dropped row is used
+        let weightMasks = kind == .lstm ? [32 * 8, 32 * 8, 24 * 6] : [24 * 12, 24 * 8, 18 * 8]
         let masks = DropoutMasks(
             embedding: embeddingMask, input: mask(b * 6, 0.65),
             hidden: [mask(b * 8, 0.25), mask(b * 8, 0.25)], output: mask(b * 6, 0.4),
-            weightHH: [mask(32 * 8, 0.5), mask(32 * 8, 0.5), mask(24 * 6, 0.5)])
+            weightDrop: weightMasks.map { mask($0, 0.5) })
 
         func loss() -> Double {
             for (l, s) in model.hidden.enumerated() {
-                s.h.pointer.update(from: savedH[l], count: savedH[l].count)
-                s.c.pointer.update(from: savedC[l], count: savedC[l].count)
+                for (k, t) in s.tensors.enumerated() { t.buffer.pointer.update(from: saved[l][k], count: t.buffer.count) }
             }
             var unused = RandomSource(seed: 0)
             return model.forwardBackward(batch, alpha: 2, beta: 1, rng: &unused, masks: masks).total
@@ -65,6 +71,6 @@ final class GradientCheckTests: XCTestCase {
             XCTAssertLessThan(relative, 2e-3, "\(e.name): max |fd − analytic| = \(maxDiff), max |grad| = \(maxGrad)")
             XCTAssertGreaterThan(maxGrad, 0, "\(e.name) has an all-zero gradient")
         }
-        print("gradient check: worst scaled error \(worst)")
+        print("gradient check (\(kind.rawValue)): worst scaled error \(worst)")
     }
 }

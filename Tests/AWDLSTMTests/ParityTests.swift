@@ -22,9 +22,9 @@ final class ParityTests: XCTestCase {
         XCTAssertLessThan(scaledMaxError(out, try c.file.floats("expected.output")), 1e-4, "\(name) output", file: file, line: line)
         let config = c.model.config
         for l in 0..<config.nlayers {
-            XCTAssertLessThan(scaledMaxError(c.model.hidden[l].h.toArray(), try c.file.floats("expected.hidden_out.\(l).h")), 1e-4,
+            XCTAssertLessThan(scaledMaxError(c.model.hidden[l].tensor("h")!.toArray(), try c.file.floats("expected.hidden_out.\(l).h")), 1e-4,
                               "\(name) h[\(l)]", file: file, line: line)
-            XCTAssertLessThan(scaledMaxError(c.model.hidden[l].c.toArray(), try c.file.floats("expected.hidden_out.\(l).c")), 1e-4,
+            XCTAssertLessThan(scaledMaxError(c.model.hidden[l].tensor("c")!.toArray(), try c.file.floats("expected.hidden_out.\(l).c")), 1e-4,
                               "\(name) c[\(l)]", file: file, line: line)
         }
         var checked = 0
@@ -50,7 +50,7 @@ final class ParityTests: XCTestCase {
         let expected = Double(try c.file.floats("expected.raw_loss")[0])
         XCTAssertEqual(loss, expected, accuracy: 1e-5 * expected)
         for l in 0..<c.model.config.nlayers {
-            XCTAssertLessThan(scaledMaxError(c.model.hidden[l].h.toArray(), try c.file.floats("expected.hidden_out.\(l).h")), 1e-4)
+            XCTAssertLessThan(scaledMaxError(c.model.hidden[l].tensor("h")!.toArray(), try c.file.floats("expected.hidden_out.\(l).h")), 1e-4)
         }
     }
 }

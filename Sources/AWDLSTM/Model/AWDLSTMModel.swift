@@ -29,8 +29,9 @@ public struct LossBreakdown: Sendable, Equatable {
 }
 
 /// The AWD-LSTM of Merity, Keskar & Socher (2017): embedding with embedding
-/// dropout → locked dropout → L weight-dropped LSTM layers with locked dropout
-/// between them → locked dropout → decoder tied to the embedding.
+/// dropout → locked dropout → L weight-dropped recurrent layers (LSTM or QRNN,
+/// `RecurrentLayer`) with locked dropout between them → locked dropout →
+/// decoder tied to the embedding.
 ///
 /// Parameters, gradients and the carried hidden state live in flat buffers; a
 /// training step is `forwardBackward` (gradients overwritten) followed by an
@@ -42,11 +43,12 @@ public final class AWDLSTMModel: @unchecked Sendable {
     public let weights: FloatBuffer
     /// Gradients of the last `forwardBackward`, same layout.
     public let gradients: FloatBuffer
-    /// The `(h, c)` state per layer, carried from call to call.
-    public private(set) var hidden: [LSTMState] = []
+    /// The state per layer (`(h, c)` for the LSTM, `(c, x)` for the QRNN),
+    /// carried from call to call.
+    public private(set) var hidden: [any RecurrentState] = []
     public private(set) var hiddenBatchSize = 0
 
-    let layers: [WeightDropLSTM]
+    let layers: [any RecurrentLayer]
     private var workspace: ModelWorkspace?
     /// Per-part timing of `forwardBackward`, accumulated when non-nil.
     public var timings: StepTimings?
@@ -61,25 +63,16 @@ public final class AWDLSTMModel: @unchecked Sendable {
     }
 
     /// A model with PyTorch's initialisation: embedding U(−0.1, 0.1), decoder bias
-    /// 0, every LSTM weight and bias U(−1/√H_l, 1/√H_l).
+    /// 0, each recurrent layer its module's default (`RecurrentLayer.initialize`).
     public init(config: ModelConfig, rng: inout RandomSource) {
         self.config = config
         layout = ParameterLayout(config)
         weights = FloatBuffer(count: layout.totalCount)
         gradients = FloatBuffer(count: layout.totalCount)
-        let layout = self.layout
-        layers = (0..<config.nlayers).map {
-            WeightDropLSTM(input: config.inputSize($0), hidden: config.hiddenSize($0), params: layout.layers[$0])
-        }
+        layers = makeRecurrentLayers(config, layout)
         let enc = weights.pointer + layout.encoder.offset
         for i in 0..<layout.encoder.count { enc[i] = rng.uniform(-0.1, 0.1) }
-        for (l, entries) in layout.layers.enumerated() {
-            let k = 1 / Float(config.hiddenSize(l)).squareRoot()
-            for e in [entries.weightIH, entries.weightHH, entries.biasIH, entries.biasHH] {
-                let p = weights.pointer + e.offset
-                for i in 0..<e.count { p[i] = rng.uniform(-k, k) }
-            }
-        }
+        for layer in layers { layer.initialize(weights.pointer, rng: &rng) }
     }
 
     /// Read-only and mutable views of one named parameter.
@@ -91,10 +84,11 @@ public final class AWDLSTMModel: @unchecked Sendable {
         UnsafeMutableBufferPointer(start: gradients.pointer + entry.offset, count: entry.count)
     }
 
-    /// Zeroes the hidden state for `batchSize` columns (the authors' `init_hidden`).
+    /// Zeroes the carried state for `batchSize` columns (the authors' `init_hidden`,
+    /// and for the QRNN their `model.reset()`, which forgets the previous input).
     public func resetHidden(batchSize: Int) {
         if batchSize != hiddenBatchSize {
-            hidden = (0..<config.nlayers).map { LSTMState(batch: batchSize, hidden: config.hiddenSize($0)) }
+            hidden = layers.map { $0.makeState(batch: batchSize) }
             hiddenBatchSize = batchSize
         } else {
             hidden.forEach { $0.reset() }
@@ -107,7 +101,7 @@ public final class AWDLSTMModel: @unchecked Sendable {
             precondition(t >= 0 && Int(t) < config.vocabSize, "token id \(t) outside the vocabulary")
         }
         if workspace == nil || (training && !workspace!.training) {
-            workspace = ModelWorkspace(config: config, training: training)
+            workspace = ModelWorkspace(config: config, layers: layers, training: training)
         }
         workspace!.reserve(rows: batch.steps * batch.batchSize, batch: batch.batchSize)
         return workspace!
@@ -115,7 +109,7 @@ public final class AWDLSTMModel: @unchecked Sendable {
 
     // MARK: forward
 
-    /// Forward through embedding and LSTM stack; returns the last layer's output
+    /// Forward through embedding and recurrent stack; returns the last layer's output
     /// (after output dropout when `masks` is active), `[rows, E]`.
     private func forwardStack(
         _ batch: TokenBatch, tokens: UnsafePointer<Int32>, ws: ModelWorkspace, masks: ActiveMasks?,
@@ -132,7 +126,7 @@ public final class AWDLSTMModel: @unchecked Sendable {
         var x = UnsafePointer(ws.embedded.pointer)
         for (l, layer) in layers.enumerated() {
             let lw = ws.layers[l]
-            let loop = layer.forward(x: x, steps: steps, batch: b, weights: w, dropMask: masks?.weightHH[l],
+            let loop = layer.forward(x: x, steps: steps, batch: b, weights: w, dropMask: masks?.weightDrop[l],
                                      state: hidden[l], workspace: lw, reusePrepared: reusePreparedWeights)
             timings?.recurrence += loop
             let raw = UnsafePointer(lw.outputs.pointer)
@@ -202,7 +196,7 @@ public final class AWDLSTMModel: @unchecked Sendable {
                     let x: UnsafePointer<Float> = l == 0 ? UnsafePointer(ws.embedded.pointer)
                         : UnsafePointer(masks.hidden[l - 1] != nil ? ws.dropped[l - 1].pointer : ws.layers[l - 1].outputs.pointer)
                     layer.backward(dOut: dRaw, x: x, steps: steps, batch: b, weights: w,
-                                   dropMask: masks.weightHH[l], grads: grads, dx: dX, workspace: ws.layers[l])
+                                   dropMask: masks.weightDrop[l], grads: grads, dx: dX, workspace: ws.layers[l])
                     if l > 0, let m = masks.hidden[l - 1] {
                         LockedDropout.apply(dX, mask: m, batch: b, features: layer.input, rows: rows, into: dX)
                     }

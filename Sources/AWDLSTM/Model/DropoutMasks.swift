@@ -13,16 +13,17 @@ public struct DropoutMasks: Sendable {
     public var hidden: [[Float]?]
     /// `[B, E]`: locked dropout on the last layer's output (`dropout`).
     public var output: [Float]?
-    /// `[4H_l, H_l]` for each layer: DropConnect on the recurrent matrix (`wdrop`).
-    public var weightHH: [[Float]?]
+    /// For each layer, DropConnect (`wdrop`) on its weight-dropped matrix: the
+    /// LSTM's `W_hh` `[4H_l, H_l]`, the QRNN's linear weight `[3H_l, window·In_l]`.
+    public var weightDrop: [[Float]?]
 
     public init(embedding: [Float]? = nil, input: [Float]? = nil, hidden: [[Float]?] = [],
-                output: [Float]? = nil, weightHH: [[Float]?] = []) {
+                output: [Float]? = nil, weightDrop: [[Float]?] = []) {
         self.embedding = embedding
         self.input = input
         self.hidden = hidden
         self.output = output
-        self.weightHH = weightHH
+        self.weightDrop = weightDrop
     }
 }
 

@@ -1,9 +1,20 @@
+/// The recurrent layer of the stack: the authors' `--model` (their `rnn_type`).
+public enum RNNType: String, Codable, CaseIterable, Sendable {
+    /// Weight-dropped LSTM (`WeightDropLSTM`).
+    case lstm = "LSTM"
+    /// Quasi-recurrent network of Bradbury et al. (2016) (`QRNNLayer`).
+    case qrnn = "QRNN"
+}
+
 /// Sizes and regularisation strengths of an AWD-LSTM, with the authors' defaults.
 ///
 /// The decoder is always tied to the embedding (the authors' `--tied`, on by
-/// default), so the last LSTM layer's hidden size equals `emsize`.
+/// default), so the last recurrent layer's hidden size equals `emsize`.
 public struct ModelConfig: Codable, Equatable, Sendable {
     public var vocabSize: Int
+    /// The kind of every recurrent layer (`config.json` key `model`; files
+    /// written before it existed are LSTMs).
+    public var model: RNNType = .lstm
     public var emsize: Int = 400
     public var nhid: Int = 1150
     public var nlayers: Int = 3
@@ -15,15 +26,17 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var dropouti: Float = 0.65
     /// Embedding dropout: whole vocabulary rows.
     public var dropoute: Float = 0.1
-    /// DropConnect on each layer's hidden-to-hidden matrix.
+    /// DropConnect on each layer's weight-dropped matrix: the LSTM's
+    /// hidden-to-hidden matrix, the QRNN's linear map.
     public var wdrop: Float = 0.5
 
     public init(
-        vocabSize: Int, emsize: Int = 400, nhid: Int = 1150, nlayers: Int = 3,
+        vocabSize: Int, model: RNNType = .lstm, emsize: Int = 400, nhid: Int = 1150, nlayers: Int = 3,
         dropout: Float = 0.4, dropouth: Float = 0.3, dropouti: Float = 0.65,
         dropoute: Float = 0.1, wdrop: Float = 0.5
     ) {
         self.vocabSize = vocabSize
+        self.model = model
         self.emsize = emsize
         self.nhid = nhid
         self.nlayers = nlayers
@@ -39,6 +52,10 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
     /// Hidden width of layer `l`: `nhid`, except the last layer, which feeds the tied decoder.
     public func hiddenSize(_ l: Int) -> Int { l == nlayers - 1 ? emsize : nhid }
+
+    /// Input steps seen by layer `l` at once: the authors' QRNN has window 2 on
+    /// the first layer (input `[x_t, x_{t−1}]`) and 1 elsewhere; the LSTM 1.
+    public func window(_ l: Int) -> Int { model == .qrnn && l == 0 ? 2 : 1 }
 
     /// A description of the first invalid field, or nil when the configuration is usable.
     public func validationError() -> String? {

@@ -5,7 +5,7 @@ final class ModelWorkspace {
     let training: Bool
     private(set) var rowCapacity = 0
     private(set) var batchCapacity = 0
-    let layers: [LSTMLayerWorkspace]
+    let layers: [any RecurrentLayerWorkspace]
     /// `[rows, E]` layer-0 input after embedding and input dropout.
     private(set) var embedded = FloatBuffer(count: 0)
     /// `[rows, H_l]` outputs after locked dropout, per layer (between layers and at the top).
@@ -23,14 +23,12 @@ final class ModelWorkspace {
     private(set) var outputMask = FloatBuffer(count: 0)
     let weightMasks: [FloatBuffer]
 
-    init(config: ModelConfig, training: Bool) {
+    init(config: ModelConfig, layers stack: [any RecurrentLayer], training: Bool) {
         self.config = config
         self.training = training
-        layers = (0..<config.nlayers).map { LSTMLayerWorkspace(hidden: config.hiddenSize($0), training: training) }
+        layers = stack.map { $0.makeWorkspace(training: training) }
         embeddingMask = FloatBuffer(count: training ? config.vocabSize : 0)
-        weightMasks = (0..<config.nlayers).map {
-            FloatBuffer(count: training ? 4 * config.hiddenSize($0) * config.hiddenSize($0) : 0)
-        }
+        weightMasks = stack.map { FloatBuffer(count: training ? $0.dropMaskCount : 0) }
     }
 
     func reserve(rows: Int, batch: Int) {
@@ -83,11 +81,10 @@ final class ModelWorkspace {
         let output = fill(outputMask, b * c.emsize, c.dropout, given.map { $0.output })
         var weight: [UnsafePointer<Float>?] = []
         for l in 0...last {
-            let h = c.hiddenSize(l)
-            let explicit: [Float]?? = given.map { l < $0.weightHH.count ? $0.weightHH[l] : nil }
-            weight.append(fill(weightMasks[l], 4 * h * h, c.wdrop, explicit))
+            let explicit: [Float]?? = given.map { l < $0.weightDrop.count ? $0.weightDrop[l] : nil }
+            weight.append(fill(weightMasks[l], weightMasks[l].count, c.wdrop, explicit))
         }
-        return ActiveMasks(embedding: embedding, input: input, hidden: hidden, output: output, weightHH: weight)
+        return ActiveMasks(embedding: embedding, input: input, hidden: hidden, output: output, weightDrop: weight)
     }
 }
 
@@ -98,5 +95,5 @@ struct ActiveMasks {
     /// Indexed by layer; the last layer uses `output` instead.
     var hidden: [UnsafePointer<Float>?]
     var output: UnsafePointer<Float>?
-    var weightHH: [UnsafePointer<Float>?]
+    var weightDrop: [UnsafePointer<Float>?]
 }

@@ -18,8 +18,31 @@ public struct ParameterLayout: Sendable, Equatable {
     public let decoderBias: Entry
     public let layers: [LayerEntries]
 
-    public struct LayerEntries: Sendable, Equatable {
+    /// The parameters of one recurrent layer, by kind.
+    public enum LayerEntries: Sendable, Equatable {
+        /// `torch.nn.LSTM` inside the authors' `WeightDrop`: `rnns.{l}.module.weight_ih_l0
+        /// [4H, In]`, `.weight_hh_l0_raw [4H, H]`, `.bias_ih_l0 [4H]`, `.bias_hh_l0 [4H]`.
+        case lstm(LSTMEntries)
+        /// torchqrnn's `QRNNLayer` with `WeightDrop` on its `linear`:
+        /// `rnns.{l}.linear.module.weight_raw [3H, window·In]`, `.bias [3H]`.
+        case qrnn(QRNNEntries)
+
+        /// The layer's tensors in layout order.
+        public var entries: [Entry] {
+            switch self {
+            case .lstm(let e): [e.weightIH, e.weightHH, e.biasIH, e.biasHH]
+            case .qrnn(let e): [e.weight, e.bias]
+            }
+        }
+    }
+
+    public struct LSTMEntries: Sendable, Equatable {
         public let weightIH: Entry, weightHH: Entry, biasIH: Entry, biasHH: Entry
+    }
+
+    public struct QRNNEntries: Sendable, Equatable {
+        /// Gate blocks z, f, o; columns `[x_t, x_{t−1}]` when the window is 2.
+        public let weight: Entry, bias: Entry
     }
 
     public init(_ config: ModelConfig) {
@@ -36,12 +59,20 @@ public struct ParameterLayout: Sendable, Equatable {
         var layers: [LayerEntries] = []
         for l in 0..<config.nlayers {
             let h = config.hiddenSize(l), i = config.inputSize(l)
-            let p = "rnns.\(l).module."
-            layers.append(LayerEntries(
-                weightIH: add(p + "weight_ih_l0", [4 * h, i]),
-                weightHH: add(p + "weight_hh_l0_raw", [4 * h, h]),
-                biasIH: add(p + "bias_ih_l0", [4 * h]),
-                biasHH: add(p + "bias_hh_l0", [4 * h])))
+            switch config.model {
+            case .lstm:
+                let p = "rnns.\(l).module."
+                layers.append(.lstm(LSTMEntries(
+                    weightIH: add(p + "weight_ih_l0", [4 * h, i]),
+                    weightHH: add(p + "weight_hh_l0_raw", [4 * h, h]),
+                    biasIH: add(p + "bias_ih_l0", [4 * h]),
+                    biasHH: add(p + "bias_hh_l0", [4 * h]))))
+            case .qrnn:
+                let p = "rnns.\(l).linear.module."
+                layers.append(.qrnn(QRNNEntries(
+                    weight: add(p + "weight_raw", [3 * h, config.window(l) * i]),
+                    bias: add(p + "bias", [3 * h]))))
+            }
         }
         self.layers = layers
         decoderBias = add("decoder.bias", [config.vocabSize])

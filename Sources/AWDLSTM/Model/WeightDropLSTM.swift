@@ -7,26 +7,41 @@
 /// inside the time loop, followed by a fused gate kernel. Backward mirrors it:
 /// the recurrent product per step, then all weight gradients and the input
 /// gradient as single GEMMs over the `T·B` rows.
-struct WeightDropLSTM {
+struct WeightDropLSTM: RecurrentLayer {
     let input: Int
     let hidden: Int
-    let params: ParameterLayout.LayerEntries
+    let params: ParameterLayout.LSTMEntries
 
     var gateWidth: Int { 4 * hidden }
+    var dropMaskCount: Int { gateWidth * hidden }
+    var multiplyAddsPerToken: Int { gateWidth * (input + hidden) }
+
+    /// `torch.nn.LSTM`'s initialisation: every weight and bias U(−1/√H, 1/√H).
+    func initialize(_ weights: UnsafeMutablePointer<Float>, rng: inout RandomSource) {
+        let k = 1 / Float(hidden).squareRoot()
+        for e in [params.weightIH, params.weightHH, params.biasIH, params.biasHH] {
+            for i in 0..<e.count { weights[e.offset + i] = rng.uniform(-k, k) }
+        }
+    }
+
+    func makeState(batch: Int) -> any RecurrentState { LSTMState(batch: batch, hidden: hidden) }
+
+    func makeWorkspace(training: Bool) -> any RecurrentLayerWorkspace {
+        LSTMLayerWorkspace(hidden: hidden, training: training)
+    }
 
     /// Steps with at least this many multiply-adds in the recurrent product are
     /// shared between the pool threads (a fork-join costs about a microsecond).
     static let stepParallelThreshold = 1 << 17
 
-    /// Runs the layer over `steps` time steps of `batch` rows from `state`, which
-    /// is updated to the final `(h, c)`. `dropMask` (scaled, `[4H, H]`) enables DropConnect.
-    /// Returns the milliseconds spent in the time loop.
-    @discardableResult
+    /// `RecurrentLayer.forward`: `state` is updated to the final `(h, c)`;
+    /// `dropMask` (scaled, `[4H, H]`) enables DropConnect on W_hh.
     func forward(
         x: UnsafePointer<Float>, steps: Int, batch: Int,
         weights: UnsafePointer<Float>, dropMask: UnsafePointer<Float>?,
-        state: LSTMState, workspace ws: LSTMLayerWorkspace, reusePrepared: Bool = false
+        state: any RecurrentState, workspace: any RecurrentLayerWorkspace, reusePrepared: Bool
     ) -> Double {
+        let state = state as! LSTMState, ws = workspace as! LSTMLayerWorkspace
         let g = gateWidth, h = hidden, rows = steps * batch
         let wih = weights + params.weightIH.offset
         let bih = weights + params.biasIH.offset
@@ -100,16 +115,14 @@ struct WeightDropLSTM {
         return loopTime
     }
 
-    /// Backpropagates `dOut` (`[T·B, H]`, gradient of the raw outputs) through the
-    /// last forward pass. Accumulates the parameter gradients into `grads` and
-    /// writes the input gradient `[T·B, In]` to `dx`. No gradient flows into the
-    /// initial state (the authors detach it between batches).
+    /// `RecurrentLayer.backward`, through the recurrence step by step.
     func backward(
         dOut: UnsafePointer<Float>, x: UnsafePointer<Float>, steps: Int, batch: Int,
         weights: UnsafePointer<Float>, dropMask: UnsafePointer<Float>?,
         grads: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>,
-        workspace ws: LSTMLayerWorkspace
+        workspace: any RecurrentLayerWorkspace
     ) {
+        let ws = workspace as! LSTMLayerWorkspace
         let g = gateWidth, h = hidden, rows = steps * batch
         let wih = weights + params.weightIH.offset
         let whh = ws.usedDropMask ? UnsafePointer(ws.droppedWeight.pointer) : weights + params.weightHH.offset
@@ -185,19 +198,19 @@ enum RecurrentPath: Equatable {
     }
 }
 
-/// The `(h, c)` state of one layer for `batch` rows, carried between batches.
-public final class LSTMState: @unchecked Sendable {
+/// The `(h, c)` state of one LSTM layer for `batch` rows, carried between batches.
+public final class LSTMState: RecurrentState, @unchecked Sendable {
     public let h: FloatBuffer
     public let c: FloatBuffer
     public init(batch: Int, hidden: Int) {
         h = FloatBuffer(count: batch * hidden)
         c = FloatBuffer(count: batch * hidden)
     }
-    public func reset() { h.zero(); c.zero() }
+    public var tensors: [(name: String, buffer: FloatBuffer)] { [("h", h), ("c", c)] }
 }
 
 /// Buffers one layer needs for a forward/backward pass, grown on demand and reused.
-final class LSTMLayerWorkspace {
+final class LSTMLayerWorkspace: RecurrentLayerWorkspace {
     let hidden: Int
     private(set) var rowCapacity = 0
     private(set) var batchCapacity = 0

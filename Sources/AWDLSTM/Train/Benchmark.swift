@@ -34,6 +34,8 @@ public struct BenchmarkResult: Codable, Sendable {
     public var batchSize: Int
     public var bptt: Int
     public var evalBatchSize: Int
+    /// `LSTM` or `QRNN`.
+    public var model: String
     public var emsize: Int
     public var nhid: Int
     public var nlayers: Int
@@ -53,7 +55,7 @@ public struct BenchmarkResult: Codable, Sendable {
         case trainTokensPerS = "train_tokens_per_s", evalTokensPerS = "eval_tokens_per_s"
         case trainMsPerStep = "train_ms_per_step", evalMsPerWindow = "eval_ms_per_window"
         case breakdown, evalBreakdown = "eval_breakdown", peakRSSBytes = "peak_rss_bytes", batchSize = "batch_size", bptt
-        case evalBatchSize = "eval_batch_size", emsize, nhid, nlayers, vocab, threads, parameters
+        case evalBatchSize = "eval_batch_size", model, emsize, nhid, nlayers, vocab, threads, parameters
         case trainFlopsPerToken = "train_flops_per_token", sgemmGflops = "sgemm_gflops"
         case fractionOfSgemm = "fraction_of_sgemm", evalFractionOfSgemm = "eval_fraction_of_sgemm"
     }
@@ -99,7 +101,7 @@ public enum Benchmark {
         }
         let evalBreakdown = (model.timings ?? StepTimings()).scaled(by: 1 / Double(max(1, o.evalSteps)))
         model.timings = nil
-        let flops = trainingFlopsPerToken(o.config)
+        let flops = trainingFlopsPerToken(model)
         let sgemm = measureSgemmGflops()
         let trainTokens = Double(o.steps * o.bptt * o.batchSize)
         let evalTokens = Double(o.evalSteps * o.bptt * o.evalBatchSize)
@@ -107,7 +109,7 @@ public enum Benchmark {
             trainTokensPerS: trainTokens / (trainMs / 1000), evalTokensPerS: evalTokens / (evalMs / 1000),
             trainMsPerStep: trainMs / Double(max(1, o.steps)), evalMsPerWindow: evalMs / Double(max(1, o.evalSteps)),
             breakdown: breakdown, evalBreakdown: evalBreakdown, peakRSSBytes: peakResidentBytes(), batchSize: o.batchSize, bptt: o.bptt,
-            evalBatchSize: o.evalBatchSize, emsize: o.config.emsize, nhid: o.config.nhid, nlayers: o.config.nlayers,
+            evalBatchSize: o.evalBatchSize, model: o.config.model.rawValue, emsize: o.config.emsize, nhid: o.config.nhid, nlayers: o.config.nlayers,
             vocab: o.config.vocabSize, threads: ParallelFor.workers,
             parameters: model.layout.entries.reduce(0) { $0 + $1.count },
             trainFlopsPerToken: flops, sgemmGflops: sgemm,
@@ -115,11 +117,12 @@ public enum Benchmark {
             evalFractionOfSgemm: evalTokens / (evalMs / 1000) * flops / 3 / (sgemm * 1e9))
     }
 
-    /// 2 FLOPs per multiply-add of the LSTM layers and the decoder, ×3 for forward + backward.
-    public static func trainingFlopsPerToken(_ c: ModelConfig) -> Double {
-        var macs = Double(c.emsize * c.vocabSize)
-        for l in 0..<c.nlayers { macs += Double(4 * c.hiddenSize(l) * (c.inputSize(l) + c.hiddenSize(l))) }
-        return 3 * 2 * macs
+    /// 2 FLOPs per multiply-add of the recurrent layers' products and the
+    /// decoder, ×3 for forward + backward.
+    public static func trainingFlopsPerToken(_ model: AWDLSTMModel) -> Double {
+        let c = model.config
+        let macs = c.emsize * c.vocabSize + model.layers.reduce(0) { $0 + $1.multiplyAddsPerToken }
+        return 3 * 2 * Double(macs)
     }
 
     /// GFLOP/s of a 2000×2000×2000 single-precision GEMM (best of three).

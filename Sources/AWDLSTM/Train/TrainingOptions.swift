@@ -56,7 +56,17 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
 extension ModelConfig {
     enum CodingKeys: String, CodingKey {
-        case emsize, nhid, nlayers, dropout, dropouth, dropouti, dropoute, wdrop
+        case model, emsize, nhid, nlayers, dropout, dropouth, dropouti, dropoute, wdrop
         case vocabSize = "vocab_size"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(vocabSize: try c.decode(Int.self, forKey: .vocabSize),
+                  model: try c.decodeIfPresent(RNNType.self, forKey: .model) ?? .lstm,
+                  emsize: try c.decode(Int.self, forKey: .emsize), nhid: try c.decode(Int.self, forKey: .nhid),
+                  nlayers: try c.decode(Int.self, forKey: .nlayers), dropout: try c.decode(Float.self, forKey: .dropout),
+                  dropouth: try c.decode(Float.self, forKey: .dropouth), dropouti: try c.decode(Float.self, forKey: .dropouti),
+                  dropoute: try c.decode(Float.self, forKey: .dropoute), wdrop: try c.decode(Float.self, forKey: .wdrop))
     }
 }

@@ -90,7 +90,9 @@ extension TrainingState {
         case .adam(let a): add("adam.m", a.m); add("adam.v", a.v)
         }
         if includeHidden {
-            for (l, s) in model.hidden.enumerated() { add("hidden.\(l).h", s.h); add("hidden.\(l).c", s.c) }
+            for (l, s) in model.hidden.enumerated() {
+                for (name, buffer) in s.tensors { add("hidden.\(l).\(name)", buffer) }
+            }
         }
         let json = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
         try SafeTensors.write(tensors, metadata: ["state": json, "format": "awd-lstm-state-1"], to: url)
@@ -132,8 +134,7 @@ extension TrainingState {
         model.resetHidden(batchSize: batchSize)
         if state.epochInProgress {
             for (l, s) in model.hidden.enumerated() {
-                try load("hidden.\(l).h", s.h)
-                try load("hidden.\(l).c", s.c)
+                for (name, buffer) in s.tensors { try load("hidden.\(l).\(name)", buffer) }
             }
         }
         return (state, optimizer)

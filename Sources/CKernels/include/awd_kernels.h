@@ -1,5 +1,5 @@
-// Element-wise kernels of the AWD-LSTM engine: the fused LSTM cell and the
-// fused softmax cross-entropy row. They are written with explicit 16-lane
+// Element-wise kernels of the AWD-LSTM engine: the fused LSTM cell, the QRNN
+// pooling and the fused softmax cross-entropy row. They are written with explicit 16-lane
 // vectors and, on x86-64 Linux, compiled for AVX-512, AVX2 and baseline SSE
 // with run-time selection, so one binary runs at full width on every CPU.
 #ifndef AWD_KERNELS_H
@@ -22,6 +22,23 @@ void awd_lstm_cell_forward(float *gates, const float *c_prev, float *c, float *t
 /// gradient for step t−1). Covers the hidden units [begin, end).
 void awd_lstm_cell_backward(float *gates, const float *c_prev, const float *tanh_c, const float *d_out,
                             const float *dh, float *dc, long batch, long hidden, long begin, long end);
+
+/// QRNN pooling forward over a whole window (Bradbury et al. 2016, "fo-pooling"
+/// as torchqrnn's `ForgetMult` followed by the output gate) for the hidden units
+/// [begin, end). `gates` holds the pre-activations [z f o] of each of the
+/// `steps·batch` time-major rows (`3·hidden` floats) and is overwritten with the
+/// activations z = tanh, f = σ, o = σ. Writes, per row, c_t = f·z + (1 − f)·c_{t−1}
+/// (c_{−1} = `c0`, `[batch, hidden]`) and h_t = o·c_t.
+void awd_qrnn_pool_forward(float *gates, const float *c0, float *c, float *h,
+                           long steps, long batch, long hidden, long begin, long end);
+
+/// QRNN pooling backward over a whole window, for the hidden units [begin, end).
+/// `gates` holds the activations of the forward pass and is overwritten with the
+/// pre-activation gradients; `d_out` is the gradient of every h_t. `dc`
+/// (`[batch, hidden]`, scratch) carries the cell gradient back through time and
+/// ends as the gradient of `c0`, which callers drop (the state is detached).
+void awd_qrnn_pool_backward(float *gates, const float *c0, const float *c, const float *d_out, float *dc,
+                            long steps, long batch, long hidden, long begin, long end);
 
 /// One row of the fused softmax cross-entropy: adds `bias` to the `n` logits in
 /// `z`, returns −log softmax(z)[target], and when `grad_scale` > 0 overwrites

@@ -1,0 +1,223 @@
+import CKernels
+
+/// One quasi-recurrent layer (Bradbury et al. 2016, "Quasi-Recurrent Neural
+/// Networks"), as the authors build torchqrnn's `QRNNLayer` in `model.py`:
+/// `save_prev_x=True`, `zoneout=0`, `output_gate=True`, and their `WeightDrop`
+/// on its `linear` map.
+///
+/// - Window: the input at step t is `[x_t, x_{t−1}]` when `window` is 2 (the
+///   first layer), `x_t` when it is 1. The last input of a window is carried to
+///   the next one (`x_{−1}` is zero after a reset).
+/// - One linear map `[3H, window·In]` (+ bias `[3H]`) gives the gate blocks z, f,
+///   o; z = tanh, f = σ, o = σ.
+/// - Pooling: `c_t = f_t ⊙ z_t + (1 − f_t) ⊙ c_{t−1}`, `h_t = o_t ⊙ c_t`; c is
+///   carried between windows.
+/// - Weight drop: the linear weight times a scaled mask drawn once per forward.
+///
+/// All arithmetic but the pooling is one GEMM over the `T·B` rows in each
+/// direction; the pooling's time loop is element-wise and runs in parallel over
+/// hidden units (`awd_qrnn_pool_forward` / `_backward`).
+struct QRNNLayer: RecurrentLayer {
+    let input: Int
+    let hidden: Int
+    let window: Int
+    let params: ParameterLayout.QRNNEntries
+
+    /// Columns of the linear map: `window · In`.
+    var width: Int { window * input }
+    var gateWidth: Int { 3 * hidden }
+    var dropMaskCount: Int { gateWidth * width }
+    var multiplyAddsPerToken: Int { gateWidth * width }
+
+    /// Pooling passes with at least this many cell updates are split over the pool.
+    static let parallelThreshold = 1 << 15
+
+    /// `torch.nn.Linear`'s initialisation: weight and bias U(−1/√fan_in, 1/√fan_in),
+    /// fan_in = `window · In`.
+    func initialize(_ weights: UnsafeMutablePointer<Float>, rng: inout RandomSource) {
+        let k = 1 / Float(width).squareRoot()
+        for e in [params.weight, params.bias] {
+            for i in 0..<e.count { weights[e.offset + i] = rng.uniform(-k, k) }
+        }
+    }
+
+    func makeState(batch: Int) -> any RecurrentState {
+        QRNNState(batch: batch, hidden: hidden, previousInput: window > 1 ? input : 0)
+    }
+
+    func makeWorkspace(training: Bool) -> any RecurrentLayerWorkspace {
+        QRNNLayerWorkspace(layer: self, training: training)
+    }
+
+    /// `RecurrentLayer.forward`: `state` ends with the last `c` and the last input.
+    func forward(
+        x: UnsafePointer<Float>, steps: Int, batch: Int, weights: UnsafePointer<Float>,
+        dropMask: UnsafePointer<Float>?, state: any RecurrentState,
+        workspace: any RecurrentLayerWorkspace, reusePrepared: Bool
+    ) -> Double {
+        let state = state as! QRNNState, ws = workspace as! QRNNLayerWorkspace
+        let g = gateWidth, h = hidden, rows = steps * batch
+        let w = droppedWeight(weights, dropMask: dropMask, ws: ws)
+        let source = self.source(x: x, steps: steps, batch: batch, previous: state.previousInput, ws: ws)
+        if let previous = state.previousInput {
+            previous.pointer.update(from: x + (rows - batch) * input, count: batch * input)
+        }
+
+        // The bias on every row, then the linear map of all rows added at once.
+        let gates = ws.gates.pointer, bias = weights + params.bias.offset
+        ParallelFor.chunks(ParallelFor.workers, count: rows, costPerItem: g) { _, range in
+            for r in range { (gates + r * g).update(from: bias, count: g) }
+        }
+        GEMM.multiply(m: rows, n: g, k: width, source, w, transposeB: true, into: gates, beta: 1)
+
+        ws.c0.pointer.update(from: state.c.pointer, count: batch * h)
+        let c0 = UnsafePointer(ws.c0.pointer), cells = ws.cells.pointer, outputs = ws.outputs.pointer
+        let start = monotonicMilliseconds()
+        let parts = pooling(rows: rows)
+        ParallelFor.parts(parts) { p in
+            let units = alignedRange(p, parts, h)
+            if units.isEmpty { return }
+            awd_qrnn_pool_forward(gates, c0, cells, outputs, steps, batch, h, units.lowerBound, units.upperBound)
+        }
+        let loopTime = monotonicMilliseconds() - start
+        state.c.pointer.update(from: cells + (rows - batch) * h, count: batch * h)
+        return loopTime
+    }
+
+    /// `RecurrentLayer.backward`: the pooling backward, then the weight, bias
+    /// and input gradients as GEMMs over all rows.
+    func backward(
+        dOut: UnsafePointer<Float>, x: UnsafePointer<Float>, steps: Int, batch: Int,
+        weights: UnsafePointer<Float>, dropMask: UnsafePointer<Float>?,
+        grads: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>,
+        workspace: any RecurrentLayerWorkspace
+    ) {
+        let ws = workspace as! QRNNLayerWorkspace
+        let g = gateWidth, h = hidden, rows = steps * batch
+        let gates = ws.gates.pointer, cells = UnsafePointer(ws.cells.pointer)
+        let c0 = UnsafePointer(ws.c0.pointer), dc = ws.dc.pointer
+        let parts = pooling(rows: rows)
+        ParallelFor.parts(parts) { p in
+            let units = alignedRange(p, parts, h)
+            if units.isEmpty { return }
+            awd_qrnn_pool_backward(gates, c0, cells, dOut, dc, steps, batch, h, units.lowerBound, units.upperBound)
+        }
+
+        // dW = dGᵀ · source (through the mask when weight-dropped), db = Σ_rows dG.
+        let source = window > 1 ? UnsafePointer(ws.source.pointer) : x
+        let dW = grads + params.weight.offset
+        if let mask = dropMask {
+            let scratch = ws.weightGradScratch.pointer
+            GEMM.multiply(m: g, n: width, k: rows, gates, transposeA: true, source, into: scratch)
+            ParallelFor.chunks(ParallelFor.workers, count: g * width) { _, r in
+                Pointwise.addProduct(scratch + r.lowerBound, mask + r.lowerBound, count: r.count, into: dW + r.lowerBound)
+            }
+        } else {
+            GEMM.multiply(m: g, n: width, k: rows, gates, transposeA: true, source, into: dW, beta: 1)
+        }
+        GEMM.addColumnSums(of: gates, rows: rows, columns: g, into: grads + params.bias.offset, ones: ws.ones.pointer)
+
+        // dx_t = dG_t · W[:, :In] + dG_{t+1} · W[:, In:] (the second block saw x_t as x_{t+1}'s
+        // predecessor); the first row block's gradient into the carried x is dropped.
+        let w = dropMask != nil ? UnsafePointer(ws.droppedWeight.pointer) : weights + params.weight.offset
+        GEMM.multiply(m: rows, n: input, k: g, gates, w, ldb: width, into: dx)
+        if window > 1 && steps > 1 {
+            GEMM.multiply(m: rows - batch, n: input, k: g, gates + batch * g, w + input, ldb: width,
+                          into: dx, beta: 1)
+        }
+    }
+
+    /// The linear weight, multiplied by `dropMask` into the workspace when given.
+    private func droppedWeight(
+        _ weights: UnsafePointer<Float>, dropMask: UnsafePointer<Float>?, ws: QRNNLayerWorkspace
+    ) -> UnsafePointer<Float> {
+        let raw = weights + params.weight.offset
+        guard let mask = dropMask else { return raw }
+        let dropped = ws.droppedWeight.pointer
+        ParallelFor.chunks(ParallelFor.workers, count: dropMaskCount) { _, r in
+            Pointwise.multiply(raw + r.lowerBound, mask + r.lowerBound, count: r.count, into: dropped + r.lowerBound)
+        }
+        return UnsafePointer(dropped)
+    }
+
+    /// The rows the linear map reads: `x` itself at window 1; at window 2 the
+    /// rows `[x_t, x_{t−1}]` assembled in the workspace (kept for the weight gradient).
+    private func source(
+        x: UnsafePointer<Float>, steps: Int, batch: Int, previous: FloatBuffer?, ws: QRNNLayerWorkspace
+    ) -> UnsafePointer<Float> {
+        guard window > 1, let previous else { return x }
+        let rows = steps * batch, n = input, src = ws.source.pointer
+        let prev = UnsafePointer(previous.pointer)
+        ParallelFor.chunks(ParallelFor.workers, count: rows, costPerItem: 2 * n) { _, range in
+            for r in range {
+                (src + r * 2 * n).update(from: x + r * n, count: n)
+                let before = r < batch ? prev + r * n : x + (r - batch) * n
+                (src + r * 2 * n + n).update(from: before, count: n)
+            }
+        }
+        return UnsafePointer(src)
+    }
+
+    /// Threads for a pooling pass over `rows` rows.
+    private func pooling(rows: Int) -> Int {
+        rows * hidden >= Self.parallelThreshold ? ParallelFor.workers : 1
+    }
+}
+
+/// The state one QRNN layer carries between windows: the cell `c` `[B, H]` and,
+/// for a window-2 layer, its last input `x` `[B, In]` (torchqrnn's `prevX`).
+public final class QRNNState: RecurrentState, @unchecked Sendable {
+    public let c: FloatBuffer
+    public let previousInput: FloatBuffer?
+
+    public init(batch: Int, hidden: Int, previousInput width: Int) {
+        c = FloatBuffer(count: batch * hidden)
+        previousInput = width > 0 ? FloatBuffer(count: batch * width) : nil
+    }
+
+    public var tensors: [(name: String, buffer: FloatBuffer)] {
+        [("c", c)] + (previousInput.map { [("x", $0)] } ?? [])
+    }
+}
+
+/// Buffers one QRNN layer needs for a forward/backward pass, grown on demand.
+final class QRNNLayerWorkspace: RecurrentLayerWorkspace {
+    let layer: QRNNLayer
+    private(set) var rowCapacity = 0
+    private(set) var batchCapacity = 0
+    /// `[rows, 3H]`: activated gates after forward, pre-activation gradients after backward.
+    private(set) var gates = FloatBuffer(count: 0)
+    private(set) var cells = FloatBuffer(count: 0)
+    /// `[rows, H]`: the layer's raw outputs `h_t`.
+    private(set) var outputs = FloatBuffer(count: 0)
+    /// `[rows, 2·In]` at window 2: the rows `[x_t, x_{t−1}]`.
+    private(set) var source = FloatBuffer(count: 0)
+    private(set) var ones = FloatBuffer(count: 0)
+    private(set) var c0 = FloatBuffer(count: 0), dc = FloatBuffer(count: 0)
+    let droppedWeight: FloatBuffer
+    let weightGradScratch: FloatBuffer
+
+    init(layer: QRNNLayer, training: Bool) {
+        self.layer = layer
+        droppedWeight = FloatBuffer(count: training ? layer.dropMaskCount : 0)
+        weightGradScratch = FloatBuffer(count: training ? layer.dropMaskCount : 0)
+    }
+
+    func reserve(rows: Int, batch: Int) {
+        let h = layer.hidden
+        if rows > rowCapacity {
+            gates = FloatBuffer(count: rows * layer.gateWidth)
+            cells = FloatBuffer(count: rows * h)
+            outputs = FloatBuffer(count: rows * h)
+            source = FloatBuffer(count: layer.window > 1 ? rows * layer.width : 0)
+            ones = FloatBuffer(count: rows)
+            ones.fill(1)
+            rowCapacity = rows
+        }
+        if batch > batchCapacity {
+            c0 = FloatBuffer(count: batch * h)
+            dc = FloatBuffer(count: batch * h)
+            batchCapacity = batch
+        }
+    }
+}

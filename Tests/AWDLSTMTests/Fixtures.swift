@@ -30,7 +30,8 @@ struct ParityCase {
         func float(_ k: String) -> Float { Float(m[k]!)! }
         let config = ModelConfig(vocabSize: int("vocab"), emsize: int("emsize"), nhid: int("nhid"),
                                  nlayers: int("nlayers"), dropout: float("dropout"), dropouth: float("dropouth"),
-                                 dropouti: float("dropouti"), dropoute: float("dropoute"), wdrop: float("wdrop"))
+                                 dropouti: float("dropouti"), dropoute: float("dropoute"), wdrop: float("wdrop"),
+                                 splits: m["splits"].map { $0.split(separator: ",").map { Int($0)! } } ?? [])
         var rng = RandomSource(seed: 0)
         model = AWDLSTMModel(config: config, rng: &rng)
         try model.loadWeights(from: file, source: name)

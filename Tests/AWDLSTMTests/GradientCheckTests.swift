@@ -3,7 +3,8 @@ import AWDLSTM
 
 /// Central finite differences against the analytic gradient, for every element
 /// of every parameter tensor of a tiny model (V=20, E=6, H=8, L=3, T=5, B=3),
-/// with all five dropouts on (masks fixed) and AR/TAR on.
+/// with all five dropouts on (masks fixed) and AR/TAR on; with the full softmax
+/// and with the split cross-entropy.
 ///
 /// The engine computes in float32, so the difference quotient carries roundoff
 /// of about ulp(loss)/ε; with ε = 1e-2 that and the O(ε²) truncation error both
@@ -16,11 +17,21 @@ final class GradientCheckTests: XCTestCase {
     /// linear maps, and a non-zero carried cell and previous input.
     func testEveryQRNNParameterMatchesFiniteDifferences() { check(.qrnn) }
 
-    func check(_ kind: RNNType) {
+    /// The split cross-entropy (head of 5 words and 3 tombstones, tail clusters of
+    /// 4, 5 and 6 words), the tail vectors and biases included, with targets in
+    /// every cluster.
+    func testSplitCrossEntropyMatchesFiniteDifferences() { check(.lstm, splits: [5, 9, 14]) }
+
+    func check(_ kind: RNNType, splits: [Int] = []) {
         let config = ModelConfig(vocabSize: 20, model: kind, emsize: 6, nhid: 8, nlayers: 3,
-                                 dropout: 0.4, dropouth: 0.25, dropouti: 0.65, dropoute: 0.1, wdrop: 0.5)
+                                 dropout: 0.4, dropouth: 0.25, dropouti: 0.65, dropoute: 0.1, wdrop: 0.5,
+                                 splits: splits)
         var rng = RandomSource(seed: 7)
         let model = AWDLSTMModel(config: config, rng: &rng)
+        // The criterion's parameters start at zero; move them so that their gradients are general.
+        for e in [model.layout.tailVectors, model.layout.tailBias].compactMap({ $0 }) {
+            for i in 0..<e.count { model.weights[e.offset + i] = rng.uniform(-0.5, 0.5) }
+        }
         let steps = 5, b = 3
         model.resetHidden(batchSize: b)
         // A non-zero carried state, as in the middle of an epoch.
@@ -28,7 +39,11 @@ final class GradientCheckTests: XCTestCase {
             for (_, t) in s.tensors { for i in 0..<t.count { t[i] = rng.uniform(-0.5, 0.5) } }
         }
         let saved = model.hidden.map { $0.tensors.map { $0.buffer.toArray() } }
-        let tokens = (0..<(2 * steps * b)).map { _ in Int32(rng.next() % 20) }
+        var tokens = (0..<(2 * steps * b)).map { _ in Int32(rng.next() % 20) }
+        // A target in every cluster (targets are the second half of `tokens`).
+        if !config.splits.isEmpty {
+            for (i, start) in ([0] + config.splits).enumerated() { tokens[steps * b + 2 * i] = Int32(start + i % 2) }
+        }
         let batch = TokenBatch(inputs: Array(tokens[..<(steps * b)]), targets: Array(tokens[(steps * b)...]),
                                steps: steps, batchSize: b)
 

@@ -35,13 +35,59 @@ final class ParityTests: XCTestCase {
             XCTAssertLessThan(err, 1e-4, "\(name) grad \(e.name)", file: file, line: line)
             checked += 1
         }
-        XCTAssertEqual(checked, 2 + 4 * config.nlayers)
+        XCTAssertEqual(checked, 2 + 4 * config.nlayers + (config.splits.isEmpty ? 0 : 2))
     }
 
     func testTinyNoDropout() throws { try check("tiny_nodrop") }
     func testTinyWithMasks() throws { try check("tiny_masks") }
     func testSmallWithMasks() throws { try check("small_masks") }
     func testSingleLayer() throws { try check("single_layer_eval") }
+    /// The split cross-entropy: three tail clusters, targets in each, random tail parameters.
+    func testSplitCrossEntropyWithMasks() throws { try check("split_masks") }
+
+    /// The split criterion's log-probabilities of every word, from the fixture's
+    /// decoder input, against PyTorch; each row sums to 1 over the vocabulary.
+    func testSplitLogProbabilities() throws {
+        let c = try ParityCase("split_masks")
+        let v = c.model.config.vocabSize, rows = c.batch.steps * c.batch.batchSize
+        let out = try c.file.floats("expected.output")
+        var got = [Float](repeating: 0, count: rows * v)
+        out.withUnsafeBufferPointer { o in
+            got.withUnsafeMutableBufferPointer { g in
+                c.model.criterion.logProbabilities(o.baseAddress!, rows: rows, weights: c.model.weights.pointer,
+                                                   into: g.baseAddress!)
+            }
+        }
+        XCTAssertLessThan(scaledMaxError(got, try c.file.floats("expected.logprob")), 1e-5)
+        for r in 0..<rows {
+            let sum = (0..<v).reduce(0.0) { $0 + exp(Double(got[r * v + $1])) }
+            XCTAssertEqual(sum, 1, accuracy: 1e-5, "row \(r)")
+        }
+    }
+
+    /// In evaluation the split model's distribution sums to 1 at every position,
+    /// and `evaluate`'s loss (the restricted computation) is its mean −log p(target).
+    func testSplitEvaluationIsANormalisedDistribution() throws {
+        let c = try ParityCase("split_masks")
+        let v = c.model.config.vocabSize, rows = c.batch.steps * c.batch.batchSize
+        let saved = c.model.hidden.map { $0.tensors.map { $0.buffer.toArray() } }
+        let logp = c.model.logProbabilities(c.batch)
+        var expected = 0.0
+        for r in 0..<rows {
+            let sum = (0..<v).reduce(0.0) { $0 + exp(Double(logp[r * v + $1])) }
+            XCTAssertEqual(sum, 1, accuracy: 1e-5, "row \(r)")
+            expected -= Double(logp[r * v + Int(c.batch.targets[r])])
+        }
+        for (l, s) in c.model.hidden.enumerated() {
+            for (k, t) in s.tensors.enumerated() { t.buffer.pointer.update(from: saved[l][k], count: t.buffer.count) }
+        }
+        var rowLosses = [Double](repeating: 0, count: rows)
+        let loss = rowLosses.withUnsafeMutableBufferPointer { c.model.evaluate(c.batch, rowLosses: $0.baseAddress!) }
+        XCTAssertEqual(loss, expected / Double(rows), accuracy: 1e-5 * loss)
+        for r in 0..<rows {
+            XCTAssertEqual(rowLosses[r], -Double(logp[r * v + Int(c.batch.targets[r])]), accuracy: 1e-4)
+        }
+    }
 
     /// Evaluation mode (no dropout, no AR/TAR) gives the fixture's cross-entropy.
     func testEvaluateMatchesRawLoss() throws {

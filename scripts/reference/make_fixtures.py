@@ -25,6 +25,7 @@ Regenerate (from the repository root):
 File layout (names follow the authors' state_dict):
   metadata: vocab emsize nhid nlayers T B alpha beta
             dropout dropouth dropouti dropoute wdrop          (str of numbers)
+            splits (comma-separated; only in split cross-entropy cases)
   encoder.weight [V,E]; decoder.weight [V,E] (tied, same values); decoder.bias [V]
   rnns.{l}.module.weight_ih_l0 [4H_l,In_l], .weight_hh_l0_raw [4H_l,H_l],
   rnns.{l}.module.bias_ih_l0 [4H_l], .bias_hh_l0 [4H_l]   (gates i,f,g,o)
@@ -36,6 +37,11 @@ File layout (names follow the authors' state_dict):
   expected.hidden_out.{l}.h / .c [B,H_l]
   grad.<param> for encoder.weight, every rnns.* parameter, decoder.bias
 where In_l = E if l == 0 else H and H_l = H for l < L-1, E for the last layer.
+
+Split cross-entropy cases (the authors' splitcross.py, k = len(splits) tail
+clusters) add criterion.tail_vectors [k,E], criterion.tail_bias [k], their
+grad.* entries, and expected.logprob [T*B,V]: log p(w) of every word at every
+position, computed from expected.output.
 """
 
 import json
@@ -71,6 +77,7 @@ class Case:
     dropouti: float = 0.0  # locked dropout on the embedding output
     dropoute: float = 0.0  # embedding (whole-row) dropout
     wdrop: float = 0.0     # DropConnect on each layer's hidden-to-hidden matrix
+    splits: tuple = ()     # split cross-entropy cluster boundaries; () = full softmax
 
 
 MASKED = dict(dropout=0.4, dropouth=0.25, dropouti=0.65, dropoute=0.1, wdrop=0.5)
@@ -84,6 +91,9 @@ CASES = [
          T=7, B=4, alpha=2.0, beta=1.0, **MASKED),
     Case("single_layer_eval", seed=1004, vocab=30, emsize=12, nhid=12, nlayers=1,
          T=6, B=2, alpha=0.0, beta=0.0),
+    # Head of 10 words + 3 tombstones; tail clusters of 8, 9 and 13 words.
+    Case("split_masks", seed=1005, vocab=40, emsize=6, nhid=8, nlayers=3,
+         T=5, B=3, alpha=2.0, beta=1.0, splits=(10, 18, 27), **MASKED),
 ]
 
 
@@ -131,7 +141,58 @@ def make_params(c: Case, gen):
         p[pre + "weight_hh_l0_raw"] = uniform(gen, (4 * n_hid, n_hid), -k, k)
         p[pre + "bias_ih_l0"] = uniform(gen, (4 * n_hid,), -k, k)
         p[pre + "bias_hh_l0"] = uniform(gen, (4 * n_hid,), -k, k)
+    if c.splits:
+        # The authors initialise these to zero; random values test them properly.
+        p["criterion.tail_vectors"] = uniform(gen, (len(c.splits), c.emsize), -0.5, 0.5)
+        p["criterion.tail_bias"] = uniform(gen, (len(c.splits),), -0.5, 0.5)
     return p
+
+
+# ---------------------------------------------------------------------------
+# Split cross-entropy (semantics of the authors' splitcross.py)
+# ---------------------------------------------------------------------------
+
+def split_head(hidden, weight, bias, tail_vectors, tail_bias, splits):
+    """Head log-softmax over the first splits[0] words and one tombstone per
+    tail cluster (tail_vectors / tail_bias appended after the words)."""
+    s1 = splits[0]
+    head_w = torch.cat([weight[:s1], tail_vectors])
+    head_b = torch.cat([bias[:s1], tail_bias])
+    return F.log_softmax(hidden @ head_w.t() + head_b, dim=-1)
+
+
+def split_log_probs(hidden, weight, bias, tail_vectors, tail_bias, splits):
+    """log p(w | hidden) for every word: [N, V].  Cluster i (1-based) takes its
+    tombstone from head column -i, counted from the end, as the reference does."""
+    bounds = [0] + list(splits) + [weight.shape[0]]
+    head = split_head(hidden, weight, bias, tail_vectors, tail_bias, splits)
+    parts = [head[:, :splits[0]]]
+    for i in range(1, len(bounds) - 1):
+        a, b = bounds[i], bounds[i + 1]
+        tail = F.log_softmax(hidden @ weight[a:b].t() + bias[a:b], dim=-1)
+        parts.append(head[:, -i:][:, :1] + tail)
+    return torch.cat(parts, dim=1)
+
+
+def split_cross_entropy(hidden, targets, weight, bias, tail_vectors, tail_bias, splits):
+    """Mean -log p(target), computing each tail cluster only on the rows whose
+    target falls in it (the reference's training path)."""
+    bounds = [0] + list(splits) + [weight.shape[0]]
+    head = split_head(hidden, weight, bias, tail_vectors, tail_bias, splits)
+    total = hidden.new_zeros(())
+    for i in range(len(bounds) - 1):
+        a, b = bounds[i], bounds[i + 1]
+        rows = ((targets >= a) & (targets < b)).nonzero().flatten()
+        if len(rows) == 0:
+            continue
+        if i == 0:
+            total = total - head[rows, targets[rows]].sum()
+        else:
+            h = hidden[rows]
+            tail = F.log_softmax(h @ weight[a:b].t() + bias[a:b], dim=-1)
+            within = tail.gather(1, (targets[rows] - a)[:, None]).squeeze(1)
+            total = total - (head[rows, head.shape[1] - i] + within).sum()
+    return total / len(targets)
 
 
 def make_masks(c: Case, gen, input_ids):
@@ -209,7 +270,12 @@ def forward(c: Case, params, input_ids, target_ids, hidden, masks):
 
     # 6-7. Cross-entropy plus activation regularisation (AR, on the dropped
     #      output) and temporal activation regularisation (TAR, on the raw one).
-    raw_loss = F.cross_entropy(logits, target_ids.reshape(-1))
+    flat_out, flat_targets = dropped_last.reshape(T * B, E), target_ids.reshape(-1)
+    if c.splits:
+        raw_loss = split_cross_entropy(flat_out, flat_targets, enc, params["decoder.bias"],
+                                       params["criterion.tail_vectors"], params["criterion.tail_bias"], c.splits)
+    else:
+        raw_loss = F.cross_entropy(logits, flat_targets)
     loss = (raw_loss
             + c.alpha * dropped_last.pow(2).mean()
             + c.beta * (raw_last[1:] - raw_last[:-1]).pow(2).mean())
@@ -246,6 +312,12 @@ def build_case(c: Case):
     params = make_params(c, gen)
     input_ids = torch.randint(0, c.vocab, (c.T, c.B), generator=gen)
     target_ids = torch.randint(0, c.vocab, (c.T, c.B), generator=gen)
+    if c.splits:
+        # At least one target in every cluster, the last included.
+        bounds = [0] + list(c.splits) + [c.vocab]
+        flat = target_ids.view(-1)
+        for i in range(len(bounds) - 1):
+            flat[2 * i] = torch.randint(bounds[i], bounds[i + 1], (1,), generator=gen)
     hidden = []
     for l in range(c.nlayers):
         n_hid = layer_sizes(c, l)[1]
@@ -277,6 +349,10 @@ def write_case(c: Case, path: str):
         t[f"expected.hidden_out.{l}.c"] = cc.detach()
     for k, g in grads.items():
         t["grad." + k] = g
+    if c.splits:
+        t["expected.logprob"] = split_log_probs(
+            res["output"].detach().reshape(c.T * c.B, c.emsize), params["encoder.weight"], params["decoder.bias"],
+            params["criterion.tail_vectors"], params["criterion.tail_bias"], c.splits)
 
     tensors = {k: v.detach().to(torch.float32).contiguous() for k, v in t.items()}
     metadata = {
@@ -287,6 +363,8 @@ def write_case(c: Case, path: str):
         "dropouti": str(c.dropouti), "dropoute": str(c.dropoute),
         "wdrop": str(c.wdrop),
     }
+    if c.splits:
+        metadata["splits"] = ",".join(map(str, c.splits))
     save_file(tensors, path, metadata=metadata)
     canonicalise_metadata_order(path)
 
@@ -319,7 +397,7 @@ def self_check(c: Case, path: str):
     """Reload the file, recompute from the stored float32 inputs, compare."""
     t = {k: v.double() for k, v in load_file(path).items()}
     params = {k: t[k] for k in t
-              if k == "encoder.weight" or k == "decoder.bias" or k.startswith("rnns.")}
+              if k == "encoder.weight" or k == "decoder.bias" or k.startswith(("rnns.", "criterion."))}
     assert torch.equal(t["decoder.weight"], t["encoder.weight"])
     input_ids = t["input"].long()
     target_ids = t["target"].long()
@@ -362,6 +440,19 @@ def self_check(c: Case, path: str):
         close(f"manual hidden_out.{l}.c", cc, t[f"expected.hidden_out.{l}.c"])
         x = out * masks[f"mask.hidden.{l}"][None] if l < c.nlayers - 1 else out
     close("manual expected.output", x * masks["mask.output"][None], t["expected.output"])
+
+    if c.splits:
+        # Every cluster has a target; the restricted loss equals the gathered full
+        # distribution, which sums to one over the vocabulary.
+        bounds = [0] + list(c.splits) + [c.vocab]
+        assert all(((target_ids >= a) & (target_ids < b)).any() for a, b in zip(bounds, bounds[1:]))
+        logp = split_log_probs(t["expected.output"].reshape(c.T * c.B, c.emsize), params["encoder.weight"],
+                               params["decoder.bias"], params["criterion.tail_vectors"],
+                               params["criterion.tail_bias"], c.splits)
+        close("expected.logprob", logp, t["expected.logprob"])
+        assert torch.allclose(logp.exp().sum(1), torch.ones(c.T * c.B), atol=1e-12)
+        gathered = -logp.gather(1, target_ids.reshape(-1, 1)).mean()
+        close("gathered split loss", gathered.reshape(1), t["expected.raw_loss"])
 
     return t["expected.loss"].item()
 

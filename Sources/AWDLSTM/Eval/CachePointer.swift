@@ -1,4 +1,3 @@
-import CKernels
 import Foundation
 
 /// The continuous cache pointer of Grave et al. (2017) as in the authors'
@@ -28,7 +27,7 @@ public struct CachePointer: Sendable {
     /// The mean loss per token of `tokens` (batch size 1).
     public func loss(model: AWDLSTMModel, tokens: [Int32], progress: ((Int, Int) -> Void)? = nil) -> Double {
         let data = BatchedTokens(tokens, batchSize: 1)
-        let e = model.config.emsize, v = model.config.vocabSize
+        let e = model.config.emsize
         model.resetHidden(batchSize: 1)
         // History buffer: hidden vectors and next words, at most `window` kept between chunks.
         var historyH: [Float] = []
@@ -36,11 +35,13 @@ public struct CachePointer: Sendable {
         var total = 0.0
         let starts = Array(data.windowStarts(bptt: bptt))
         var scores = [Float](repeating: 0, count: max(window, 1))
-        let bias = UnsafePointer(model.parameter(model.layout.decoderBias).baseAddress!)
+        var modelLosses = [Double](repeating: 0, count: bptt)
         for (k, i) in starts.enumerated() {
             let batch = data.window(at: i, length: bptt)
-            // The softmax kernel adds the decoder bias itself.
-            let logits = model.logits(batch, includeBias: false, reusePreparedWeights: k > 0)
+            // −log p_model(target) at each position, from the model's criterion (full or split softmax).
+            _ = modelLosses.withUnsafeMutableBufferPointer {
+                model.evaluate(batch, reusePreparedWeights: k > 0, rowLosses: $0.baseAddress!)
+            }
             let outputs = model.lastLayerOutputs(rows: batch.steps)
             let start = historyWord.count
             historyH.append(contentsOf: outputs)
@@ -48,9 +49,8 @@ public struct CachePointer: Sendable {
             historyH.withUnsafeBufferPointer { hist in
                 scores.withUnsafeMutableBufferPointer { scores in
                     for idx in 0..<batch.steps {
-                        let row = logits.baseAddress! + idx * v
                         let target = Int(batch.targets[idx])
-                        let modelLoss = awd_softmax_xent_row(row, bias, v, target, 0)
+                        let modelLoss = modelLosses[idx]
                         let here = start + idx
                         guard here > window && lambda != 0 else { total += modelLoss; continue }
                         // Attention over the `window` positions before this one.

@@ -1,8 +1,10 @@
 import Foundation
 
 /// Sampling from a trained model, as the authors' `generate.py`: feed a word,
-/// divide the logits by the temperature, sample the next word from the
-/// softmax, feed it back. Without a prompt the first word is drawn uniformly
+/// divide the log-probabilities by the temperature, sample the next word from
+/// the softmax, feed it back. (The reference divides the logits; for a full
+/// softmax that is the same distribution, and for the split softmax the model's
+/// exact log-probabilities are what there is to divide.) Without a prompt the first word is drawn uniformly
 /// from the vocabulary, like the reference.
 public struct Generator: Sendable {
     public var temperature: Double = 1.0
@@ -24,8 +26,8 @@ public struct Generator: Sendable {
         var weights = [Double](repeating: 0, count: v)
         for k in 0..<count {
             let batch = TokenBatch(inputs: input, targets: input, steps: input.count, batchSize: 1)
-            let logits = model.logits(batch, reusePreparedWeights: k > 0)
-            let last = logits.baseAddress! + (input.count - 1) * v
+            let logProbabilities = model.logProbabilities(batch, reusePreparedWeights: k > 0)
+            let last = logProbabilities.pointer + (input.count - 1) * v
             var m = -Double.infinity
             for j in 0..<v { m = max(m, Double(last[j]) / temperature) }
             var sum = 0.0

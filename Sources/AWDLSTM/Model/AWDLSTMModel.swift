@@ -49,6 +49,8 @@ public final class AWDLSTMModel: @unchecked Sendable {
     public private(set) var hiddenBatchSize = 0
 
     let layers: [any RecurrentLayer]
+    /// The tied decoder and its softmax: full (`TiedSoftmax`) or split (`SplitSoftmax`).
+    public let criterion: any OutputCriterion
     private var workspace: ModelWorkspace?
     /// Per-part timing of `forwardBackward`, accumulated when non-nil.
     public var timings: StepTimings?
@@ -63,13 +65,15 @@ public final class AWDLSTMModel: @unchecked Sendable {
     }
 
     /// A model with PyTorch's initialisation: embedding U(−0.1, 0.1), decoder bias
-    /// 0, each recurrent layer its module's default (`RecurrentLayer.initialize`).
+    /// 0, each recurrent layer its module's default (`RecurrentLayer.initialize`);
+    /// the split criterion's tail vectors and biases 0, as the authors initialise them.
     public init(config: ModelConfig, rng: inout RandomSource) {
         self.config = config
         layout = ParameterLayout(config)
         weights = FloatBuffer(count: layout.totalCount)
         gradients = FloatBuffer(count: layout.totalCount)
         layers = makeRecurrentLayers(config, layout)
+        criterion = makeOutputCriterion(config, layout: layout)
         let enc = weights.pointer + layout.encoder.offset
         for i in 0..<layout.encoder.count { enc[i] = rng.uniform(-0.1, 0.1) }
         for layer in layers { layer.initialize(weights.pointer, rng: &rng) }
@@ -155,7 +159,7 @@ public final class AWDLSTMModel: @unchecked Sendable {
         let masks = ws.activateMasks(config: config, batch: batch.batchSize, given: given, rng: &rng)
         _ = lap(t0, \.embedding)
         let steps = batch.steps, b = batch.batchSize, rows = steps * b
-        let e = config.emsize, v = config.vocabSize
+        let e = config.emsize
         let w = UnsafePointer(weights.pointer)
         let grads = gradients.pointer
         gradients.zero()
@@ -164,20 +168,13 @@ public final class AWDLSTMModel: @unchecked Sendable {
             batch.targets.withUnsafeBufferPointer { targets in
                 let out = forwardStack(batch, tokens: inputs.baseAddress!, ws: ws, masks: masks)
                 var t = timings == nil ? 0 : monotonicMilliseconds()
-                let logits = ws.logits.pointer
-                TiedSoftmax.project(out, rows: rows, emsize: e, weight: w + layout.encoder.offset,
-                                    vocab: v, into: logits)
-                let ce = TiedSoftmax.crossEntropy(
-                    logits: logits, rows: rows, vocab: v, bias: w + layout.decoderBias.offset,
-                    targets: targets.baseAddress!, gradientScale: 1 / Float(rows)) / Double(rows)
-
-                // Decoder backward: d(out), dW (tied, into the encoder gradient), db.
+                // Decoder and loss, forward and backward: d(out), and the gradients of the
+                // tied matrix (into the encoder's), the decoder bias and any criterion parameters.
                 let dOut = ws.gradA.pointer
-                GEMM.multiply(m: rows, n: e, k: v, logits, w + layout.encoder.offset, into: dOut)
-                GEMM.multiply(m: v, n: e, k: rows, logits, transposeA: true, out,
-                              into: grads + layout.encoder.offset, beta: 1)
-                GEMM.addColumnSums(of: logits, rows: rows, columns: v,
-                                   into: grads + layout.decoderBias.offset, ones: ws.ones.pointer)
+                let ce = criterion.crossEntropy(
+                    out, rows: rows, targets: targets.baseAddress!, weights: w,
+                    gradient: OutputGradient(output: dOut, parameters: grads, scale: 1 / Float(rows)),
+                    rowLosses: nil) / Double(rows)
 
                 let ar = ActivationRegularization.ar(out, count: rows * e, alpha: alpha, gradient: dOut)
                 // Through the output dropout to the raw last-layer output, then TAR.
@@ -213,11 +210,14 @@ public final class AWDLSTMModel: @unchecked Sendable {
     }
 
     /// Evaluation forward (no dropout, no gradients): returns the mean
-    /// cross-entropy per token and advances the hidden state.
+    /// cross-entropy per token and advances the hidden state; `rowLosses`, when
+    /// given, receives each position's `−log p(target)` (`[rows]`, time-major).
     /// `reusePreparedWeights` skips re-deriving per-forward copies of the weights
     /// (the packed recurrent matrices); pass it only when the weights have not
     /// changed since the previous `evaluate` call.
-    public func evaluate(_ batch: TokenBatch, reusePreparedWeights: Bool = false) -> Double {
+    public func evaluate(
+        _ batch: TokenBatch, reusePreparedWeights: Bool = false, rowLosses: UnsafeMutablePointer<Double>? = nil
+    ) -> Double {
         let ws = prepare(batch, training: false)
         let rows = batch.steps * batch.batchSize
         let w = UnsafePointer(weights.pointer)
@@ -227,12 +227,8 @@ public final class AWDLSTMModel: @unchecked Sendable {
                                        reusePreparedWeights: reusePreparedWeights)
                 let t = timings == nil ? 0 : monotonicMilliseconds()
                 defer { _ = lap(t, \.softmax) }
-                TiedSoftmax.project(out, rows: rows, emsize: config.emsize, weight: w + layout.encoder.offset,
-                                    vocab: config.vocabSize, into: ws.logits.pointer)
-                return TiedSoftmax.crossEntropy(
-                    logits: ws.logits.pointer, rows: rows, vocab: config.vocabSize,
-                    bias: w + layout.decoderBias.offset, targets: targets.baseAddress!,
-                    gradientScale: nil) / Double(rows)
+                return criterion.crossEntropy(out, rows: rows, targets: targets.baseAddress!, weights: w,
+                                              gradient: nil, rowLosses: rowLosses) / Double(rows)
             }
         }
     }
@@ -250,27 +246,19 @@ public final class AWDLSTMModel: @unchecked Sendable {
         return try body()
     }
 
-    /// Evaluation forward returning the logits, `[rows, V]` time-major, with the
-    /// decoder bias added unless `includeBias` is false (for callers that fuse it
-    /// into their own pass); the buffer is the model's workspace, valid until the
-    /// next call. `batch.targets` is not used. Advances the hidden state.
-    public func logits(
-        _ batch: TokenBatch, includeBias: Bool = true, reusePreparedWeights: Bool = false
-    ) -> UnsafeMutableBufferPointer<Float> {
+    /// Evaluation forward returning the model's log-probabilities of every word at
+    /// every position, `[rows, V]` time-major (natural log; each row sums to 1 in
+    /// probability). `batch.targets` is not used. Advances the hidden state.
+    public func logProbabilities(_ batch: TokenBatch, reusePreparedWeights: Bool = false) -> FloatBuffer {
         let ws = prepare(batch, training: false)
         let rows = batch.steps * batch.batchSize
-        let v = config.vocabSize
-        let w = UnsafePointer(weights.pointer)
+        let result = FloatBuffer(count: rows * config.vocabSize)
         batch.inputs.withUnsafeBufferPointer { inputs in
             let out = forwardStack(batch, tokens: inputs.baseAddress!, ws: ws, masks: nil,
                                    reusePreparedWeights: reusePreparedWeights)
-            TiedSoftmax.project(out, rows: rows, emsize: config.emsize, weight: w + layout.encoder.offset,
-                                vocab: v, into: ws.logits.pointer)
-            guard includeBias else { return }
-            let bias = w + layout.decoderBias.offset
-            for r in 0..<rows { Pointwise.addScaled(bias, 1, count: v, into: ws.logits.pointer + r * v) }
+            criterion.logProbabilities(out, rows: rows, weights: weights.pointer, into: result.pointer)
         }
-        return UnsafeMutableBufferPointer(start: ws.logits.pointer, count: rows * v)
+        return result
     }
 
     /// The last layer's output of the most recent forward pass, `[rows, E]`

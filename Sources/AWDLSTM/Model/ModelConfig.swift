@@ -29,11 +29,15 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// DropConnect on each layer's weight-dropped matrix: the LSTM's
     /// hidden-to-hidden matrix, the QRNN's linear map.
     public var wdrop: Float = 0.5
+    /// Boundaries of the split cross-entropy's vocabulary clusters (`SplitSoftmax`):
+    /// words `0..<splits[0]` form the head, `splits[i-1]..<splits[i]` cluster i,
+    /// `splits.last!..<vocabSize` the last. Empty: one full softmax (`TiedSoftmax`).
+    public var splits: [Int] = []
 
     public init(
         vocabSize: Int, model: RNNType = .lstm, emsize: Int = 400, nhid: Int = 1150, nlayers: Int = 3,
         dropout: Float = 0.4, dropouth: Float = 0.3, dropouti: Float = 0.65,
-        dropoute: Float = 0.1, wdrop: Float = 0.5
+        dropoute: Float = 0.1, wdrop: Float = 0.5, splits: [Int] = []
     ) {
         self.vocabSize = vocabSize
         self.model = model
@@ -45,6 +49,16 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.dropouti = dropouti
         self.dropoute = dropoute
         self.wdrop = wdrop
+        self.splits = splits
+    }
+
+    /// The splits of the authors' `main.py` for a vocabulary of `vocabSize` words:
+    /// none up to 75,000 words, `[2800, 20000, 76000]` above, `[4200, 35000, 180000]`
+    /// above 500,000. Boundaries at or past the vocabulary's end are dropped (the
+    /// reference would build an empty cluster there and fail).
+    public static func defaultSplits(vocabSize: Int) -> [Int] {
+        let splits = vocabSize > 500_000 ? [4200, 35000, 180_000] : vocabSize > 75000 ? [2800, 20000, 76000] : []
+        return splits.filter { $0 < vocabSize }
     }
 
     /// Input width of layer `l`: the embedding for the first, `nhid` after.
@@ -67,6 +81,13 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                           ("dropoute", dropoute), ("wdrop", wdrop)]
         where !(p >= 0 && p < 1) {
             return "--\(name) must be in [0, 1) (got \(p))"
+        }
+        if let first = splits.first, first < 1 { return "--splits must start above 0 (got \(first))" }
+        if zip(splits, splits.dropFirst()).contains(where: { $0 >= $1 }) {
+            return "--splits must be strictly increasing (got \(splits.map(String.init).joined(separator: ",")))"
+        }
+        if let last = splits.last, last >= vocabSize {
+            return "--splits must lie below the vocabulary size \(vocabSize) (got \(last))"
         }
         return nil
     }

@@ -10,11 +10,8 @@ final class ModelWorkspace {
     private(set) var embedded = FloatBuffer(count: 0)
     /// `[rows, H_l]` outputs after locked dropout, per layer (between layers and at the top).
     private(set) var dropped: [FloatBuffer] = []
-    /// `[rows, V]` logits, then their gradients.
-    private(set) var logits = FloatBuffer(count: 0)
     /// Ping-pong gradient buffers `[rows, max(E, H)]`.
     private(set) var gradA = FloatBuffer(count: 0), gradB = FloatBuffer(count: 0)
-    private(set) var ones = FloatBuffer(count: 0)
 
     // Mask storage (scaled 0 or 1/(1−p)).
     let embeddingMask: FloatBuffer
@@ -37,13 +34,10 @@ final class ModelWorkspace {
         if rows > rowCapacity {
             embedded = FloatBuffer(count: rows * config.emsize)
             dropped = (0..<config.nlayers).map { FloatBuffer(count: rows * config.hiddenSize($0)) }
-            logits = FloatBuffer(count: rows * config.vocabSize)
             if training {
                 gradA = FloatBuffer(count: rows * widest)
                 gradB = FloatBuffer(count: rows * widest)
             }
-            ones = FloatBuffer(count: max(rows, config.vocabSize))
-            ones.fill(1)
             rowCapacity = rows
         }
         if batch > batchCapacity && training {

@@ -16,6 +16,9 @@ public struct ParameterLayout: Sendable, Equatable {
     public let totalCount: Int
     public let encoder: Entry
     public let decoderBias: Entry
+    /// The split cross-entropy's tombstone rows `[k, E]` and biases `[k]`, one per
+    /// tail cluster (the authors' `SplitCrossEntropyLoss` parameters); nil without splits.
+    public let tailVectors: Entry?, tailBias: Entry?
     public let layers: [LayerEntries]
 
     /// The parameters of one recurrent layer, by kind.
@@ -76,6 +79,9 @@ public struct ParameterLayout: Sendable, Equatable {
         }
         self.layers = layers
         decoderBias = add("decoder.bias", [config.vocabSize])
+        let tails = config.splits.count
+        tailVectors = tails > 0 ? add("criterion.tail_vectors", [tails, config.emsize]) : nil
+        tailBias = tails > 0 ? add("criterion.tail_bias", [tails]) : nil
         self.entries = entries
         totalCount = offset
     }

@@ -1,63 +1,60 @@
-import CKernels
-
-/// Decoder tied to the embedding matrix, with softmax cross-entropy fused into
-/// one pass over each row of logits.
+/// Decoder tied to the embedding matrix with one softmax over the whole
+/// vocabulary (the authors' `nn.Linear` decoder and `CrossEntropyLoss`), the
+/// cross-entropy fused into one pass over each row of logits.
 ///
-/// `logits = out · Wᵀ + b` is one GEMM. Each row then gets its bias, its maximum
-/// (for a stable log-sum-exp), its loss `log Σ exp(z − max) − (z_target − max)`
-/// and, in training, its gradient `(softmax − onehot) / N` written over the
-/// logits in place — the `[N, V]` matrix is touched three times in all.
-enum TiedSoftmax {
-    /// Fills `logits` (`[rows, V]`) with `out · Wᵀ` (bias not yet added).
-    static func project(
-        _ out: UnsafePointer<Float>, rows: Int, emsize: Int, weight: UnsafePointer<Float>,
-        vocab: Int, into logits: UnsafeMutablePointer<Float>
-    ) {
-        GEMM.multiply(m: rows, n: vocab, k: emsize, out, weight, transposeB: true, into: logits)
+/// `logits = out · Wᵀ + b` is one GEMM per block of rows. Each row then gets its
+/// bias, its maximum (for a stable log-sum-exp), its loss
+/// `log Σ exp(z − max) − (z_target − max)` and, in training, its gradient
+/// `scale · (softmax − onehot)` written over the logits in place, from which
+/// `∂out = G · W`, `∂W += Gᵀ · out` and `∂b += Σ_rows G` follow as GEMMs.
+/// Rows go in blocks of at most `SoftmaxRows.maxBlockFloats` logits.
+final class TiedSoftmax: OutputCriterion {
+    let vocab: Int, emsize: Int
+    /// Offsets of the tied matrix (`encoder.weight`, `[V, E]`) and `decoder.bias` in the flat buffers.
+    let weight: Int, bias: Int
+    private var logits = FloatBuffer(count: 0)
+    private var ones = FloatBuffer(count: 0)
+
+    init(_ config: ModelConfig, layout: ParameterLayout) {
+        vocab = config.vocabSize
+        emsize = config.emsize
+        weight = layout.encoder.offset
+        bias = layout.decoderBias.offset
     }
 
-    /// Adds the bias to each row and returns the summed cross-entropy over the rows.
-    /// When `gradientScale` is given, each row is replaced by
-    /// `gradientScale · (softmax − onehot(target))`.
-    static func crossEntropy(
-        logits: UnsafeMutablePointer<Float>, rows: Int, vocab: Int, bias: UnsafePointer<Float>,
-        targets: UnsafePointer<Int32>, gradientScale: Float?, rowLosses: UnsafeMutablePointer<Double>? = nil
+    func crossEntropy(
+        _ out: UnsafePointer<Float>, rows: Int, targets: UnsafePointer<Int32>,
+        weights: UnsafePointer<Float>, gradient: OutputGradient?, rowLosses: UnsafeMutablePointer<Double>?
     ) -> Double {
-        let chunks = max(1, min(ParallelFor.workers, rows))
-        let partial = UnsafeMutablePointer<Double>.allocate(capacity: chunks)
-        partial.initialize(repeating: 0, count: chunks)
-        defer { partial.deallocate() }
-        let shared = SendablePointers(logits: logits, bias: bias, targets: targets,
-                                      partial: partial, rowLosses: rowLosses)
-        ParallelFor.chunks(chunks, count: rows, costPerItem: vocab) { chunk, range in
-            var sum = 0.0
-            for r in range {
-                let loss = row(shared.logits + r * vocab, vocab: vocab, bias: shared.bias,
-                               target: Int(shared.targets[r]), gradientScale: gradientScale)
-                shared.rowLosses?[r] = loss
-                sum += loss
-            }
-            shared.partial[chunk] = sum
-        }
+        let block = SoftmaxRows.blockRows(width: vocab, rows: rows)
+        reserve(block * vocab, &logits)
+        if gradient != nil { reserve(block, &ones, fill: 1) }
+        let w = weights + weight, z = logits.pointer
         var total = 0.0
-        for c in 0..<chunks { total += partial[c] }
+        for start in stride(from: 0, to: rows, by: block) {
+            let n = min(block, rows - start), x = out + start * emsize
+            GEMM.multiply(m: n, n: vocab, k: emsize, x, w, transposeB: true, into: z)
+            total += SoftmaxRows.crossEntropy(z, rows: n, width: vocab, bias: weights + bias, targets: targets + start,
+                                              gradientScale: gradient?.scale, rowLosses: rowLosses.map { $0 + start })
+            guard let g = gradient else { continue }
+            GEMM.multiply(m: n, n: emsize, k: vocab, z, w, into: g.output + start * emsize)
+            GEMM.multiply(m: vocab, n: emsize, k: n, z, transposeA: true, x, into: g.parameters + weight, beta: 1)
+            GEMM.addColumnSums(of: z, rows: n, columns: vocab, into: g.parameters + bias, ones: ones.pointer)
+        }
         return total
     }
 
-    @inline(__always)
-    static func row(
-        _ z: UnsafeMutablePointer<Float>, vocab v: Int, bias: UnsafePointer<Float>,
-        target: Int, gradientScale: Float?
-    ) -> Double {
-        awd_softmax_xent_row(z, bias, v, target, gradientScale ?? 0)
+    func logProbabilities(
+        _ out: UnsafePointer<Float>, rows: Int, weights: UnsafePointer<Float>, into: UnsafeMutablePointer<Float>
+    ) {
+        GEMM.multiply(m: rows, n: vocab, k: emsize, out, weights + weight, transposeB: true, into: into)
+        SoftmaxRows.logSoftmax(into, rows: rows, width: vocab, stride: vocab, bias: weights + bias)
     }
 }
 
-/// Raw pointers handed to parallel workers, each of which touches disjoint rows.
-struct SendablePointers: @unchecked Sendable {
-    let logits: UnsafeMutablePointer<Float>
-    let bias: UnsafePointer<Float>
-    let targets: UnsafePointer<Int32>
-    let partial: UnsafeMutablePointer<Double>
-    let rowLosses: UnsafeMutablePointer<Double>?
+/// Grows `buffer` to at least `count` floats (contents not kept; `fill` for new ones).
+func reserve(_ count: Int, _ buffer: inout FloatBuffer, fill: Float? = nil) {
+    guard buffer.count < count else { return }
+    buffer = FloatBuffer(count: count)
+    if let fill { buffer.fill(fill) }
 }

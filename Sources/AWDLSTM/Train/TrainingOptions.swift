@@ -56,7 +56,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
 extension ModelConfig {
     enum CodingKeys: String, CodingKey {
-        case model, emsize, nhid, nlayers, dropout, dropouth, dropouti, dropoute, wdrop
+        case model, emsize, nhid, nlayers, dropout, dropouth, dropouti, dropoute, wdrop, splits
         case vocabSize = "vocab_size"
     }
 
@@ -67,6 +67,8 @@ extension ModelConfig {
                   emsize: try c.decode(Int.self, forKey: .emsize), nhid: try c.decode(Int.self, forKey: .nhid),
                   nlayers: try c.decode(Int.self, forKey: .nlayers), dropout: try c.decode(Float.self, forKey: .dropout),
                   dropouth: try c.decode(Float.self, forKey: .dropouth), dropouti: try c.decode(Float.self, forKey: .dropouti),
-                  dropoute: try c.decode(Float.self, forKey: .dropoute), wdrop: try c.decode(Float.self, forKey: .wdrop))
+                  dropoute: try c.decode(Float.self, forKey: .dropoute), wdrop: try c.decode(Float.self, forKey: .wdrop),
+                  // Absent in folders written before the split cross-entropy: full softmax.
+                  splits: try c.decodeIfPresent([Int].self, forKey: .splits) ?? [])
     }
 }

@@ -42,9 +42,16 @@ func logLine(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
-/// Prints one JSON object on stdout (machine-readable output).
+/// Prints one JSON object on stdout (machine-readable output; infinity and NaN
+/// as the strings of `JSONFormat`).
 func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    print(String(decoding: try JSONFormat.encoder().encode(value), as: UTF8.self))
+}
+
+/// The end of an evaluation command: the JSON object when asked for, then an
+/// error (exit 1) when the loss is NaN, which is no result. An infinite loss or
+/// perplexity is one (some token had probability 0) and exits 0.
+func report(_ result: EvaluationResult, json: Bool) throws {
+    if json { try printJSON(result) }
+    if result.loss.isNaN { throw CLIError("the loss is NaN: the model's output is not a number on this text") }
 }

@@ -39,7 +39,7 @@ struct DynamicEval: ParsableCommand {
             let result = EvaluationResult(loss: dyn.loss(model: model, tokens: tokens, ms: ms), tokens: tokens.count)
             logLine(String(format: "| dynamic eval %@ | lr %g lamb %g | loss %5.2f | ppl %8.2f | bpc %8.3f | %.1fs",
                            target.split, lr, lamb, result.loss, result.ppl, result.bpc, Date().timeIntervalSince(start)))
-            if json { try printJSON(result) }
+            try report(result, json: json)
         }
     }
 }

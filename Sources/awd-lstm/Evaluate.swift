@@ -29,7 +29,7 @@ struct Evaluate: ParsableCommand {
             let seconds = Date().timeIntervalSince(start)
             logLine(String(format: "| %@ | loss %5.2f | ppl %8.2f | bpc %8.3f | %.1fs, %.0f tokens/s",
                            target.split, result.loss, result.ppl, result.bpc, seconds, Double(tokens.count) / seconds))
-            if json { try printJSON(result) }
+            try report(result, json: json)
         }
     }
 }

@@ -27,7 +27,7 @@ struct Pointer: ParsableCommand {
             let result = EvaluationResult(loss: pointer.loss(model: model, tokens: tokens), tokens: tokens.count)
             logLine(String(format: "| pointer %@ | lambdasm %g theta %g window %d | loss %5.2f | ppl %8.2f | bpc %8.3f | %.1fs",
                            target.split, lambdasm, theta, window, result.loss, result.ppl, result.bpc, Date().timeIntervalSince(start)))
-            if json { try printJSON(result) }
+            try report(result, json: json)
         }
     }
 }

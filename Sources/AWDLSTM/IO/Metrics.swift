@@ -56,12 +56,8 @@ public final class MetricsLog {
     }
 
     public func append(_ record: MetricsRecord) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        // A diverged run can have an infinite perplexity; JSON has no such number.
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        var data = try encoder.encode(record)
+        // A diverged run can have an infinite perplexity: see `JSONFormat`.
+        var data = try JSONFormat.encoder().encode(record)
         data.append(0x0A)
         guard let handle = try? FileHandle(forWritingTo: url) else { throw IOError("\(url.path): cannot append") }
         defer { try? handle.close() }
@@ -74,9 +70,7 @@ public final class MetricsLog {
         guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
             throw IOError("\(url.path): cannot read metrics")
         }
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        let decoder = JSONFormat.decoder()
         return try text.split(separator: "\n").enumerated().map { (n, line) in
             do { return try decoder.decode(MetricsRecord.self, from: Data(line.utf8)) } catch {
                 throw IOError("\(url.path): line \(n + 1) is not a metrics record")

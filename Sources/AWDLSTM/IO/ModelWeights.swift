@@ -27,7 +27,8 @@ extension AWDLSTMModel {
     }
 
     /// Loads every parameter from `file` after checking that each expected name is
-    /// present with the expected shape and dtype F32; nothing is changed on error.
+    /// present with the expected shape and dtype F32 and holds finite values only;
+    /// nothing is changed on error.
     /// `decoder.weight`, when present, must have the embedding's shape (its values
     /// are those of `encoder.weight` in a tied model and are not read).
     public func loadWeights(from file: SafeTensors, into values: FloatBuffer? = nil, source: String) throws {
@@ -37,6 +38,7 @@ extension AWDLSTMModel {
                 throw IOError("\(source): tensor '\(e.name)' has shape \(t.shape), the configuration expects \(e.shape)")
             }
             guard t.dtype == "F32" else { throw IOError("\(source): tensor '\(e.name)' has dtype \(t.dtype); only F32 is supported") }
+            try file.requireFinite(e.name)
         }
         if let d = file.info(ParameterLayout.decoderWeightName), d.shape != layout.encoder.shape {
             throw IOError("\(source): tensor 'decoder.weight' has shape \(d.shape), expected \(layout.encoder.shape) (tied to encoder.weight)")

@@ -24,16 +24,14 @@ public struct RunFolder: Sendable {
     public func exists(_ file: URL) -> Bool { FileManager.default.fileExists(atPath: file.path) }
 
     public func writeConfig(_ config: RunConfig) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(config) + Data("\n".utf8), to: self.config)
+        try AtomicFile.write(try JSONFormat.encoder(pretty: true).encode(config) + Data("\n".utf8), to: self.config)
     }
 
     public func readConfig() throws -> RunConfig {
         guard let data = FileManager.default.contents(atPath: config.path) else {
             throw IOError("\(config.path): missing (is \(url.path) a run folder?)")
         }
-        do { return try JSONDecoder().decode(RunConfig.self, from: data) } catch {
+        do { return try JSONFormat.decoder().decode(RunConfig.self, from: data) } catch {
             throw IOError("\(config.path): malformed or incomplete configuration")
         }
     }

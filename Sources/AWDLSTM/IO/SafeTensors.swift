@@ -124,6 +124,30 @@ public struct SafeTensors: Sendable {
         }
     }
 
+    /// The index of the first infinite or NaN value of an F32 tensor, or nil when
+    /// every value is finite (a diverged run's weights are not).
+    public func firstNonFinite(_ name: String) -> Int? {
+        guard let t = info(name), t.dtype == "F32" else { return nil }
+        return bytes.withUnsafeBytes { raw in
+            let src = raw.baseAddress! + dataStart + t.range.lowerBound
+            for i in 0..<t.elementCount {
+                // All exponent bits set: infinity or NaN.
+                if UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) & 0x7F80_0000 == 0x7F80_0000 {
+                    return i
+                }
+            }
+            return nil
+        }
+    }
+
+    /// Throws when the tensor holds an infinite or NaN value.
+    public func requireFinite(_ name: String) throws {
+        if let i = firstNonFinite(name) {
+            throw IOError("\(source): tensor '\(name)' holds a non-finite value (NaN or infinity) at index \(i); "
+                          + "these weights are unusable (saved from a diverged run?)")
+        }
+    }
+
     public func read(_ name: String, into destination: inout [Float]) throws {
         try destination.withUnsafeMutableBufferPointer { try read(name, into: $0) }
     }

@@ -63,6 +63,20 @@ public enum Pointwise {
         while i < count { x[i] *= a; i += 1 }
     }
 
+    /// Whether every element is finite (no infinity, no NaN).
+    public static func allFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {
+        // Blocks of 4096 summed as x·0: NaN for infinity or NaN, zero otherwise.
+        var start = 0
+        while start < count {
+            let end = min(count, start + 4096)
+            var s: Float = 0
+            for i in start..<end { s += x[i] * 0 }
+            if s != 0 || s.isNaN { return false }
+            start = end
+        }
+        return true
+    }
+
     /// `Σ x[i]²`, accumulated in eight float lanes per block of 4096 and then in double,
     /// so that sums over millions of elements keep full single precision.
     public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {

@@ -141,6 +141,8 @@ public final class Trainer {
 
         func elapsed() -> Double { Date().timeIntervalSince1970 - runStart }
         func checkpoint(midEpoch: Bool) throws {
+            try requireFinite(model.weights, "the weights at epoch \(state.epoch), batch \(state.batchInEpoch)")
+            if let average = optimizer.averagedWeights { try requireFinite(average, "the averaged weights at epoch \(state.epoch)") }
             state.rng = rng.state
             state.trainingSeconds = elapsed()
             state.metricsLines = metrics.lines
@@ -167,11 +169,7 @@ public final class Trainer {
                     ? GradientClipping.clip(model.gradients, maxNorm: options.clip)
                     : Pointwise.sumOfSquares(model.gradients.pointer, count: model.gradients.count).squareRoot()
                 guard loss.total.isFinite, norm.isFinite else {
-                    let what = loss.total.isFinite ? "gradient norm" : "loss"
-                    let saved = folder.exists(folder.state)
-                        ? "the last good state is in \(folder.url.path); continue with `awd-lstm train --resume \(folder.url.path) --lr <smaller>`"
-                        : "no state was saved yet; start again with a smaller --lr (or --clip)"
-                    throw TrainingError(description: "non-finite \(what) at epoch \(state.epoch), batch \(state.batchInEpoch + 1); training stopped and nothing was written: \(saved)")
+                    throw diverged("non-finite \(loss.total.isFinite ? "gradient norm" : "loss") at epoch \(state.epoch), batch \(state.batchInEpoch + 1)")
                 }
                 optimizer.step(weights: model.weights, gradients: model.gradients, lr: stepLR)
                 state.intervalLoss += loss.crossEntropy
@@ -224,7 +222,11 @@ public final class Trainer {
             log(String(format: "| end of epoch %3d | time: %5.2fs | valid loss %5.2f | valid ppl %8.2f | valid bpc %8.3f",
                        state.epoch, epochTime, validLoss, exp(validLoss), validLoss / ln2))
             log(String(repeating: "-", count: 89))
+            // A NaN never compares better, but the first epoch has nothing to compare
+            // with: non-finite losses and weights are never saved.
+            guard validLoss.isFinite else { throw diverged("validation loss \(validLoss.isNaN ? "NaN" : "infinite") at the end of epoch \(state.epoch)") }
             if state.bestValidLoss.map({ validLoss < $0 }) ?? true {
+                try requireFinite(optimizer.averagedWeights ?? model.weights, "the weights to save at the end of epoch \(state.epoch)")
                 try model.saveWeights(to: folder.model, from: optimizer.averagedWeights)
                 log(averaging ? "Saving Averaged (new best validation)" : "Saving model (new best validation)")
                 state.bestValidLoss = validLoss
@@ -291,6 +293,29 @@ public final class Trainer {
         }
         let best = lastBest ?? state.bestValidLoss.map { EvaluationResult(loss: $0, tokens: corpus.valid.count) }
         return TrainingSummary(bestValid: best, test: test, epochsCompleted: state.epoch - 1, interrupted: interrupted)
+    }
+
+    /// Stops on weights that are no longer finite, so that they are never written.
+    private func requireFinite(_ values: FloatBuffer, _ what: String) throws {
+        if !Pointwise.allFinite(values.pointer, count: values.count) { throw diverged("non-finite values in \(what)") }
+    }
+
+    /// The error that ends a diverged run: what happened, then what the folder
+    /// holds (neither weights nor state of this epoch) and how to go on from there.
+    private func diverged(_ what: String) -> TrainingError {
+        let path = folder.url.path
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
+            .filter { !$0.hasPrefix(".") }.sorted()
+        let next: String
+        if finetuning {
+            next = "model.safetensors keeps the best weights; fine-tune again with a smaller --lr"
+        } else if folder.exists(folder.state) {
+            next = "state.safetensors keeps the last good state; continue with `awd-lstm train --resume \(path) --lr <smaller>`"
+        } else {
+            next = "no weights were saved yet; start again with the same --save and a smaller --lr (or --clip)"
+        }
+        return TrainingError(description: "training diverged (\(what)) and stopped without saving this epoch's weights or state; "
+                             + "\(path) holds \(files.joined(separator: ", ")): \(next)")
     }
 
     /// A metrics record for the current epoch, numbered after any earlier phase.

@@ -94,7 +94,7 @@ extension TrainingState {
                 for (name, buffer) in s.tensors { add("hidden.\(l).\(name)", buffer) }
             }
         }
-        let json = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
+        let json = String(decoding: try JSONFormat.encoder().encode(state), as: UTF8.self)
         try SafeTensors.write(tensors, metadata: ["state": json, "format": "awd-lstm-state-1"], to: url)
     }
 
@@ -105,7 +105,7 @@ extension TrainingState {
     ) throws -> (TrainingState, ActiveOptimizer) {
         let file = try SafeTensors(contentsOf: url)
         guard let json = file.metadata["state"],
-              let state = try? JSONDecoder().decode(TrainingState.self, from: Data(json.utf8)) else {
+              let state = try? JSONFormat.decoder().decode(TrainingState.self, from: Data(json.utf8)) else {
             throw IOError("\(url.path): not a training state file")
         }
         guard RandomSource(state: state.rng) != nil else { throw IOError("\(url.path): invalid generator state") }
@@ -114,6 +114,7 @@ extension TrainingState {
             guard file.info(name)?.shape == [b.count] else {
                 throw IOError("\(url.path): tensor '\(name)' is missing or does not match the model configuration")
             }
+            try file.requireFinite(name)
             try file.read(name, into: b.buffer)
         }
         try load("weights", model.weights)

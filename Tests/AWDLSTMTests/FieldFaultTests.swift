@@ -1,0 +1,151 @@
+import Foundation
+import XCTest
+import AWDLSTM
+
+/// Faults met in the field (issue reports replayed), through the executable.
+/// `M` is a tiny three-layer model; `D` a 15-word random corpus.
+final class FieldFaultTests: XCTestCase {
+    static let model = ["--emsize", "16", "--nhid", "24", "--nlayers", "3", "--batch-size", "4", "--bptt", "10", "--epochs", "1"]
+
+    /// 400 lines of 3–12 words drawn from 15 (train), 20 lines each for valid and test.
+    func corpus(_ dir: TemporaryFolder, name: String = "D", words: [String]? = nil, seed: UInt64 = 3) throws -> URL {
+        var rng = RandomSource(seed: seed)
+        let w = words ?? (0..<15).map { "w\($0)" }
+        for (split, n) in [("train", 400), ("valid", 20), ("test", 20)] {
+            let text = (0..<n).map { _ in (0..<(3 + Int(rng.next() % 10))).map { _ in w[Int(rng.next() % UInt64(w.count))] }
+                .joined(separator: " ") }.joined(separator: "\n") + "\n"
+            _ = try dir.write("\(name)/\(split).txt", text)
+        }
+        return dir.url.appendingPathComponent(name)
+    }
+
+    func json(_ r: CLI.Result, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        let object = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        return try XCTUnwrap(object, "stdout is not one JSON object: '\(r.stdout)' (stderr: \(r.stderr))", file: file, line: line)
+    }
+
+    /// Rewrites one tensor of a safetensors file through `change`.
+    func rewrite(_ url: URL, tensor: String, _ change: (inout [Float]) -> Void) throws {
+        let file = try SafeTensors(contentsOf: url)
+        var arrays = try file.tensors.map { try ($0, file.floats($0.name)) }
+        for k in arrays.indices where arrays[k].0.name == tensor { change(&arrays[k].1) }
+        let data = arrays.withUnsafeBufferPointers { SafeTensors.encode($0, metadata: file.metadata) }
+        try data.write(to: url)
+    }
+
+    // MARK: 1. non-finite numbers in machine output
+
+    /// An infinite perplexity (a finite but huge loss) is a result: the JSON of
+    /// `train`, `evaluate`, `pointer` and `dynamic-eval` says "Infinity", exit 0.
+    func testInfinitePerplexityIsWrittenAsAString() throws {
+        let dir = try TemporaryFolder()
+        let data = try corpus(dir)
+        let run = dir.url.appendingPathComponent("R").path
+        let train = try CLI.run(["train", "--data", data.path] + Self.model + ["--max-batches", "1", "--lr", "10000", "--save", run, "--json"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let summary = try json(train)
+        let valid = try XCTUnwrap(summary["valid"] as? [String: Any])
+        XCTAssertEqual(valid["ppl"] as? String, "Infinity", train.stdout)
+        XCTAssertGreaterThan(try XCTUnwrap(valid["loss"] as? Double), 709)
+        for command in [["evaluate"], ["pointer", "--window", "5"], ["dynamic-eval", "--batch-size", "4"]] {
+            let r = try CLI.run(command + ["--checkpoint", run, "--data", data.path, "--json"])
+            XCTAssertEqual(r.status, 0, "\(command): \(r.stderr)")
+            XCTAssertEqual(try json(r)["ppl"] as? String, "Infinity", "\(command)")
+        }
+        let metrics = try String(contentsOf: URL(fileURLWithPath: run).appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        XCTAssertTrue(metrics.contains("\"val_ppl\":\"Infinity\""), metrics)
+    }
+
+    /// A loss that is NaN is no result: the JSON still says "NaN", and the exit status is 1.
+    func testNaNLossIsAnError() throws {
+        let dir = try TemporaryFolder()
+        let data = try corpus(dir)
+        let run = dir.url.appendingPathComponent("R")
+        XCTAssertEqual(try CLI.run(["train", "--data", data.path, "--save", run.path, "--max-batches", "2"] + Self.model).status, 0)
+        // Finite weights whose logits overflow: the last layer saturated (i, g, o open,
+        // f shut: h = tanh(1) in every unit), every embedding row 3e38, so every logit
+        // is +inf and the softmax computes inf − inf.
+        let model = run.appendingPathComponent("model.safetensors")
+        try rewrite(model, tensor: "rnns.2.module.bias_ih_l0") { b in
+            for k in b.indices { b[k] = (16..<32).contains(k) ? -1e30 : 1e30 }
+        }
+        for name in ["encoder.weight", "decoder.weight"] {
+            try rewrite(model, tensor: name) { w in for k in w.indices { w[k] = 3e38 } }
+        }
+        let r = try CLI.run(["evaluate", "--checkpoint", run.path, "--data", data.path, "--json"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertEqual(try json(r)["loss"] as? String, "NaN")
+        XCTAssertTrue(r.stderr.contains("error: the loss is NaN"), r.stderr)
+    }
+
+    // MARK: 2. divergence and NaN weights
+
+    /// A NaN validation loss in the first epoch: one line, nothing saved as "best",
+    /// the message lists what the folder holds, and the same command can run again.
+    func testNaNValidationLossIsNeverSaved() throws {
+        let dir = try TemporaryFolder()
+        let data = try corpus(dir)
+        let run = dir.url.appendingPathComponent("R")
+        let r = try CLI.run(["train", "--data", data.path] + Self.model + ["--max-batches", "1", "--lr", "1e39", "--save", run.path])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertFalse(r.stderr.contains("Saving model"), r.stderr)
+        let error = r.stderr.split(separator: "\n").filter { $0.hasPrefix("awd-lstm: error:") }
+        XCTAssertEqual(error.count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("diverged (validation loss NaN"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("holds config.json, metrics.jsonl, vocab.txt"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run.appendingPathComponent("model.safetensors").path))
+        let again = try CLI.run(["train", "--data", data.path] + Self.model + ["--max-batches", "1", "--save", run.path])
+        XCTAssertEqual(again.status, 0, again.stderr)
+    }
+
+    /// Divergence after a good epoch leaves the good model and state, and the
+    /// run resumes from them.
+    func testDivergenceAfterAGoodEpochIsResumable() throws {
+        let dir = try TemporaryFolder()
+        let data = try corpus(dir)
+        let run = dir.url.appendingPathComponent("R")
+        XCTAssertEqual(try CLI.run(["train", "--data", data.path, "--save", run.path, "--max-batches", "3"] + Self.model).status, 0)
+        let files = ["model.safetensors", "state.safetensors"].map { run.appendingPathComponent($0) }
+        let before = try files.map { try Data(contentsOf: $0) }
+        let r = try CLI.run(["train", "--resume", run.path, "--data", data.path, "--epochs", "2", "--lr", "1e39"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("state.safetensors keeps the last good state"), r.stderr)
+        XCTAssertEqual(try files.map { try Data(contentsOf: $0) }, before)
+        let resumed = try CLI.run(["train", "--resume", run.path, "--data", data.path, "--epochs", "2"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("| end of epoch   2 |"), resumed.stderr)
+    }
+
+    /// Every command that loads weights refuses a NaN in them.
+    func testNonFiniteWeightsAreRefusedEverywhere() throws {
+        let dir = try TemporaryFolder()
+        let data = try corpus(dir)
+        let run = dir.url.appendingPathComponent("R")
+        XCTAssertEqual(try CLI.run(["train", "--data", data.path, "--save", run.path, "--max-batches", "2"] + Self.model).status, 0)
+        let model = run.appendingPathComponent("model.safetensors")
+        try rewrite(model, tensor: "rnns.1.module.bias_hh_l0") { $0[5] = .nan }
+        let target = ["--checkpoint", run.path, "--data", data.path]
+        for args in [["evaluate"] + target, ["pointer"] + target, ["dynamic-eval", "--batch-size", "4"] + target,
+                     ["generate", "--checkpoint", run.path, "--words", "3"], ["finetune"] + target,
+                     ["train", "--resume", model.path, "--data", data.path, "--save", dir.url.appendingPathComponent("S").path]] {
+            let r = try CLI.run(args)
+            XCTAssertEqual(r.status, 1, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("tensor 'rnns.1.module.bias_hh_l0' holds a non-finite value"), "\(args): \(r.stderr)")
+        }
+        try rewrite(run.appendingPathComponent("state.safetensors"), tensor: "weights") { $0[0] = .infinity }
+        let r = try CLI.run(["train", "--resume", run.path, "--data", data.path, "--epochs", "2"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("tensor 'weights' holds a non-finite value"), r.stderr)
+    }
+}
+
+extension Array where Element == (SafeTensors.TensorInfo, [Float]) {
+    /// Calls `body` with the arrays as tensors to write.
+    func withUnsafeBufferPointers<T>(_ body: ([SafeTensors.Tensor]) -> T) -> T {
+        func go(_ k: Int, _ done: [SafeTensors.Tensor]) -> T {
+            if k == count { return body(done) }
+            return self[k].1.withUnsafeBufferPointer { go(k + 1, done + [.init(name: self[k].0.name, shape: self[k].0.shape, values: $0)]) }
+        }
+        return go(0, [])
+    }
+}

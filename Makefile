@@ -22,12 +22,11 @@ build: deps
 	$(SWIFT) build -c release
 
 # PTB from the shared data folder when present, else downloaded into data/ptb.
-# OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, when a machine pins them (some shared
-# machines force the Haswell kernels), are dropped so that OpenBLAS uses the
-# kernels of this CPU; the test suite runs with the environment as it is.
+# The environment is passed on as it is: a machine that pins OPENBLAS_CORETYPE
+# does so for a reason, and the tool picks the best core itself when it is unset.
 train: build
 	@if [ -f "$(DATA)/ptb/train.txt" ]; then d="$(DATA)/ptb"; else $(BIN) download ptb --to data/ptb && d=data/ptb; fi; \
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN) train --data "$$d" --batch-size 20 --dropouti 0.4 --dropouth 0.25 --seed 141 --epochs 500 --save $(RUN) $(ARGS)
+	$(BIN) train --data "$$d" --batch-size 20 --dropouti 0.4 --dropouth 0.25 --seed 141 --epochs 500 --save $(RUN) $(ARGS)
 
 test: deps
 	$(SWIFT) test -c release --disable-swift-testing

@@ -6,8 +6,8 @@
 #
 # PyTorch comes from $BENCH_PYTHON (default .venv-bench/bin/python), made with
 #   python3 -m venv .venv-bench && .venv-bench/bin/pip install torch numpy safetensors
-# OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are unset for both programs so that OpenBLAS
-# picks its kernels for this CPU (PyTorch uses MKL and is unaffected).
+# Both programs run with the environment as it is: a pinned OPENBLAS_CORETYPE is
+# obeyed (PyTorch uses MKL and is unaffected).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${BENCH_PYTHON:-.venv-bench/bin/python}
@@ -18,15 +18,14 @@ if ! "$PY" -c "import torch" 2>/dev/null; then
     echo "bench: no PyTorch at $PY; create it with: python3 -m venv .venv-bench && .venv-bench/bin/pip install torch numpy safetensors" >&2
     exit 1
 fi
-run() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$@"; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for cfg in "80 10" "20 1"; do
     set -- $cfg
-    run env AWDLSTM_THREADS="$THREADS" "$BIN" bench --batch-size "$1" --eval-batch-size "$2" --steps "$STEPS" --eval-steps 20 --json > "$out/swift-$1.json" 2>/dev/null
-    run "$PY" scripts/bench/pytorch_reference.py --batch-size "$1" --eval-batch-size "$2" --steps "$STEPS" --eval-steps 20 --threads "$THREADS" --json > "$out/torch-$1.json" 2>/dev/null
+    AWDLSTM_THREADS="$THREADS" "$BIN" bench --batch-size "$1" --eval-batch-size "$2" --steps "$STEPS" --eval-steps 20 --json > "$out/swift-$1.json" 2>/dev/null
+    "$PY" scripts/bench/pytorch_reference.py --batch-size "$1" --eval-batch-size "$2" --steps "$STEPS" --eval-steps 20 --threads "$THREADS" --json > "$out/torch-$1.json" 2>/dev/null
 done
-run "$PY" - "$out" <<'PYEOF'
+"$PY" - "$out" <<'PYEOF'
 import json, sys, os
 d = sys.argv[1]
 load = lambda n: json.load(open(os.path.join(d, n)))

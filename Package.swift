@@ -12,7 +12,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // OpenBLAS on Linux (Debian `libopenblas-dev`), Accelerate on macOS.
+        // Accelerate's CBLAS on macOS. On Linux OpenBLAS (Debian `libopenblas0`) is
+        // opened at run time, after its core is chosen (Tensor/BLASLibrary.swift).
         .systemLibrary(
             name: "CBLAS",
             providers: [.apt(["libopenblas-dev"])]
@@ -21,9 +22,9 @@ let package = Package(
         .target(name: "CKernels"),
         .target(
             name: "AWDLSTM",
-            dependencies: ["CBLAS", "CKernels"],
+            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.macOS])), "CKernels"],
             linkerSettings: [
-                .linkedLibrary("openblas", .when(platforms: [.linux])),
+                .linkedLibrary("dl", .when(platforms: [.linux])),
                 .linkedFramework("Accelerate", .when(platforms: [.macOS])),
             ]
         ),

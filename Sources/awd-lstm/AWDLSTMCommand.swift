@@ -8,6 +8,30 @@ struct AWDLSTMCommand: ParsableCommand {
         commandName: "awd-lstm",
         abstract: "AWD-LSTM language models (Merity, Keskar & Socher 2017): train, evaluate and more.",
         subcommands: [Train.self, Finetune.self, Evaluate.self, Pointer.self, DynamicEval.self, Generate.self, Bench.self, Download.self, Import.self, Plot.self])
+
+    static let toolVersion = "0.1.0"
+
+    @Flag(help: "Print the version and the BLAS in use (library, version, core, threads, CPU features).")
+    var version = false
+
+    func run() throws {
+        guard version else {
+            print(Self.helpMessage())
+            return
+        }
+        print("awd-lstm \(Self.toolVersion)")
+        try reportingErrors { print(try BLAS.prepare().line) }
+    }
+}
+
+/// Loads and checks the BLAS before a command computes, and says once on
+/// stderr which one runs (library, version, core and how it was chosen,
+/// threads, CPU features). A BLAS that fails its check stops the command here.
+@discardableResult
+func announceBLAS() throws -> BLASReport {
+    let report = try BLAS.prepare()
+    logLine(report.line)
+    return report
 }
 
 /// Runs `body`, turning the library's errors into one line on stderr and exit status 1.

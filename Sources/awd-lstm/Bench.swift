@@ -26,6 +26,8 @@ struct Bench: ParsableCommand {
                               ("--eval-steps", evalSteps)] where v < 1 {
                 throw CLIError("\(name) must be at least 1 (got \(v))")
             }
+            // The BLAS belongs to the result: on stdout in text, in the fields in JSON.
+            let blas = json ? try announceBLAS() : try BLAS.prepare()
             var o = BenchmarkOptions(config: ModelConfig(vocabSize: vocab, model: model, emsize: emsize, nhid: nhid, nlayers: nlayers))
             (o.batchSize, o.bptt, o.steps, o.warmup, o.evalBatchSize, o.evalSteps) =
                 (batchSize, bptt, steps, max(0, warmup), evalBatchSize, evalSteps)
@@ -33,6 +35,7 @@ struct Bench: ParsableCommand {
             if json {
                 try printJSON(r)
             } else {
+                print(blas.line)
                 let b = r.breakdown
                 print(String(format: "train: %.0f tokens/s (%.1f ms/step)   eval: %.0f tokens/s (%.1f ms/window)",
                              r.trainTokensPerS, r.trainMsPerStep, r.evalTokensPerS, r.evalMsPerWindow))

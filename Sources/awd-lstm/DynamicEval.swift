@@ -28,6 +28,7 @@ struct DynamicEval: ParsableCommand {
             guard corpus.train.count / batchSize > bptt + 1 else {
                 throw CLIError("--batch-size \(batchSize) is larger than the training data allows")
             }
+            try announceBLAS()
             var dyn = DynamicEvaluation()
             (dyn.lr, dyn.lambda, dyn.epsilon, dyn.bptt, dyn.statsBatchSize, dyn.maxStatsBatches) =
                 (lr, lamb, epsilon, bptt, batchSize, maxBatches)

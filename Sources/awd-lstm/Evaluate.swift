@@ -22,6 +22,7 @@ struct Evaluate: ParsableCommand {
             guard tokens.count / b >= 2 else {
                 throw CLIError("--batch-size \(b) is larger than the \(target.split) data allows (\(tokens.count) tokens)")
             }
+            try announceBLAS()
             let data = BatchedTokens(tokens, batchSize: b)
             let start = Date()
             let loss = Evaluator.loss(model: loaded.model, data: data, bptt: window)

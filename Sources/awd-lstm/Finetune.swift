@@ -27,6 +27,7 @@ struct Finetune: ParsableCommand {
             options.maxMinutes = nil
             training.apply(to: &options)
             if let problem = options.validationError() { throw CLIError(problem) }
+            try announceBLAS()
             let trainer = try Trainer(finetuning: folder, model: model, corpus: corpus, options: options)
             trainer.log = logLine
             let interrupt = Interrupt.install()

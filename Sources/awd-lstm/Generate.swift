@@ -20,6 +20,7 @@ struct Generate: ParsableCommand {
             let (model, _, vocabulary) = try RunFolder(URL(fileURLWithPath: checkpoint)).loadModel()
             let promptIds = try prompt.map { try Generator.encode($0, vocabulary: vocabulary) } ?? []
             if prompt != nil && promptIds.isEmpty { throw CLIError("--prompt has no words") }
+            try announceBLAS()
             let ids = Generator(temperature: temperature, seed: seed).sample(model: model, prompt: promptIds, count: words)
             let text = Generator.text(ids, vocabulary: vocabulary)
             if let out {

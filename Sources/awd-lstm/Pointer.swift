@@ -22,6 +22,7 @@ struct Pointer: ParsableCommand {
             guard theta.isFinite else { throw CLIError("--theta must be finite") }
             let loaded = try target.load()
             let (model, tokens) = (loaded.model, loaded.tokens)
+            try announceBLAS()
             let pointer = CachePointer(lambda: lambdasm, theta: theta, window: window, bptt: bptt)
             let start = Date()
             let result = EvaluationResult(loss: pointer.loss(model: model, tokens: tokens), tokens: tokens.count)

@@ -62,6 +62,7 @@ struct Train: ParsableCommand {
             var rng = RandomSource(seed: 0)
             let m = AWDLSTMModel(config: saved.model, rng: &rng)
             trainer = try Trainer(resuming: folder, model: m, corpus: corpus, options: options, lrOverride: training.lr)
+            try announceBLAS()
             logLine("Resuming \(folder.url.path)")
         } else {
             var options = TrainingOptions()
@@ -89,6 +90,7 @@ struct Train: ParsableCommand {
                 throw CLIError("\(folder.url.path) already holds a training run; continue it with `awd-lstm train --resume \(folder.url.path) --data \(data.data)`, or choose another --save")
             }
             trainer = try Trainer(model: m, corpus: corpus, options: options, folder: folder, dataPath: data.data)
+            try announceBLAS()
             logLine("Args: \(describe(config, options)) | vocabulary \(corpus.vocabulary.count) | train tokens \(corpus.train.count)")
             logLine("Model total parameters: \(m.layout.entries.reduce(0) { $0 + $1.count })")
         }

@@ -19,10 +19,11 @@ struct CLI {
         var stderr: String
     }
 
-    /// Runs to completion (or until `timeout` seconds, then SIGKILL).
+    /// Runs to completion (or until `timeout` seconds, then SIGKILL), with
+    /// `environment` added to this process's.
     @discardableResult
-    static func run(_ args: [String], timeout: Double = 120) throws -> Result {
-        let p = try start(args)
+    static func run(_ args: [String], environment: [String: String] = [:], timeout: Double = 120) throws -> Result {
+        let p = try start(args, environment: environment)
         let deadline = Date().addingTimeInterval(timeout)
         while p.process.isRunning && Date() < deadline { usleep(20_000) }
         if p.process.isRunning { kill(p.process.processIdentifier, SIGKILL) }
@@ -44,10 +45,13 @@ struct CLI {
         var stderrSoFar: String { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
     }
 
-    static func start(_ args: [String]) throws -> Running {
+    static func start(_ args: [String], environment: [String: String] = [:]) throws -> Running {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let tmp = FileManager.default.temporaryDirectory
         let out = tmp.appendingPathComponent("awd-cli-\(UUID().uuidString).out")
         let err = tmp.appendingPathComponent("awd-cli-\(UUID().uuidString).err")

@@ -66,19 +66,24 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var model: ModelConfig
     public var training: TrainingOptions
     public var data: String
+    /// The BLAS and CPU the run last trained on (written for the record, never required).
+    public var blas: BLASReport?
 
-    public init(model: ModelConfig, training: TrainingOptions, data: String) {
+    public init(model: ModelConfig, training: TrainingOptions, data: String, blas: BLASReport? = nil) {
         self.model = model
         self.training = training
         self.data = data
+        self.blas = blas
     }
 
-    private enum Keys: String, CodingKey { case data, tied }
+    private enum Keys: String, CodingKey { case data, tied, blas }
 
     public init(from decoder: Decoder) throws {
         model = try ModelConfig(from: decoder)
         training = try TrainingOptions(from: decoder)
-        data = try decoder.container(keyedBy: Keys.self).decode(String.self, forKey: .data)
+        let c = try decoder.container(keyedBy: Keys.self)
+        data = try c.decode(String.self, forKey: .data)
+        blas = try? c.decodeIfPresent(BLASReport.self, forKey: .blas)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -87,5 +92,6 @@ public struct RunConfig: Codable, Equatable, Sendable {
         var c = encoder.container(keyedBy: Keys.self)
         try c.encode(data, forKey: .data)
         try c.encode(true, forKey: .tied)
+        try c.encodeIfPresent(blas, forKey: .blas)
     }
 }

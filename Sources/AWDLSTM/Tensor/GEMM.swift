@@ -1,7 +1,6 @@
-import CBLAS
 import CKernels
 
-/// Row-major single-precision matrix products through CBLAS.
+/// Row-major single-precision matrix products through CBLAS (`BLAS`).
 ///
 /// Every matrix in the engine is row-major; the transposes are chosen so that
 /// no operand is ever copied (`C = op(A) · op(B)`, `op` = identity or transpose).
@@ -14,10 +13,10 @@ public enum GEMM {
     /// costs more in synchronisation and smaller BLAS blocks than it saves.
     static let parallelThreshold = 1 << 20
 
-    /// On Linux OpenBLAS is told once to stay on the calling thread; Accelerate
+    /// On Linux the BLAS is told when it loads to stay on the calling thread
+    /// (its own idle threads would spin against the pool's workers); Accelerate
     /// threads internally, so there products are not split.
     private static let splits: Bool = {
-        awd_blas_use_calling_thread_only()
         #if canImport(Darwin)
         return false
         #else
@@ -46,15 +45,8 @@ public enum GEMM {
         let la = lda ?? (transposeA ? m : k)
         let lb = ldb ?? (transposeB ? k : n)
         let call = { (m: Int, n: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) in
-            cblas_sgemm(
-                CblasRowMajor,
-                transposeA ? CblasTrans : CblasNoTrans,
-                transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k),
-                alpha, a, Int32(la), b, Int32(lb),
-                beta, c, Int32(ldc))
+            BLAS.sgemm(transposeA, transposeB, m, n, k, alpha, a, la, b, lb, beta, c, ldc)
         }
-        // `splits` first: its initialiser puts BLAS on the calling thread before any product runs.
         let parts = splits && parallel && m * n * k >= parallelThreshold ? ParallelFor.workers : 1
         if parts == 1 {
             call(m, n, a, b, c)
@@ -114,8 +106,7 @@ public enum GEMM {
         _ a: UnsafePointer<Float>, rows: Int, columns: Int, lda: Int, transpose: Bool = false,
         _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, alpha: Float = 1, beta: Float = 0
     ) {
-        cblas_sgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, Int32(rows), Int32(columns),
-                    alpha, a, Int32(lda), x, 1, beta, y, 1)
+        BLAS.sgemv(transpose, rows, columns, alpha, a, lda, x, beta, y)
     }
 
     /// `y[n] += alpha · Σ_rows A[rows×n]` — column sums, used for bias gradients.

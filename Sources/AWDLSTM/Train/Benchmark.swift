@@ -50,6 +50,13 @@ public struct BenchmarkResult: Codable, Sendable {
     public var fractionOfSgemm: Double
     /// Evaluation FLOP rate (a third of the training FLOPs per token) as a fraction of the ceiling.
     public var evalFractionOfSgemm: Double
+    /// The BLAS that computed (`BLASReport`): library, version, core, and how the core was chosen.
+    public var blasLibrary: String
+    public var blasVersion: String
+    public var blasCore: String
+    public var blasSelection: String
+    /// The CPU's vector features, as /proc/cpuinfo names them.
+    public var cpuFeatures: [String]
 
     enum CodingKeys: String, CodingKey {
         case trainTokensPerS = "train_tokens_per_s", evalTokensPerS = "eval_tokens_per_s"
@@ -58,6 +65,8 @@ public struct BenchmarkResult: Codable, Sendable {
         case evalBatchSize = "eval_batch_size", model, emsize, nhid, nlayers, vocab, threads, parameters
         case trainFlopsPerToken = "train_flops_per_token", sgemmGflops = "sgemm_gflops"
         case fractionOfSgemm = "fraction_of_sgemm", evalFractionOfSgemm = "eval_fraction_of_sgemm"
+        case blasLibrary = "blas_library", blasVersion = "blas_version", blasCore = "blas_core"
+        case blasSelection = "blas_selection", cpuFeatures = "cpu_features"
     }
 }
 
@@ -103,6 +112,7 @@ public enum Benchmark {
         model.timings = nil
         let flops = trainingFlopsPerToken(model)
         let sgemm = measureSgemmGflops()
+        let blas = BLAS.library.report
         let trainTokens = Double(o.steps * o.bptt * o.batchSize)
         let evalTokens = Double(o.evalSteps * o.bptt * o.evalBatchSize)
         return BenchmarkResult(
@@ -114,7 +124,9 @@ public enum Benchmark {
             parameters: model.layout.entries.reduce(0) { $0 + $1.count },
             trainFlopsPerToken: flops, sgemmGflops: sgemm,
             fractionOfSgemm: trainTokens / (trainMs / 1000) * flops / (sgemm * 1e9),
-            evalFractionOfSgemm: evalTokens / (evalMs / 1000) * flops / 3 / (sgemm * 1e9))
+            evalFractionOfSgemm: evalTokens / (evalMs / 1000) * flops / 3 / (sgemm * 1e9),
+            blasLibrary: blas.library, blasVersion: blas.version, blasCore: blas.core, blasSelection: blas.selection,
+            cpuFeatures: blas.cpuFeatures)
     }
 
     /// 2 FLOPs per multiply-add of the recurrent layers' products and the

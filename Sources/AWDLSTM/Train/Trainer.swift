@@ -49,8 +49,9 @@ public final class Trainer {
         self.corpus = corpus
         self.options = options
         self.folder = folder
+        let blas = try BLAS.prepare()  // a broken BLAS stops the run before anything is written
         try folder.create()
-        try folder.writeConfig(RunConfig(model: model.config, training: options, data: dataPath))
+        try folder.writeConfig(RunConfig(model: model.config, training: options, data: dataPath, blas: blas))
         try folder.writeVocabulary(corpus.vocabulary)
         metrics = try MetricsLog(url: folder.metrics)
         rng = RandomSource(seed: options.seed &+ 1)
@@ -83,6 +84,7 @@ public final class Trainer {
         metrics = try MetricsLog(url: folder.metrics, keepLines: state.metricsLines)
         var saved = try folder.readConfig()
         saved.training = options
+        saved.blas = try BLAS.prepare()
         try folder.writeConfig(saved)
     }
 

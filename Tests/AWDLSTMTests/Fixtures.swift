@@ -14,6 +14,8 @@ enum Fixtures {
 }
 
 /// A parity case: a model with the fixture's weights and state, its masks, batch and expected values.
+/// QRNN fixtures (`make_qrnn_fixtures.py`) also hold a second window (`input2`, `mask2.*`,
+/// `expected2.*`, `grad2.*`) run from the state the first one leaves.
 struct ParityCase {
     let file: SafeTensors
     let model: AWDLSTMModel
@@ -28,28 +30,43 @@ struct ParityCase {
         let m = file.metadata
         func int(_ k: String) -> Int { Int(m[k]!)! }
         func float(_ k: String) -> Float { Float(m[k]!)! }
-        let config = ModelConfig(vocabSize: int("vocab"), emsize: int("emsize"), nhid: int("nhid"),
+        let config = ModelConfig(vocabSize: int("vocab"), model: RNNType(rawValue: m["model"] ?? "LSTM")!,
+                                 emsize: int("emsize"), nhid: int("nhid"),
                                  nlayers: int("nlayers"), dropout: float("dropout"), dropouth: float("dropouth"),
                                  dropouti: float("dropouti"), dropoute: float("dropoute"), wdrop: float("wdrop"),
                                  splits: m["splits"].map { $0.split(separator: ",").map { Int($0)! } } ?? [])
         var rng = RandomSource(seed: 0)
         model = AWDLSTMModel(config: config, rng: &rng)
         try model.loadWeights(from: file, source: name)
-        let steps = int("T"), b = int("B")
+        let b = int("B")
         model.resetHidden(batchSize: b)
-        for l in 0..<config.nlayers {
-            try file.read("hidden_in.\(l).h", into: model.hidden[l].tensor("h")!.buffer)
-            try file.read("hidden_in.\(l).c", into: model.hidden[l].tensor("c")!.buffer)
+        for (l, state) in model.hidden.enumerated() {
+            for (n, t) in state.tensors { try file.read("hidden_in.\(l).\(n)", into: t.buffer) }
         }
-        batch = TokenBatch(inputs: try file.floats("input").map { Int32($0) },
-                           targets: try file.floats("target").map { Int32($0) }, steps: steps, batchSize: b)
-        masks = DropoutMasks(
-            embedding: try file.floats("mask.embedding"), input: try file.floats("mask.input"),
-            hidden: try (0..<(config.nlayers - 1)).map { try file.floats("mask.hidden.\($0)") },
-            output: try file.floats("mask.output"),
-            weightDrop: try (0..<config.nlayers).map { try file.floats("mask.weight_hh.\($0)") })
+        batch = try Self.batch(file, suffix: "", steps: int("T"), batchSize: b)
+        masks = try Self.masks(file, prefix: "mask", config: config)
         alpha = float("alpha")
         beta = float("beta")
+    }
+
+    /// The batch and masks of the second window.
+    func secondWindow() throws -> (TokenBatch, DropoutMasks) {
+        (try Self.batch(file, suffix: "2", steps: Int(file.metadata["T2"]!)!, batchSize: batch.batchSize),
+         try Self.masks(file, prefix: "mask2", config: model.config))
+    }
+
+    static func batch(_ file: SafeTensors, suffix: String, steps: Int, batchSize: Int) throws -> TokenBatch {
+        TokenBatch(inputs: try file.floats("input" + suffix).map { Int32($0) },
+                   targets: try file.floats("target" + suffix).map { Int32($0) }, steps: steps, batchSize: batchSize)
+    }
+
+    static func masks(_ file: SafeTensors, prefix p: String, config: ModelConfig) throws -> DropoutMasks {
+        let weight = config.model == .lstm ? "weight_hh" : "weight_raw"
+        return DropoutMasks(
+            embedding: try file.floats("\(p).embedding"), input: try file.floats("\(p).input"),
+            hidden: try (0..<(config.nlayers - 1)).map { try file.floats("\(p).hidden.\($0)") },
+            output: try file.floats("\(p).output"),
+            weightDrop: try (0..<config.nlayers).map { try file.floats("\(p).\(weight).\($0)") })
     }
 }
 

@@ -7,35 +7,74 @@ import AWDLSTM
 final class ParityTests: XCTestCase {
     func check(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let c = try ParityCase(name)
-        var rng = RandomSource(seed: 1)
-        let loss = c.model.forwardBackward(c.batch, alpha: c.alpha, beta: c.beta, rng: &rng, masks: c.masks)
-        let expected = Double(try c.file.floats("expected.loss")[0])
-        let expectedRaw = Double(try c.file.floats("expected.raw_loss")[0])
-        XCTAssertEqual(loss.total, expected, accuracy: 1e-5 * abs(expected), "\(name) loss", file: file, line: line)
-        XCTAssertEqual(loss.crossEntropy, expectedRaw, accuracy: 1e-5 * abs(expectedRaw), "\(name) raw loss", file: file, line: line)
+        try compare(c, batch: c.batch, masks: c.masks, expected: "expected", grad: "grad", file: file, line: line)
+    }
 
-        let rows = c.batch.steps * c.batch.batchSize
+    /// One training pass of `batch` against the fixture's `<expected>.*` and `<grad>.*`.
+    func compare(
+        _ c: ParityCase, batch: TokenBatch, masks: DropoutMasks, expected: String, grad: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        let name = "\(c.file.metadata["model"] ?? "LSTM") \(expected)"
+        var rng = RandomSource(seed: 1)
+        let loss = c.model.forwardBackward(batch, alpha: c.alpha, beta: c.beta, rng: &rng, masks: masks)
+        let want = Double(try c.file.floats(expected + ".loss")[0])
+        let wantRaw = Double(try c.file.floats(expected + ".raw_loss")[0])
+        XCTAssertEqual(loss.total, want, accuracy: 1e-5 * abs(want), "\(name) loss", file: file, line: line)
+        XCTAssertEqual(loss.crossEntropy, wantRaw, accuracy: 1e-5 * abs(wantRaw), "\(name) raw loss", file: file, line: line)
+
+        let rows = batch.steps * batch.batchSize
         // expected.output is the dropped last-layer output: raw output times the locked mask.
         let raw = Array(c.model.lastLayerOutputs(rows: rows))
-        let mask = c.masks.output!
+        let mask = masks.output!
         let out = raw.indices.map { raw[$0] * mask[$0 % mask.count] }
-        XCTAssertLessThan(scaledMaxError(out, try c.file.floats("expected.output")), 1e-4, "\(name) output", file: file, line: line)
-        let config = c.model.config
-        for l in 0..<config.nlayers {
-            XCTAssertLessThan(scaledMaxError(c.model.hidden[l].tensor("h")!.toArray(), try c.file.floats("expected.hidden_out.\(l).h")), 1e-4,
-                              "\(name) h[\(l)]", file: file, line: line)
-            XCTAssertLessThan(scaledMaxError(c.model.hidden[l].tensor("c")!.toArray(), try c.file.floats("expected.hidden_out.\(l).c")), 1e-4,
-                              "\(name) c[\(l)]", file: file, line: line)
-        }
+        XCTAssertLessThan(scaledMaxError(out, try c.file.floats(expected + ".output")), 1e-4, "\(name) output", file: file, line: line)
+        try checkState(c, expected: expected, file: file, line: line)
         var checked = 0
         for e in c.model.layout.entries {
             let got = Array(c.model.gradient(e))
-            let want = try c.file.floats("grad." + e.name)
-            let err = scaledMaxError(got, want)
-            XCTAssertLessThan(err, 1e-4, "\(name) grad \(e.name)", file: file, line: line)
+            let err = scaledMaxError(got, try c.file.floats("\(grad).\(e.name)"))
+            XCTAssertLessThan(err, 1e-4, "\(name) \(grad) \(e.name)", file: file, line: line)
             checked += 1
         }
-        XCTAssertEqual(checked, 2 + 4 * config.nlayers + (config.splits.isEmpty ? 0 : 2))
+        let perLayer = c.model.config.model == .lstm ? 4 : 2
+        XCTAssertEqual(checked, 2 + perLayer * c.model.config.nlayers + (c.model.config.splits.isEmpty ? 0 : 2))
+    }
+
+    /// Every carried tensor of every layer against `<expected>.hidden_out.{l}.{name}`.
+    func checkState(_ c: ParityCase, expected: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        for (l, state) in c.model.hidden.enumerated() {
+            for (n, t) in state.tensors {
+                XCTAssertLessThan(scaledMaxError(t.toArray(), try c.file.floats("\(expected).hidden_out.\(l).\(n)")), 1e-4,
+                                  "\(expected) state \(n)[\(l)]", file: file, line: line)
+            }
+        }
+    }
+
+    /// A QRNN fixture: the first window from a non-zero carried cell and previous
+    /// input, then the second from the state the first one left (weight drop with
+    /// the exported masks in the masked cases).
+    func checkQRNN(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let c = try ParityCase(name)
+        XCTAssertEqual(c.model.config.model, .qrnn)
+        try compare(c, batch: c.batch, masks: c.masks, expected: "expected", grad: "grad", file: file, line: line)
+        let (batch2, masks2) = try c.secondWindow()
+        try compare(c, batch: batch2, masks: masks2, expected: "expected2", grad: "grad2", file: file, line: line)
+    }
+
+    func testQRNNNoDropout() throws { try checkQRNN("qrnn_nodrop") }
+    func testQRNNWithMasks() throws { try checkQRNN("qrnn_masks") }
+    func testQRNNTwoLayers() throws { try checkQRNN("qrnn_two_layers") }
+
+    /// Evaluation carries the QRNN's cell and previous input across windows too.
+    func testQRNNEvaluateCarriesState() throws {
+        let c = try ParityCase("qrnn_nodrop")
+        let (batch2, _) = try c.secondWindow()
+        for (batch, expected) in [(c.batch, "expected"), (batch2, "expected2")] {
+            let want = Double(try c.file.floats(expected + ".raw_loss")[0])
+            XCTAssertEqual(c.model.evaluate(batch), want, accuracy: 1e-5 * want, expected)
+            try checkState(c, expected: expected)
+        }
     }
 
     func testTinyNoDropout() throws { try check("tiny_nodrop") }

@@ -96,6 +96,34 @@ class AWDLSTMTests(unittest.TestCase):
                              p + "bias_ih_l0": (4 * hid,), p + "bias_hh_l0": (4 * hid,)})
         self.assertEqual(shapes, expected)
 
+    def test_qrnn_state_dict_names_and_carry(self):
+        """The authors' QRNN names; the previous input and the cell carry across calls until reset()."""
+        config = dict(CONFIG, model="QRNN")
+        torch.manual_seed(0)
+        model = awd_lstm.model_from_config(config).eval()
+        shapes = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+        expected = {"encoder.weight": (V, E), "decoder.weight": (V, E), "decoder.bias": (V,)}
+        for l in range(L):
+            inp, hid = (E if l == 0 else H), (E if l == L - 1 else H)
+            p = f"rnns.{l}.linear.module."
+            expected.update({p + "weight_raw": (3 * hid, (2 if l == 0 else 1) * inp), p + "bias": (3 * hid,)})
+        self.assertEqual(shapes, expected)
+        g = torch.Generator().manual_seed(3)
+        inputs = torch.randint(0, V, (6, 2), generator=g)
+        with torch.no_grad():
+            whole, _ = model(inputs, model.init_hidden(2))
+            model.reset()
+            first, hidden = model(inputs[:4], model.init_hidden(2))
+            second, _ = model(inputs[4:], hidden)
+            model.reset()
+            fresh, _ = model(inputs[4:], hidden)
+        torch.testing.assert_close(torch.cat([first, second]), whole, rtol=1e-6, atol=1e-6)
+        self.assertFalse(torch.allclose(fresh, second))
+        with tempfile.TemporaryDirectory() as folder:
+            write_run(folder, model, config=config)
+            loaded, _, _ = awd_lstm.load_run(folder)
+        self.assertEqual(loaded.rnn_type, "QRNN")
+
     def test_round_trip_through_run_folder(self):
         model = tiny_model()
         g = torch.Generator().manual_seed(1)

@@ -11,7 +11,8 @@ embed_regularize.py), so the weights the Swift tool saves load into it with
 authors' own RNNModel.
 
 A run folder holds
-  * config.json        flat JSON object: vocab_size, emsize, nhid, nlayers,
+  * config.json        flat JSON object: model (LSTM or QRNN; absent means
+                       LSTM), vocab_size, emsize, nhid, nlayers,
                        dropout, dropouth, dropouti, dropoute, wdrop, bptt,
                        tied, data, and the other training options;
   * vocab.txt          one token per line, line number = token id;
@@ -25,7 +26,13 @@ A run folder holds
                          decoder.bias                         [V]
                        In_l = E for l = 0 else nhid; H_l = nhid except the last
                        layer, whose hidden size is E when tied.  LSTM gates
-                       are in torch.nn.LSTM order: i, f, g, o.
+                       are in torch.nn.LSTM order: i, f, g, o.  A QRNN run
+                       has, instead of the rnns.{l}.module.* tensors,
+                         rnns.{l}.linear.module.weight_raw    [3H_l, w_l*In_l]
+                         rnns.{l}.linear.module.bias          [3H_l]
+                       (torchqrnn's QRNNLayer with the authors' WeightDrop on
+                       its linear map; gate blocks z, f, o; window w_0 = 2
+                       with input [x_t, x_{t-1}], w_l = 1 after).
 
 Library use:
 
@@ -69,7 +76,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-Hidden = List[Tuple[torch.Tensor, torch.Tensor]]
+# (h, c) per LSTM layer; c per QRNN layer.
+Hidden = List
 
 SPLITS = ("train", "valid", "test")
 
@@ -144,12 +152,57 @@ class WeightDrop(nn.Module):
             self._put(getattr(self.module, self.weight).detach())
 
 
+def forget_mult(f: torch.Tensor, z: torch.Tensor, c0: torch.Tensor) -> torch.Tensor:
+    """QRNN pooling (torchqrnn's ForgetMult): c_t = f_t*z_t + (1 - f_t)*c_{t-1}, all [T, B, H].
+
+    The time loop is written in PyTorch (torchqrnn's fast kernel is CUDA only).
+    """
+    c = c0
+    cs = []
+    for t in range(f.size(0)):
+        c = f[t] * z[t] + (1 - f[t]) * c
+        cs.append(c)
+    return torch.stack(cs)
+
+
+class QRNNLayer(nn.Module):
+    """torchqrnn's QRNNLayer as the authors' model.py builds it (Bradbury et al. 2016).
+
+    save_prev_x=True, zoneout=0, output_gate=True, and WeightDrop(wdrop) on
+    `linear` (state_dict: `linear.module.weight_raw [3H, window*In]`,
+    `linear.module.bias [3H]`).  With window 2 the input at t is
+    [x_t, x_{t-1}]; the last x of a call is kept for the next one until
+    reset().  forward(X [T, B, In], c0 [1, B, H]) returns (H [T, B, H],
+    c [1, B, H]) with z = tanh, f = sigmoid, H = sigmoid(o) * C.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, window: int, wdrop: float):
+        super().__init__()
+        self.input_size, self.hidden_size, self.window = input_size, hidden_size, window
+        self.linear = WeightDrop(nn.Linear(window * input_size, 3 * hidden_size), wdrop, weight="weight")
+        self.prevX: Optional[torch.Tensor] = None
+
+    def reset(self) -> None:
+        self.prevX = None
+
+    def forward(self, X: torch.Tensor, hidden: torch.Tensor):
+        source = X
+        if self.window == 2:
+            prev = self.prevX if self.prevX is not None else X[:1] * 0
+            source = torch.cat([X, torch.cat([prev, X[:-1]], 0)], 2)
+        Z, Fg, O = self.linear(source).chunk(3, dim=2)
+        C = forget_mult(torch.sigmoid(Fg), torch.tanh(Z), hidden[0])
+        if self.window > 1:
+            self.prevX = X[-1:].detach()
+        return torch.sigmoid(O) * C, C[-1:]
+
+
 # ---------------------------------------------------------------------------
 # Model
 # ---------------------------------------------------------------------------
 
 class AWDLSTM(nn.Module):
-    """The authors' RNNModel with rnn_type 'LSTM'.
+    """The authors' RNNModel with rnn_type 'LSTM' (or 'QRNN': QRNNLayer instead of the LSTMs).
 
     encoder (Embedding V x E) -> embedded dropout `dropoute` -> locked dropout
     `dropouti` -> L one-layer LSTMs wrapped in WeightDrop(`wdrop`), locked
@@ -166,17 +219,25 @@ class AWDLSTM(nn.Module):
 
     def __init__(self, vocab_size: int, emsize: int = 400, nhid: int = 1150, nlayers: int = 3,
                  dropout: float = 0.4, dropouth: float = 0.3, dropouti: float = 0.65,
-                 dropoute: float = 0.1, wdrop: float = 0.5, tied: bool = True):
+                 dropoute: float = 0.1, wdrop: float = 0.5, tied: bool = True, rnn_type: str = "LSTM"):
         super().__init__()
+        if rnn_type not in ("LSTM", "QRNN"):
+            raise ValueError(f"rnn_type must be LSTM or QRNN (got {rnn_type!r})")
+        self.rnn_type = rnn_type
         self.vocab_size, self.emsize, self.nhid, self.nlayers = vocab_size, emsize, nhid, nlayers
         self.dropout, self.dropouth, self.dropouti, self.dropoute = dropout, dropouth, dropouti, dropoute
         self.wdrop, self.tied = wdrop, tied
 
         self.lockdrop = LockedDropout()
         self.encoder = nn.Embedding(vocab_size, emsize)
-        self.rnns = nn.ModuleList(
-            WeightDrop(nn.LSTM(self.layer_input_size(l), self.layer_hidden_size(l), 1), wdrop)
-            for l in range(nlayers))
+        if rnn_type == "QRNN":
+            self.rnns = nn.ModuleList(
+                QRNNLayer(self.layer_input_size(l), self.layer_hidden_size(l), 2 if l == 0 else 1, wdrop)
+                for l in range(nlayers))
+        else:
+            self.rnns = nn.ModuleList(
+                WeightDrop(nn.LSTM(self.layer_input_size(l), self.layer_hidden_size(l), 1), wdrop)
+                for l in range(nlayers))
         self.decoder = nn.Linear(self.layer_hidden_size(nlayers - 1), vocab_size)
         if tied:
             self.decoder.weight = self.encoder.weight
@@ -195,9 +256,17 @@ class AWDLSTM(nn.Module):
             nn.init.uniform_(self.decoder.weight, -0.1, 0.1)
         nn.init.zeros_(self.decoder.bias)
 
+    def reset(self) -> None:
+        """Forget the QRNN layers' previous inputs (the authors call it before every evaluation and epoch)."""
+        if self.rnn_type == "QRNN":
+            for rnn in self.rnns:
+                rnn.reset()
+
     def init_hidden(self, bsz: int) -> Hidden:
-        """Zero (h, c) per layer, each [1, bsz, H_l], on the model's device and dtype."""
+        """Zero (h, c) per layer (c alone for the QRNN), each [1, bsz, H_l], on the model's device and dtype."""
         w = self.encoder.weight
+        if self.rnn_type == "QRNN":
+            return [w.new_zeros(1, bsz, self.layer_hidden_size(l)) for l in range(self.nlayers)]
         return [(w.new_zeros(1, bsz, self.layer_hidden_size(l)),
                  w.new_zeros(1, bsz, self.layer_hidden_size(l)))
                 for l in range(self.nlayers)]
@@ -227,7 +296,7 @@ class AWDLSTM(nn.Module):
 
 def repackage_hidden(hidden: Hidden) -> Hidden:
     """Detach the hidden state from its history (carried from one window to the next)."""
-    return [(h.detach(), c.detach()) for h, c in hidden]
+    return [h.detach() if torch.is_tensor(h) else tuple(t.detach() for t in h) for h in hidden]
 
 
 # ---------------------------------------------------------------------------
@@ -252,6 +321,7 @@ def model_from_config(config: Dict) -> AWDLSTM:
     keys = ("dropout", "dropouth", "dropouti", "dropoute", "wdrop")
     return AWDLSTM(int(config["vocab_size"]), int(config["emsize"]), int(config["nhid"]),
                    int(config["nlayers"]), tied=bool(config.get("tied", True)),
+                   rnn_type=str(config.get("model", "LSTM")),
                    **{k: float(config[k]) for k in keys if k in config})
 
 
@@ -336,6 +406,7 @@ def evaluate(model: AWDLSTM, tokens: torch.Tensor, batch_size: int, bptt: int) -
     device = next(model.parameters()).device
     data = data.to(device)
     model.eval()
+    model.reset()
     hidden = model.init_hidden(batch_size)
     total = 0.0
     for i in range(0, rows - 1, bptt):

@@ -4,7 +4,7 @@ import Foundation
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Turn a PyTorch AWD-LSTM checkpoint (safetensors) into a run folder.",
+        abstract: "Turn a PyTorch AWD-LSTM or QRNN checkpoint (safetensors) into a run folder.",
         discussion: """
         Sizes (vocabulary, emsize, nhid, nlayers) are inferred from the tensor shapes and checked for \
         consistency; the decoder must be tied to the embedding. The vocabulary is rebuilt from --data in \
@@ -35,7 +35,7 @@ struct Import: ParsableCommand {
             let corpus = try Corpus(folder: data.url)
             let model = try folder.writeImported(imported, corpus: corpus, dataPath: data.data)
             let c = imported.config
-            logLine("Imported \(checkpoint) (\(format.rawValue)): vocabulary \(c.vocabSize), emsize \(c.emsize), "
+            logLine("Imported \(checkpoint) (\(format.rawValue), \(c.model.rawValue)): vocabulary \(c.vocabSize), emsize \(c.emsize), "
                     + "nhid \(c.nhid), nlayers \(c.nlayers), \(model.layout.entries.reduce(0) { $0 + $1.count }) parameters -> \(folder.url.path)")
         }
     }

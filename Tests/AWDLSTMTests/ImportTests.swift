@@ -10,7 +10,7 @@ final class ImportTests: XCTestCase {
     struct Expected: Decodable {
         struct Loss: Decodable { let valid_loss: Double }
         let vocab_size: Int, emsize: Int, nhid: Int, nlayers: Int, batch_size: Int, bptt: Int
-        let salesforce: Loss, fastai: Loss
+        let salesforce: Loss, fastai: Loss, salesforce_qrnn: Loss
     }
 
     func expected() throws -> Expected {
@@ -37,6 +37,41 @@ final class ImportTests: XCTestCase {
     }
 
     func testSalesforceImportMatchesPyTorchLoss() throws { try assertImportMatchesPyTorch(.salesforce) }
+
+    /// The authors' QRNN names (`rnns.{l}.linear.module.weight_raw [3H, window·In]`, `.bias [3H]`):
+    /// sizes and kind inferred, and the loss of PyTorch's QRNN on valid.
+    func testSalesforceQRNNImportMatchesPyTorchLoss() throws {
+        let want = try expected()
+        let corpus = try Corpus(folder: Self.corpusFolder)
+        let source = Self.folder.appendingPathComponent("salesforce_qrnn.safetensors")
+        let imported = try CheckpointImport(contentsOf: source, format: .salesforce)
+        XCTAssertEqual(imported.config, ModelConfig(vocabSize: want.vocab_size, model: .qrnn, emsize: want.emsize,
+                                                    nhid: want.nhid, nlayers: want.nlayers))
+        XCTAssertEqual(imported.sourceNames["rnns.0.linear.module.weight_raw"], "rnns.0.linear.module.weight_raw")
+        let model = try imported.makeModel(vocabularySize: corpus.vocabulary.count)
+        let loss = Evaluator.loss(model: model, data: BatchedTokens(corpus.valid, batchSize: want.batch_size), bptt: want.bptt)
+        XCTAssertEqual(loss, want.salesforce_qrnn.valid_loss, accuracy: 1e-5 * want.salesforce_qrnn.valid_loss)
+        XCTAssertEqual(try ModelConfig.inferred(from: SafeTensors(contentsOf: source), source: "qrnn"), imported.config)
+        // The fastai format has no QRNN: its names are not taken for one.
+        XCTAssertThrowsError(try CheckpointImport(contentsOf: source, format: .fastai))
+    }
+
+    /// A QRNN whose first layer has the wrong window width is rejected with the tensor's name.
+    func testQRNNWrongWindowIsRejected() throws {
+        var rng = RandomSource(seed: 3)
+        let model = AWDLSTMModel(config: ModelConfig(vocabSize: 12, model: .qrnn, emsize: 6, nhid: 8, nlayers: 2), rng: &rng)
+        var tensors = model.namedTensors()
+        let i = tensors.firstIndex { $0.name == "rnns.0.linear.module.weight_raw" }!
+        let narrow = [Float](repeating: 0, count: 24 * 6)
+        let data = narrow.withUnsafeBufferPointer { values -> Data in
+            tensors[i] = .init(name: tensors[i].name, shape: [24, 6], values: values)
+            return SafeTensors.encode(tensors)
+        }
+        let file = try SafeTensors(data: data, source: "narrow")
+        XCTAssertThrowsError(try CheckpointImport(file: file, format: .salesforce, source: "narrow")) { error in
+            XCTAssertTrue("\(error)".contains("rnns.0.linear.module.weight_raw' has shape [24, 6], expected [3·H, 12]"), "\(error)")
+        }
+    }
 
     func testFastaiImportMatchesPyTorchLoss() throws { try assertImportMatchesPyTorch(.fastai) }
 

@@ -41,6 +41,7 @@ number of rows of the batchified data.
 
 import json
 import os
+import sys
 
 import torch
 import torch.nn as nn
@@ -272,6 +273,19 @@ def main():
         expected[name] = {"valid_loss": loss}
         print(f"{name}: valid loss {loss:.10f} over {rows} rows, windows {windows}")
     expected["valid_rows"] = rows
+
+    # A QRNN under the authors' names (rnns.{l}.linear.module.weight_raw / .bias), built with
+    # the QRNN of scripts/pytorch/awd_lstm.py and evaluated there in float64.
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pytorch"))
+    import awd_lstm
+    torch.manual_seed(2004)
+    qrnn = awd_lstm.AWDLSTM(V, E, H, L, rnn_type="QRNN")
+    with torch.no_grad():
+        qrnn.decoder.bias.uniform_(-0.1, 0.1)
+    export(qrnn, os.path.join(OUT_DIR, "salesforce_qrnn.safetensors"))
+    loss = awd_lstm.evaluate(qrnn.double(), torch.tensor(streams["valid"]), BATCH_SIZE, BPTT)
+    expected["salesforce_qrnn"] = {"valid_loss": loss}
+    print(f"salesforce_qrnn: valid loss {loss:.10f}")
     assert windows[-1] < BPTT, "the last window should be a short one"
     with open(os.path.join(OUT_DIR, "expected.json"), "w") as f:
         json.dump(expected, f, indent=2, sort_keys=True)

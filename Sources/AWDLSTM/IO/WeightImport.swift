@@ -14,6 +14,12 @@ import Foundation
 ///
 /// In both, a copy of the weight-dropped matrix `….module.weight_hh_l0` may be
 /// present; it is derived from the raw matrix and is ignored.
+///
+/// A salesforce QRNN (`--model QRNN`: torchqrnn's `QRNNLayer` with `WeightDrop`
+/// on its `linear`) has instead `rnns.{l}.linear.module.weight_raw [3H, window·In]`
+/// (gate blocks z, f, o; window 2 on the first layer) and
+/// `rnns.{l}.linear.module.bias [3H]` (and possibly the derived
+/// `rnns.{l}.linear.module.weight`, ignored).
 public enum CheckpointFormat: String, CaseIterable, Sendable {
     case salesforce, fastai
 
@@ -31,7 +37,12 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
     var layerPrefix: String { self == .salesforce ? "rnns." : "0.rnns." }
 
     /// Per-layer tensors, as suffixes after `layerPrefix + "{l}."`.
-    enum LayerTensor: CaseIterable { case weightIH, weightHHRaw, biasIH, biasHH, droppedWeightHH }
+    enum LayerTensor: CaseIterable {
+        case weightIH, weightHHRaw, biasIH, biasHH, droppedWeightHH
+        case qrnnWeightRaw, qrnnBias, qrnnDroppedWeight
+
+        var isQRNN: Bool { self == .qrnnWeightRaw || self == .qrnnBias || self == .qrnnDroppedWeight }
+    }
 
     func suffix(_ t: LayerTensor) -> String {
         switch t {
@@ -40,6 +51,9 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
         case .biasIH: "module.bias_ih_l0"
         case .biasHH: "module.bias_hh_l0"
         case .droppedWeightHH: "module.weight_hh_l0"
+        case .qrnnWeightRaw: "linear.module.weight_raw"
+        case .qrnnBias: "linear.module.bias"
+        case .qrnnDroppedWeight: "linear.module.weight"
         }
     }
 
@@ -54,7 +68,9 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
         // Canonical non-negative decimal only ("01" or "+1" are not PyTorch names).
         guard let l = Int(digits), l >= 0, String(l) == digits else { return nil }
         let suffix = String(rest[rest.index(after: dot)...])
-        guard let t = LayerTensor.allCases.first(where: { self.suffix($0) == suffix }) else { return nil }
+        // Only the authors' code builds a QRNN under these names.
+        guard let t = LayerTensor.allCases.first(where: { self.suffix($0) == suffix && (self == .salesforce || !$0.isQRNN) })
+        else { return nil }
         return (l, t)
     }
 
@@ -70,8 +86,9 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
 ///
 /// Checks, each failing with one message that names the file and the tensor:
 /// every tensor is F32; no tensor is unknown to the format; layers
-/// `0..<L` are all complete; each layer's matrices are `[4H, In]` and
-/// `[4H, H]` with `[4H]` biases; `In` is `emsize` for the first layer and the
+/// `0..<L` are all complete and of one kind; each LSTM layer's matrices are
+/// `[4H, In]` and `[4H, H]` with `[4H]` biases, each QRNN layer's linear map
+/// `[3H, window·In]` with a `[3H]` bias; `In` is `emsize` for the first layer and the
 /// previous layer's `H` after; all layers but the last share one `H` (`nhid`)
 /// and the last has `H == emsize`; the decoder weight, when present, has the
 /// embedding's shape and identical values (tied); the decoder bias is `[V]`.
@@ -152,14 +169,48 @@ public struct CheckpointImport: Sendable {
             throw fail("tensor '\(bias.name)' has shape \(bias.shape), expected [\(vocab)] (the vocabulary size of '\(embedding.name)')")
         }
 
-        // 5. The layers: complete, chained, one nhid, the last one of width emsize.
+        // 5. The layers: complete, of one kind, chained, one nhid, the last one of width emsize.
         let nlayers = (layerNames.keys.max() ?? -1) + 1
         guard nlayers > 0 else {
-            throw fail("no LSTM layers (missing tensor '\(format.name(.weightIH, layer: 0))')\(hint)")
+            throw fail("no recurrent layers (missing tensor '\(format.name(.weightIH, layer: 0))')\(hint)")
         }
+        let kinds = Set(layerNames.values.flatMap { $0.keys.map(\.isQRNN) })
+        guard kinds.count == 1 else { throw fail("the layers mix LSTM and QRNN tensors") }
+        let model: RNNType = kinds.first! ? .qrnn : .lstm
         var names: [String: String] = ["encoder.weight": embedding.name, "decoder.bias": bias.name]
         if let d = file.info(format.decoderWeight) { names[ParameterLayout.decoderWeightName] = d.name }
         var hidden: [Int] = []
+        /// The last layer feeds the tied decoder (width emsize); the others share one nhid.
+        func checkWidth(_ h: Int, layer l: Int, of name: String) throws {
+            if l == nlayers - 1 {
+                guard h == emsize else {
+                    throw fail("tensor '\(name)' gives the last layer hidden size \(h), but the tied decoder needs emsize \(emsize) (from '\(embedding.name)')")
+                }
+            } else if l > 0 && h != hidden[0] {
+                throw fail("tensor '\(name)' gives layer \(l) hidden size \(h), but layer 0 has \(hidden[0]); all layers but the last must share one nhid")
+            }
+        }
+        /// A QRNN layer's hidden size and linear weight, checked against its input size.
+        func qrnnLayer(
+            _ l: Int, input: Int, inputFrom: String,
+            tensor: (CheckpointFormat.LayerTensor) throws -> SafeTensors.TensorInfo,
+            present: [CheckpointFormat.LayerTensor: SafeTensors.TensorInfo]
+        ) throws -> (Int, SafeTensors.TensorInfo) {
+            let w = try tensor(.qrnnWeightRaw)
+            let window = l == 0 ? 2 : 1
+            guard w.shape.count == 2, w.shape[0] >= 3, w.shape[0] % 3 == 0, w.shape[1] == window * input else {
+                throw fail("tensor '\(w.name)' has shape \(w.shape), expected [3·H, \(window * input)] (gates z, f, o; window \(window) × input size \(input): \(inputFrom))")
+            }
+            let h = w.shape[0] / 3
+            let b = try tensor(.qrnnBias)
+            guard b.shape == [3 * h] else {
+                throw fail("tensor '\(b.name)' has shape \(b.shape), expected [\(3 * h)] (3 × hidden size \(h) from '\(w.name)')")
+            }
+            if let dropped = present[.qrnnDroppedWeight], dropped.shape != w.shape {
+                throw fail("tensor '\(dropped.name)' has shape \(dropped.shape) but '\(w.name)' has \(w.shape)")
+            }
+            return (h, w)
+        }
         for l in 0..<nlayers {
             let present = layerNames[l] ?? [:]
             func tensor(_ kind: CheckpointFormat.LayerTensor) throws -> SafeTensors.TensorInfo {
@@ -169,13 +220,21 @@ public struct CheckpointImport: Sendable {
                 try requireF32(t)
                 return t
             }
+            let input = l == 0 ? emsize : hidden[l - 1]
+            let inputFrom = l == 0 ? "emsize from '\(embedding.name)'" : "the hidden size of layer \(l - 1)"
+            if model == .qrnn {
+                let (h, weight) = try qrnnLayer(l, input: input, inputFrom: inputFrom, tensor: tensor, present: present)
+                try checkWidth(h, layer: l, of: weight.name)
+                hidden.append(h)
+                names["rnns.\(l).linear.module.weight_raw"] = weight.name
+                names["rnns.\(l).linear.module.bias"] = format.name(.qrnnBias, layer: l)
+                continue
+            }
             let hh = try tensor(.weightHHRaw)
             guard hh.shape.count == 2, hh.shape[1] >= 1, hh.shape[0] == 4 * hh.shape[1] else {
                 throw fail("tensor '\(hh.name)' has shape \(hh.shape), expected [4·H, H] (gates i, f, g, o)")
             }
             let h = hh.shape[1]
-            let input = l == 0 ? emsize : hidden[l - 1]
-            let inputFrom = l == 0 ? "emsize from '\(embedding.name)'" : "the hidden size of layer \(l - 1)"
             let ih = try tensor(.weightIH)
             guard ih.shape == [4 * h, input] else {
                 throw fail("tensor '\(ih.name)' has shape \(ih.shape), expected [\(4 * h), \(input)] (4 × hidden size \(h) from '\(hh.name)', input size \(input): \(inputFrom))")
@@ -189,13 +248,7 @@ public struct CheckpointImport: Sendable {
             if let dropped = present[.droppedWeightHH], dropped.shape != hh.shape {
                 throw fail("tensor '\(dropped.name)' has shape \(dropped.shape) but '\(hh.name)' has \(hh.shape)")
             }
-            if l == nlayers - 1 {
-                guard h == emsize else {
-                    throw fail("tensor '\(hh.name)' gives the last layer hidden size \(h), but the tied decoder needs emsize \(emsize) (from '\(embedding.name)')")
-                }
-            } else if l > 0 && h != hidden[0] {
-                throw fail("tensor '\(hh.name)' gives layer \(l) hidden size \(h), but layer 0 has \(hidden[0]); all layers but the last must share one nhid")
-            }
+            try checkWidth(h, layer: l, of: hh.name)
             hidden.append(h)
             let ours = "rnns.\(l).module."
             names[ours + "weight_ih_l0"] = ih.name
@@ -204,7 +257,8 @@ public struct CheckpointImport: Sendable {
             names[ours + "bias_hh_l0"] = format.name(.biasHH, layer: l)
         }
 
-        let config = ModelConfig(vocabSize: vocab, emsize: emsize, nhid: nlayers == 1 ? emsize : hidden[0], nlayers: nlayers)
+        let config = ModelConfig(vocabSize: vocab, model: model, emsize: emsize,
+                                 nhid: nlayers == 1 ? emsize : hidden[0], nlayers: nlayers)
         if let problem = config.validationError() { throw fail(problem) }
         self.config = config
         sourceNames = names

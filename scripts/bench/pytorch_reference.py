@@ -31,6 +31,13 @@ Model (all float32):
   * SGD (lr, weight decay wdecay), global-norm clipping clip_grad_norm_(0.25);
   * hidden state carried, detached, from one window to the next.
 
+With `--model QRNN` the LSTMs are replaced by the authors' QRNN layers
+(torchqrnn's QRNNLayer as their model.py builds it: window 2 on the first
+layer, weight drop on each layer's linear map), taken from
+scripts/pytorch/awd_lstm.py; PyTorch has no CPU QRNN kernel, so the pooling
+c_t = f_t*z_t + (1-f_t)*c_{t-1} is a time loop of PyTorch element-wise ops
+there, as torchqrnn's own CPU fallback does.
+
 Data: token ids drawn uniformly over the vocabulary from a fixed seed, cut into
 fixed windows of `bptt` steps (no variable sequence length, so the authors'
 lr * seq_len / bptt rescaling is always 1).
@@ -81,6 +88,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.func import functional_call
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pytorch"))
+from awd_lstm import QRNNLayer  # noqa: E402
 
 
 def log(*args):
@@ -136,16 +146,27 @@ class AWDLSTM(nn.Module):
         self.encoder = nn.Embedding(a.vocab, a.emsize)
         # hidden size per layer; the last is E so the decoder can be tied
         self.sizes = [a.emsize if l == a.nlayers - 1 else a.nhid for l in range(a.nlayers)]
-        self.rnns = nn.ModuleList(
-            WeightDropLSTM(a.emsize if l == 0 else a.nhid, self.sizes[l], a.wdrop)
-            for l in range(a.nlayers))
+        self.qrnn = a.model == "QRNN"
+        if self.qrnn:
+            self.rnns = nn.ModuleList(
+                QRNNLayer(a.emsize if l == 0 else a.nhid, self.sizes[l], 2 if l == 0 else 1, a.wdrop)
+                for l in range(a.nlayers))
+        else:
+            self.rnns = nn.ModuleList(
+                WeightDropLSTM(a.emsize if l == 0 else a.nhid, self.sizes[l], a.wdrop)
+                for l in range(a.nlayers))
         self.decoder = nn.Linear(a.emsize, a.vocab)
         self.decoder.weight = self.encoder.weight          # tied
         nn.init.uniform_(self.encoder.weight, -0.1, 0.1)
         nn.init.zeros_(self.decoder.bias)
 
     def init_hidden(self, bsz):
+        """Zero state; for the QRNN also forgets the previous inputs (the authors' model.reset())."""
         w = self.encoder.weight
+        if self.qrnn:
+            for rnn in self.rnns:
+                rnn.reset()
+            return [w.new_zeros(1, bsz, h) for h in self.sizes]
         return [(w.new_zeros(1, bsz, h), w.new_zeros(1, bsz, h)) for h in self.sizes]
 
     def forward(self, tokens, hidden):
@@ -168,7 +189,7 @@ class AWDLSTM(nn.Module):
 
 
 def detach(hidden):
-    return [(h.detach(), c.detach()) for h, c in hidden]
+    return [h.detach() if torch.is_tensor(h) else tuple(t.detach() for t in h) for h in hidden]
 
 
 # ---------------------------------------------------------------- benchmark
@@ -216,6 +237,7 @@ def parallel_backend():
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description="PyTorch CPU reference benchmark of the AWD-LSTM training step and evaluation.")
+    p.add_argument("--model", choices=("LSTM", "QRNN"), default="LSTM")
     p.add_argument("--batch-size", type=int, default=80)
     p.add_argument("--bptt", type=int, default=70)
     p.add_argument("--emsize", type=int, default=400)
@@ -321,6 +343,7 @@ def main(argv=None):
         "batch_size": a.batch_size,
         "bptt": a.bptt,
         "eval_batch_size": a.eval_batch_size,
+        "model": a.model,
         "emsize": a.emsize,
         "nhid": a.nhid,
         "nlayers": a.nlayers,

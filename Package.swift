@@ -20,9 +20,12 @@ let package = Package(
         ),
         // Fused element-wise kernels (LSTM cell, softmax cross-entropy), vectorised per CPU.
         .target(name: "CKernels"),
+        // Open MPI, opened with dlopen only in processes that mpirun starts, so
+        // that neither the build nor a single process needs an MPI library.
+        .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         .target(
             name: "AWDLSTM",
-            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.macOS])), "CKernels"],
+            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.macOS])), "CKernels", "CMPI"],
             linkerSettings: [
                 .linkedLibrary("dl", .when(platforms: [.linux])),
                 .linkedFramework("Accelerate", .when(platforms: [.macOS])),

@@ -52,7 +52,7 @@ func reportingErrors(_ body: () throws -> Void) throws {
 }
 
 func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("awd-lstm: error: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("awd-lstm: error: \(Job.errorPrefix)\(message)\n".utf8))
     exit(1)
 }
 

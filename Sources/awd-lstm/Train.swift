@@ -21,8 +21,10 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let summary = try train()
-            if json { try printJSON(summary) }
+            let communicator = try Job.join { [save, resume] in resume ?? save }
+            let summary = try train(communicator)
+            if json && communicator.isRoot { try printJSON(summary) }
+            Job.finish(communicator)
         }
     }
 
@@ -34,7 +36,7 @@ struct Train: ParsableCommand {
         var test: EvaluationResult?
     }
 
-    func train() throws -> Summary {
+    func train(_ communicator: Communicator) throws -> Summary {
         let resumeURL = resume.map { URL(fileURLWithPath: $0) }
         var isDir: ObjCBool = false
         let resumeRun = resumeURL.map { FileManager.default.fileExists(atPath: $0.path, isDirectory: &isDir) && isDir.boolValue } ?? false
@@ -59,15 +61,20 @@ struct Train: ParsableCommand {
             var options = saved.training
             training.apply(to: &options)
             if let problem = options.validationError() { throw CLIError(problem) }
+            try Job.checkBatch(options.batchSize, communicator)
             var rng = RandomSource(seed: 0)
             let m = AWDLSTMModel(config: saved.model, rng: &rng)
-            trainer = try Trainer(resuming: folder, model: m, corpus: corpus, options: options, lrOverride: training.lr)
-            try announceBLAS()
-            logLine("Resuming \(folder.url.path)")
+            trainer = try Trainer(resuming: folder, model: m, corpus: corpus, options: options, lrOverride: training.lr,
+                                  communicator: communicator)
+            if communicator.isRoot {
+                try announceBLAS()
+                logLine("Resuming \(folder.url.path)")
+            }
         } else {
             var options = TrainingOptions()
             training.apply(to: &options)
             if let problem = options.validationError() { throw CLIError(problem) }
+            try Job.checkBatch(options.batchSize, communicator)
             let corpus = try Corpus(folder: data.url)
             var startWeights: SafeTensors?
             var base: ModelConfig?
@@ -89,13 +96,21 @@ struct Train: ParsableCommand {
             if folder.exists(folder.model) || folder.exists(folder.state) {
                 throw CLIError("\(folder.url.path) already holds a training run; continue it with `awd-lstm train --resume \(folder.url.path) --data \(data.data)`, or choose another --save")
             }
-            trainer = try Trainer(model: m, corpus: corpus, options: options, folder: folder, dataPath: data.data)
-            try announceBLAS()
-            logLine("Args: \(describe(config, options)) | vocabulary \(corpus.vocabulary.count) | train tokens \(corpus.train.count)")
-            logLine("Model total parameters: \(m.layout.entries.reduce(0) { $0 + $1.count })")
+            trainer = try Trainer(model: m, corpus: corpus, options: options, folder: folder, dataPath: data.data,
+                                  communicator: communicator)
+            if communicator.isRoot {
+                try announceBLAS()
+                logLine("Args: \(describe(config, options)) | vocabulary \(corpus.vocabulary.count) | train tokens \(corpus.train.count)")
+                logLine("Model total parameters: \(m.layout.entries.reduce(0) { $0 + $1.count })")
+            }
         }
-        trainer.log = logLine
-        if isatty(2) != 0 { trainer.progress = { FileHandle.standardError.write(Data("\r\u{1B}[K\($0)".utf8)) } }
+        if communicator.isRoot {  // only rank 0 logs
+            if communicator.size > 1 {
+                logLine("Data-parallel: \(communicator.size) ranks of \(trainer.options.batchSize / communicator.size) batch columns each")
+            }
+            trainer.log = logLine
+            if isatty(2) != 0 { trainer.progress = { FileHandle.standardError.write(Data("\r\u{1B}[K\($0)".utf8)) } }
+        }
         let interrupt = Interrupt.install()
         trainer.shouldStop = { interrupt.requested ? .interrupted : nil }
         let result = try trainer.run()

@@ -18,6 +18,20 @@ public struct BatchedTokens: Sendable {
         tokens = t
     }
 
+    /// Columns `range` of these (a data-parallel rank's share), with the same rows.
+    public func columns(_ range: Range<Int>) -> BatchedTokens {
+        precondition(!range.isEmpty && range.lowerBound >= 0 && range.upperBound <= columns)
+        var t = [Int32](repeating: 0, count: rows * range.count)
+        for r in 0..<rows {
+            for (k, b) in range.enumerated() { t[r * range.count + k] = tokens[r * columns + b] }
+        }
+        return BatchedTokens(rows: rows, columns: range.count, tokens: t)
+    }
+
+    private init(rows: Int, columns: Int, tokens: [Int32]) {
+        (self.rows, self.columns, self.tokens) = (rows, columns, tokens)
+    }
+
     /// The window starting at row `i`: inputs rows `i..<i+len`, targets one row
     /// later, with `len = min(seqLen, rows − 1 − i)` (the authors' `get_batch`).
     public func window(at i: Int, length seqLen: Int) -> TokenBatch {

@@ -38,22 +38,31 @@ public final class Trainer {
     /// Evaluate the best model on test at the end (the authors always do).
     public var testAtEnd = true
 
+    /// The ranks of a data-parallel job (`mpirun`); one process by default.
+    /// Each rank trains on its share of the batch columns; rank 0 alone writes.
+    public let communicator: Communicator
+
     private var state: TrainingState
     private var optimizer: ActiveOptimizer
     private var rng: RandomSource
-    private let metrics: MetricsLog
+    /// Nil on ranks other than 0.
+    private let metrics: MetricsLog?
 
     /// Starts a new run in `folder` (writes `config.json`, `vocab.txt`, a fresh `metrics.jsonl`).
-    public init(model: AWDLSTMModel, corpus: Corpus, options: TrainingOptions, folder: RunFolder, dataPath: String) throws {
+    public init(model: AWDLSTMModel, corpus: Corpus, options: TrainingOptions, folder: RunFolder, dataPath: String,
+                communicator: Communicator = SingleProcess()) throws {
         self.model = model
         self.corpus = corpus
         self.options = options
         self.folder = folder
+        self.communicator = communicator
         let blas = try BLAS.prepare()  // a broken BLAS stops the run before anything is written
-        try folder.create()
-        try folder.writeConfig(RunConfig(model: model.config, training: options, data: dataPath, blas: blas))
-        try folder.writeVocabulary(corpus.vocabulary)
-        metrics = try MetricsLog(url: folder.metrics)
+        if communicator.isRoot {
+            try folder.create()
+            try folder.writeConfig(RunConfig(model: model.config, training: options, data: dataPath, blas: blas))
+            try folder.writeVocabulary(corpus.vocabulary)
+        }
+        metrics = communicator.isRoot ? try MetricsLog(url: folder.metrics) : nil
         rng = RandomSource(seed: options.seed &+ 1)
         let n = model.weights.count
         switch options.optimizer {
@@ -67,25 +76,27 @@ public final class Trainer {
     /// Continues the run saved in `folder` (its `state.safetensors`) exactly.
     /// `options` may differ from the saved ones only in limits (epochs, batch and
     /// time limits, logging, checkpointing) and the learning rate.
-    public init(resuming folder: RunFolder, model: AWDLSTMModel, corpus: Corpus, options: TrainingOptions, lrOverride: Double? = nil) throws {
+    public init(resuming folder: RunFolder, model: AWDLSTMModel, corpus: Corpus, options: TrainingOptions, lrOverride: Double? = nil,
+                communicator: Communicator = SingleProcess()) throws {
         self.model = model
         self.corpus = corpus
         self.options = options
         self.folder = folder
+        self.communicator = communicator
         guard folder.exists(folder.state) else {
             throw IOError("\(folder.state.path): missing (nothing to resume in \(folder.url.path))")
         }
-        (state, optimizer) = try TrainingState.read(from: folder.state, model: model,
-                                                     weightDecay: options.wdecay, batchSize: options.batchSize)
+        (state, optimizer) = try TrainingState.read(from: folder.state, model: model, weightDecay: options.wdecay,
+                                                     batchSize: options.batchSize, columns: communicator.columns(of: options.batchSize))
         if let lr = lrOverride { state.lr = lr }
         // A finished run given a higher epoch limit continues training.
         if state.finished && state.finetune != true && state.epoch <= options.epochs { state.finished = false }
         rng = RandomSource(state: state.rng)!
-        metrics = try MetricsLog(url: folder.metrics, keepLines: state.metricsLines)
+        metrics = communicator.isRoot ? try MetricsLog(url: folder.metrics, keepLines: state.metricsLines) : nil
         var saved = try folder.readConfig()
         saved.training = options
         saved.blas = try BLAS.prepare()
-        try folder.writeConfig(saved)
+        if communicator.isRoot { try folder.writeConfig(saved) }
     }
 
     /// Continues a trained run in `folder` with the authors' fine-tuning: averaged
@@ -98,6 +109,7 @@ public final class Trainer {
         self.corpus = corpus
         self.options = options
         self.folder = folder
+        communicator = SingleProcess()
         let fm = FileManager.default
         for (file, kept) in [(folder.model, "model.pre-finetune.safetensors"), (folder.state, "state.pre-finetune.safetensors")] {
             let target = folder.url.appendingPathComponent(kept)
@@ -127,7 +139,7 @@ public final class Trainer {
 
     public func run() throws -> TrainingSummary {
         let b = options.batchSize
-        let train = BatchedTokens(corpus.train, batchSize: b)
+        let train = BatchedTokens(corpus.train, batchSize: b).columns(communicator.columns(of: b))
         let valid = BatchedTokens(corpus.valid, batchSize: options.evalBatchSize)
         guard train.rows >= 3 else {
             throw TrainingError(description: "training data too small: \(corpus.train.count) tokens do not fill 3 rows of batch size \(b)")
@@ -145,15 +157,17 @@ public final class Trainer {
         func checkpoint(midEpoch: Bool) throws {
             try requireFinite(model.weights, "the weights at epoch \(state.epoch), batch \(state.batchInEpoch)")
             if let average = optimizer.averagedWeights { try requireFinite(average, "the averaged weights at epoch \(state.epoch)") }
+            let hidden = midEpoch ? communicator.gatherHidden(model.hidden) : nil
+            guard let metrics else { return }
             state.rng = rng.state
             state.trainingSeconds = elapsed()
             state.metricsLines = metrics.lines
-            try state.write(to: folder.state, model: model, optimizer: optimizer, includeHidden: midEpoch)
+            try state.write(to: folder.state, model: model, optimizer: optimizer, hidden: hidden)
         }
 
         epochs: while state.epoch <= options.epochs && !state.finished {
             if !state.epochInProgress {
-                model.resetHidden(batchSize: b)
+                model.resetHidden(batchSize: train.columns)
                 state.epochInProgress = true
                 (state.batchInEpoch, state.position, state.intervalLoss, state.intervalBatches) = (0, 0, 0, 0)
                 (state.epochLoss, state.epochSeconds) = (0, 0)
@@ -166,7 +180,9 @@ public final class Trainer {
                 let seqLen = schedule.sampleLength(&rng)
                 let stepLR = schedule.learningRate(state.lr, length: seqLen)
                 let batch = train.window(at: state.position, length: seqLen)
-                let loss = model.forwardBackward(batch, alpha: options.alpha, beta: options.beta, rng: &rng)
+                let loss = communicator.averageGradients(model.gradients, loss: communicator.withDropoutStream(&rng) {
+                    model.forwardBackward(batch, alpha: options.alpha, beta: options.beta, rng: &$0)
+                })
                 let norm = options.clip > 0
                     ? GradientClipping.clip(model.gradients, maxNorm: options.clip)
                     : Pointwise.sumOfSquares(model.gradients.pointer, count: model.gradients.count).squareRoot()
@@ -191,7 +207,7 @@ public final class Trainer {
                     r.msPerBatch = ms
                     r.tokensPerS = Double(state.intervalBatches * options.bptt * b) / max(1e-9, now - intervalStart)
                     r.averaging = averaging
-                    try metrics.append(r)
+                    try metrics?.append(r)
                     (state.intervalLoss, state.intervalBatches) = (0, 0)
                     intervalStart = now
                 }
@@ -206,7 +222,7 @@ public final class Trainer {
                     state.epochSeconds = Date().timeIntervalSince1970 - epochStart
                     try checkpoint(midEpoch: true)
                 }
-                if shouldStop() != nil {
+                if communicator.anyRank(shouldStop() != nil) {
                     state.epochSeconds = Date().timeIntervalSince1970 - epochStart
                     try checkpoint(midEpoch: true)
                     log(String(repeating: "-", count: 89))
@@ -214,7 +230,7 @@ public final class Trainer {
                     interrupted = true
                     break epochs
                 }
-                if let limit = options.maxMinutes, elapsed() >= limit * 60 { timeUp = true; break }
+                if let limit = options.maxMinutes, communicator.anyRank(elapsed() >= limit * 60) { timeUp = true; break }
             }
 
             // End of epoch: validate (averaged weights once averaging), save the best, NT-ASGD.
@@ -229,7 +245,7 @@ public final class Trainer {
             guard validLoss.isFinite else { throw diverged("validation loss \(validLoss.isNaN ? "NaN" : "infinite") at the end of epoch \(state.epoch)") }
             if state.bestValidLoss.map({ validLoss < $0 }) ?? true {
                 try requireFinite(optimizer.averagedWeights ?? model.weights, "the weights to save at the end of epoch \(state.epoch)")
-                try model.saveWeights(to: folder.model, from: optimizer.averagedWeights)
+                if communicator.isRoot { try model.saveWeights(to: folder.model, from: optimizer.averagedWeights) }
                 log(averaging ? "Saving Averaged (new best validation)" : "Saving model (new best validation)")
                 state.bestValidLoss = validLoss
                 lastBest = EvaluationResult(loss: validLoss, tokens: corpus.valid.count)
@@ -242,14 +258,17 @@ public final class Trainer {
             epochRecord.averaging = averaging
 
             if finetuning {
-                if NonMonotoneTrigger.shouldSwitch(history: state.validHistory, current: validLoss, nonmono: options.nonmono) {
+                if communicator.decidedByRoot({
+                    NonMonotoneTrigger.shouldSwitch(history: state.validHistory, current: validLoss, nonmono: options.nonmono)
+                }) {
                     log("Done!")
                     state.finished = true
                 }
                 state.validHistory.append(validLoss)
             } else if !averaging {
-                if options.optimizer == .sgd,
-                   NonMonotoneTrigger.shouldSwitch(history: state.validHistory, current: validLoss, nonmono: options.nonmono) {
+                if options.optimizer == .sgd, communicator.decidedByRoot({
+                    NonMonotoneTrigger.shouldSwitch(history: state.validHistory, current: validLoss, nonmono: options.nonmono)
+                }) {
                     log("Switching to ASGD")
                     optimizer = .asgd(AveragedSGD(parameterCount: model.weights.count, weightDecay: options.wdecay))
                     state.lr = options.lr
@@ -261,8 +280,10 @@ public final class Trainer {
                 }
                 state.validHistory.append(validLoss)
             }
-            try metrics.append(epochRecord)
-            try TrainingCurves.write(metrics: folder.metrics, to: folder.trainingCurves)
+            if let metrics {
+                try metrics.append(epochRecord)
+                try TrainingCurves.write(metrics: folder.metrics, to: folder.trainingCurves)
+            }
             state.epochInProgress = false
             state.epoch += 1
             try checkpoint(midEpoch: false)
@@ -278,12 +299,13 @@ public final class Trainer {
         }
 
         var test: EvaluationResult?
+        communicator.synchronize()  // rank 0's last model.safetensors is complete
         if testAtEnd && folder.exists(folder.model) {
             // The authors reload the best saved model and test it with batch size 1.
             let best = try SafeTensors(contentsOf: folder.model)
             let data = BatchedTokens(corpus.test, batchSize: options.testBatchSize)
             let loss = try model.withWeights({ try model.loadWeights(from: best, into: $0, source: folder.model.path) }) {
-                Evaluator.loss(model: model, data: data, bptt: options.bptt)
+                evaluationLoss(data)
             }
             test = EvaluationResult(loss: loss, tokens: corpus.test.count)
             log(String(repeating: "=", count: 89))
@@ -291,7 +313,7 @@ public final class Trainer {
             log(String(repeating: "=", count: 89))
             var r = record("test", epoch: state.epoch - 1)
             (r.loss, r.ppl, r.bpc) = (loss, exp(loss), loss / ln2)
-            try metrics.append(r)
+            try metrics?.append(r)
         }
         let best = lastBest ?? state.bestValidLoss.map { EvaluationResult(loss: $0, tokens: corpus.valid.count) }
         return TrainingSummary(bestValid: best, test: test, epochsCompleted: state.epoch - 1, interrupted: interrupted)
@@ -329,12 +351,13 @@ public final class Trainer {
 
     /// Validation loss; with averaging on, of the averaged weights (swapped in and back).
     private func evaluateValid(_ valid: BatchedTokens) -> Double {
-        guard let average = optimizer.averagedWeights else {
-            return Evaluator.loss(model: model, data: valid, bptt: options.bptt)
-        }
-        return model.withWeights({ $0.copy(from: average) }) {
-            Evaluator.loss(model: model, data: valid, bptt: options.bptt)
-        }
+        guard let average = optimizer.averagedWeights else { return evaluationLoss(valid) }
+        return model.withWeights({ $0.copy(from: average) }) { evaluationLoss(valid) }
+    }
+
+    /// The `Evaluator`'s loss over `data`, its columns split over the ranks.
+    private func evaluationLoss(_ data: BatchedTokens) -> Double {
+        communicator.evaluationLoss(data) { Evaluator.loss(model: model, data: $0, bptt: options.bptt) }
     }
 }
 

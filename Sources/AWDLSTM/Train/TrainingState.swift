@@ -71,7 +71,8 @@ enum ActiveOptimizer {
 
 extension TrainingState {
     /// Writes the state file atomically: scalars as JSON metadata, tensors as F32.
-    func write(to url: URL, model: AWDLSTMModel, optimizer: ActiveOptimizer, includeHidden: Bool) throws {
+    /// `hidden`, the carried state of the whole batch, is saved mid-epoch.
+    func write(to url: URL, model: AWDLSTMModel, optimizer: ActiveOptimizer, hidden: [[(name: String, buffer: FloatBuffer)]]?) throws {
         var state = self
         switch optimizer {
         case .sgd: break
@@ -89,9 +90,9 @@ extension TrainingState {
         case .asgd(let a): add("asgd.average", a.average)
         case .adam(let a): add("adam.m", a.m); add("adam.v", a.v)
         }
-        if includeHidden {
-            for (l, s) in model.hidden.enumerated() {
-                for (name, buffer) in s.tensors { add("hidden.\(l).\(name)", buffer) }
+        if let hidden {
+            for (l, tensors) in hidden.enumerated() {
+                for (name, buffer) in tensors { add("hidden.\(l).\(name)", buffer) }
             }
         }
         let json = String(decoding: try JSONFormat.encoder().encode(state), as: UTF8.self)
@@ -99,10 +100,13 @@ extension TrainingState {
     }
 
     /// Reads a state file, restoring weights and hidden state into `model` and
-    /// returning the state with its optimiser.
+    /// returning the state with its optimiser. The model carries the hidden
+    /// state of `columns` of the `batchSize` columns (a data-parallel rank's
+    /// share; all of them by default), whatever rank count wrote the file.
     static func read(
-        from url: URL, model: AWDLSTMModel, weightDecay: Float, batchSize: Int
+        from url: URL, model: AWDLSTMModel, weightDecay: Float, batchSize: Int, columns: Range<Int>? = nil
     ) throws -> (TrainingState, ActiveOptimizer) {
+        let columns = columns ?? 0..<batchSize
         let file = try SafeTensors(contentsOf: url)
         guard let json = file.metadata["state"],
               let state = try? JSONFormat.decoder().decode(TrainingState.self, from: Data(json.utf8)) else {
@@ -132,10 +136,15 @@ extension TrainingState {
             try load("adam.v", a.v)
             optimizer = .adam(a)
         }
-        model.resetHidden(batchSize: batchSize)
+        model.resetHidden(batchSize: columns.count)
         if state.epochInProgress {
             for (l, s) in model.hidden.enumerated() {
-                for (name, buffer) in s.tensors { try load("hidden.\(l).\(name)", buffer) }
+                for (name, buffer) in s.tensors {
+                    let width = buffer.count / columns.count
+                    let full = FloatBuffer(count: batchSize * width)
+                    try load("hidden.\(l).\(name)", full)
+                    buffer.pointer.update(from: full.pointer + columns.lowerBound * width, count: buffer.count)
+                }
             }
         }
         return (state, optimizer)

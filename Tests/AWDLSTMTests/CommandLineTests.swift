@@ -22,8 +22,9 @@ struct CLI {
     /// Runs to completion (or until `timeout` seconds, then SIGKILL), with
     /// `environment` added to this process's.
     @discardableResult
-    static func run(_ args: [String], environment: [String: String] = [:], timeout: Double = 120) throws -> Result {
-        let p = try start(args, environment: environment)
+    static func run(_ args: [String], environment: [String: String] = [:], launcher: [String] = [],
+                    timeout: Double = 120) throws -> Result {
+        let p = try start(args, environment: environment, launcher: launcher)
         let deadline = Date().addingTimeInterval(timeout)
         while p.process.isRunning && Date() < deadline { usleep(20_000) }
         if p.process.isRunning { kill(p.process.processIdentifier, SIGKILL) }
@@ -45,10 +46,12 @@ struct CLI {
         var stderrSoFar: String { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
     }
 
-    static func start(_ args: [String], environment: [String: String] = [:]) throws -> Running {
+    /// Starts the binary with `args`, or `launcher` (a program and its arguments,
+    /// such as mpirun's) with the binary and `args` after it.
+    static func start(_ args: [String], environment: [String: String] = [:], launcher: [String] = []) throws -> Running {
         let p = Process()
-        p.executableURL = binary
-        p.arguments = args
+        p.executableURL = launcher.first.map { URL(fileURLWithPath: $0) } ?? binary
+        p.arguments = launcher.isEmpty ? args : Array(launcher.dropFirst()) + [binary.path] + args
         if !environment.isEmpty {
             p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }

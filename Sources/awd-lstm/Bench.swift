@@ -17,6 +17,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Untimed warm-up steps.") var warmup = 1
     @Option(name: .customLong("eval-batch-size")) var evalBatchSize = 10
     @Option(name: .customLong("eval-steps"), help: "Timed evaluation windows.") var evalSteps = 5
+    @Flag(name: .customLong("gemm-shapes"), help: "Time only the BLAS products of a training step, shape by shape.")
+    var gemmShapes = false
     @Flag(help: "Print one JSON object on stdout.") var json = false
 
     func run() throws {
@@ -31,6 +33,18 @@ struct Bench: ParsableCommand {
             var o = BenchmarkOptions(config: ModelConfig(vocabSize: vocab, model: model, emsize: emsize, nhid: nhid, nlayers: nlayers))
             (o.batchSize, o.bptt, o.steps, o.warmup, o.evalBatchSize, o.evalSteps) =
                 (batchSize, bptt, steps, max(0, warmup), evalBatchSize, evalSteps)
+            if gemmShapes {
+                let r = GEMMShapeBenchmark.run(o.config, batch: batchSize, bptt: bptt)
+                if json { return try printJSON(r) }
+                print(blas.line)
+                for s in r.shapes {
+                    let name = s.name.padding(toLength: 36, withPad: " ", startingAt: 0)
+                    print(name + String(format: " %@%@ %5d × %5d × %5d  %3d×  %8.3f ms  %6.1f GFLOP/s",
+                                        s.transposeA ? "T" : "N", s.transposeB ? "T" : "N", s.m, s.n, s.k, s.callsPerStep, s.ms, s.gflops))
+                }
+                print(String(format: "BLAS time per training step at these rates: %.1f ms", r.msPerStep))
+                return
+            }
             let r = Benchmark.run(o, log: logLine)
             if json {
                 try printJSON(r)

@@ -2,7 +2,8 @@
 # Swift vs PyTorch on the same CPU, in one run: the paper model (E 400, H 1150,
 # 3 layers, V 10,000, bptt 70) trained at batch 80 and 20, evaluated at batch 10 and 1,
 # both on $THREADS threads (default 2).
-# Prints a table of tokens/s, the Swift/PyTorch ratio and the fraction of the GEMM ceiling.
+# Prints the CPU and the BLAS core the Swift side used, then a table of tokens/s,
+# the Swift/PyTorch ratio and the fraction of the GEMM ceiling.
 #
 # PyTorch comes from $BENCH_PYTHON (default .venv-bench/bin/python), made with
 #   python3 -m venv .venv-bench && .venv-bench/bin/pip install torch numpy safetensors
@@ -37,6 +38,14 @@ for b, eb in ((80, 10), (20, 1)):
     rows.append((f"eval, batch {eb}", s["eval_tokens_per_s"], t["eval_tokens_per_s"], f"{s['eval_fraction_of_sgemm']:.0%}"))
     rows.append((f"peak RSS (train {b}), MiB", s["peak_rss_bytes"] / 2**20, t["peak_rss_bytes"] / 2**20, ""))
 s80 = load("swift-80.json")
+cpu = {}
+if os.path.exists("/proc/cpuinfo"):
+    for line in open("/proc/cpuinfo"):
+        k, _, v = line.partition(":")
+        cpu.setdefault(k.strip(), v.strip())
+print(f"CPU: {cpu.get('model name', '?')} (family {cpu.get('cpu family', '?')} model {cpu.get('model', '?')}); "
+      f"{' '.join(s80['cpu_features'])}")
+print(f"BLAS (Swift): {s80['blas_library']} {s80['blas_version']}, core {s80['blas_core']} ({s80['blas_selection']})")
 print(f"sgemm ceiling here: {s80['sgemm_gflops']:.0f} GFLOP/s; {s80['train_flops_per_token']/1e6:.0f} MFLOP per trained token")
 print(f"{'':28} {'Swift':>10} {'PyTorch':>10} {'ratio':>7} {'of sgemm':>9}")
 for name, a, b, f in rows:

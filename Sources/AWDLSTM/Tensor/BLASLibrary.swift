@@ -232,7 +232,9 @@ final class Library: Sendable {
             var buffer = [CChar](repeating: 0, count: 256)
             version(&buffer, Int32(buffer.count))
             let full = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            let number = full.split(separator: " ").first { $0.first?.isNumber == true }.map(String.init) ?? full
+            // "Intel(R) oneAPI Math Kernel Library Version 2026.2-Product Build …"
+            let number = full.split(separator: " ").first { $0.first?.isNumber == true }
+                .map { String($0.split(separator: "-")[0]) } ?? full
             description = Description(library: "MKL", version: number, core: environment["MKL_ENABLE_INSTRUCTIONS"] ?? "auto",
                                       selection: "the library's choice")
             symbol(handle, "MKL_Set_Num_Threads", as: CSetInt32.self)?(1)

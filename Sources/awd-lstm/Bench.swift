@@ -34,6 +34,7 @@ struct Bench: ParsableCommand {
             (o.batchSize, o.bptt, o.steps, o.warmup, o.evalBatchSize, o.evalSteps) =
                 (batchSize, bptt, steps, max(0, warmup), evalBatchSize, evalSteps)
             if gemmShapes {
+                guard model == .lstm else { throw CLIError("--gemm-shapes times the LSTM's products; drop --model") }
                 let r = GEMMShapeBenchmark.run(o.config, batch: batchSize, bptt: bptt)
                 if json { return try printJSON(r) }
                 print(blas.line)

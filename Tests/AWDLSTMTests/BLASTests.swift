@@ -195,3 +195,30 @@ final class BLASCommandTests: XCTestCase {
         XCTAssertTrue(bench.stderr.contains(blas.line), bench.stderr)
     }
 }
+
+/// The shapes `bench --gemm-shapes` times are the step's products: at a batch
+/// above the packed kernel's limit they add up to the FLOP model of a training step.
+final class GEMMShapeBenchmarkTests: XCTestCase {
+    func testTheShapesAddUpToTheTrainingFLOPs() {
+        let config = ModelConfig(vocabSize: 50, emsize: 6, nhid: 10, nlayers: 3)
+        var rng = RandomSource(seed: 1)
+        let model = AWDLSTMModel(config: config, rng: &rng)
+        let (batch, bptt) = (40, 3)
+        let shapes = GEMMShapeBenchmark.shapes(config, batch: batch, bptt: bptt)
+        let flops = shapes.reduce(0.0) { $0 + 2 * Double($1.m * $1.n * $1.k * $1.callsPerStep) }
+        XCTAssertEqual(flops, Benchmark.trainingFlopsPerToken(model) * Double(batch * bptt), accuracy: 1e-6 * flops)
+    }
+
+    func testBenchTimesEveryShape() throws {
+        let r = try CLI.run(["bench", "--gemm-shapes", "--batch-size", "2", "--bptt", "3", "--emsize", "8", "--nhid", "8",
+                             "--nlayers", "2", "--vocab", "20", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let shapes = try XCTUnwrap(json["shapes"] as? [[String: Any]])
+        XCTAssertEqual(shapes.count, GEMMShapeBenchmark.shapes(ModelConfig(vocabSize: 20, emsize: 8, nhid: 8, nlayers: 2),
+                                                              batch: 2, bptt: 3).count)
+        let total = shapes.reduce(0.0) { $0 + ($1["ms"] as? Double ?? .nan) * Double($1["calls_per_step"] as? Int ?? 0) }
+        XCTAssertEqual(json["blas_ms_per_step"] as? Double ?? .nan, total, accuracy: 1e-9 + total * 1e-12)
+        XCTAssertNotNil((json["blas"] as? [String: Any])?["core"] as? String)
+    }
+}

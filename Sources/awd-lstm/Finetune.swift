@@ -32,8 +32,9 @@ struct Finetune: ParsableCommand {
             trainer.log = logLine
             let interrupt = Interrupt.install()
             trainer.shouldStop = { interrupt.requested ? .interrupted : nil }
-            logLine(String(format: "Fine-tuning %@ | starting valid ppl %.2f", folder.url.path,
-                           exp(trainer.startingValidLoss ?? .nan)))
+            let start = trainer.startingValidLoss ?? .nan
+            logLine(String(format: "Fine-tuning %@ | starting valid ppl %.2f | valid bpc %.3f", folder.url.path,
+                           exp(start), start / log(2.0)))
             let result = try trainer.run()
             if json {
                 try printJSON(Train.Summary(save: folder.url.path, epochs: result.epochsCompleted,

@@ -25,7 +25,8 @@ struct Plot: ParsableCommand {
             guard FileManager.default.fileExists(atPath: parent.path, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw CLIError("--out \(out ?? target.path): folder \(parent.path) does not exist")
             }
-            try TrainingCurves.write(metrics: folder.metrics, to: target)
+            let characters = (try? folder.readVocabulary())?.isCharacterLevel ?? false
+            try TrainingCurves.write(metrics: folder.metrics, to: target, bitsPerCharacter: characters)
             logLine(target.path)
         }
     }

@@ -102,6 +102,9 @@ struct Train: ParsableCommand {
                 try announceBLAS()
                 logLine("Args: \(describe(config, options)) | vocabulary \(corpus.vocabulary.count) | train tokens \(corpus.train.count)")
                 logLine("Model total parameters: \(m.layout.entries.reduce(0) { $0 + $1.count })")
+                if corpus.vocabulary.isCharacterLevel {
+                    logLine("Character-level corpus (\(corpus.vocabulary.count) symbols): bpc = loss / ln 2 is the figure to read")
+                }
             }
         }
         if communicator.isRoot {  // only rank 0 logs

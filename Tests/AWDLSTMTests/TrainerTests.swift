@@ -17,15 +17,21 @@ final class TrainerTests: XCTestCase {
         return o
     }
 
-    func smallModel(_ corpus: Corpus, seed: UInt64) -> AWDLSTMModel {
+    func smallModel(_ corpus: Corpus, seed: UInt64, model: RNNType = .lstm) -> AWDLSTMModel {
         var rng = RandomSource(seed: seed)
-        return AWDLSTMModel(config: ModelConfig(vocabSize: corpus.vocabulary.count, emsize: 8, nhid: 12, nlayers: 3), rng: &rng)
+        return AWDLSTMModel(config: ModelConfig(vocabSize: corpus.vocabulary.count, model: model, emsize: 8, nhid: 12, nlayers: 3),
+                            rng: &rng)
     }
 
     /// Stopping mid-epoch and resuming from the saved state ends with weights
     /// bit-identical to a run that was never interrupted — including the
     /// optimiser switch to averaged SGD, the hidden state and the generator.
-    func testResumeIsBitIdentical() throws {
+    func testResumeIsBitIdentical() throws { try checkResumeIsBitIdentical(.lstm) }
+
+    /// The same for the QRNN, whose carried cell and previous input are saved mid-epoch.
+    func testQRNNResumeIsBitIdentical() throws { try checkResumeIsBitIdentical(.qrnn) }
+
+    func checkResumeIsBitIdentical(_ kind: RNNType) throws {
         // Validation text with another pattern: its loss rises as training fits
         // the training pattern, so the non-monotone trigger fires mid-run.
         let base = syntheticCorpus()
@@ -35,7 +41,7 @@ final class TrainerTests: XCTestCase {
         options.epochs = 4
 
         let a = try TemporaryFolder()
-        let straight = try Trainer(model: smallModel(corpus, seed: 1), corpus: corpus, options: options,
+        let straight = try Trainer(model: smallModel(corpus, seed: 1, model: kind), corpus: corpus, options: options,
                                    folder: RunFolder(a.url), dataPath: "synthetic")
         straight.testAtEnd = false
         _ = try straight.run()
@@ -44,14 +50,14 @@ final class TrainerTests: XCTestCase {
 
         for stopAfter in [4, 10, 25] {  // mid-epoch 1 and 2, and mid-epoch 4 (averaging)
             let b = try TemporaryFolder()
-            let first = try Trainer(model: smallModel(corpus, seed: 1), corpus: corpus, options: options,
+            let first = try Trainer(model: smallModel(corpus, seed: 1, model: kind), corpus: corpus, options: options,
                                     folder: RunFolder(b.url), dataPath: "synthetic")
             var batches = 0
             first.shouldStop = { batches += 1; return batches == stopAfter ? .interrupted : nil }
             first.testAtEnd = false
             XCTAssertTrue(try first.run().interrupted)
 
-            let resumed = try Trainer(resuming: RunFolder(b.url), model: smallModel(corpus, seed: 99),
+            let resumed = try Trainer(resuming: RunFolder(b.url), model: smallModel(corpus, seed: 99, model: kind),
                                       corpus: corpus, options: options)
             resumed.testAtEnd = false
             XCTAssertFalse(try resumed.run().interrupted)

@@ -1,31 +1,36 @@
 import Foundation
 
-/// `training_curves.svg`: training and validation perplexity per epoch on a
-/// logarithmic axis, with a dashed marker where NT-ASGD averaging switched on.
+/// `training_curves.svg`: training and validation perplexity (bits per
+/// character for a character-level corpus) per epoch on a logarithmic axis, with a dashed marker where NT-ASGD averaging switched on.
 /// Drawn from the epoch records of `metrics.jsonl`; plain SVG text, no
 /// dependencies.
 public enum TrainingCurves {
     public static let fileName = "training_curves.svg"
 
     /// Reads `metrics` and replaces `url` atomically with the drawing. The
-    /// title names the run folder that holds `metrics`.
-    public static func write(metrics: URL, to url: URL) throws {
+    /// title names the run folder that holds `metrics`. `bitsPerCharacter`
+    /// plots bpc (loss / ln 2) instead of perplexity.
+    public static func write(metrics: URL, to url: URL, bitsPerCharacter: Bool = false) throws {
         let records = try MetricsLog.read(metrics)
         let run = metrics.standardizedFileURL.deletingLastPathComponent().lastPathComponent
         let title = run.isEmpty || run == "/" ? "Training curves" : "Training curves: \(run)"
-        try AtomicFile.write(svg(from: records, title: title), to: url)
+        try AtomicFile.write(svg(from: records, title: title, bitsPerCharacter: bitsPerCharacter), to: url)
     }
 
     /// The SVG document for the epoch records among `records` (log and test
     /// records are ignored; of repeated epochs the last record counts).
-    public static func svg(from records: [MetricsRecord], title: String) -> String {
+    public static func svg(from records: [MetricsRecord], title: String, bitsPerCharacter: Bool = false) -> String {
         var byEpoch: [Int: MetricsRecord] = [:]
         for r in records where r.kind == "epoch" { byEpoch[r.epoch] = r }
         let epochs = byEpoch.values.sorted { $0.epoch < $1.epoch }
         guard !epochs.isEmpty else { return emptyDocument(title: title) }
 
-        let train = epochs.compactMap { r in plottable(r.ppl ?? r.loss.map(exp)).map { (r.epoch, $0) } }
-        let valid = epochs.compactMap { r in plottable(r.valPpl ?? r.valLoss.map(exp)).map { (r.epoch, $0) } }
+        let unit = bitsPerCharacter ? "bpc" : "ppl"
+        func value(_ loss: Double?, _ ppl: Double?) -> Double? {
+            bitsPerCharacter ? loss.map { $0 / log(2.0) } : ppl ?? loss.map(exp)
+        }
+        let train = epochs.compactMap { r in plottable(value(r.loss, r.ppl)).map { (r.epoch, $0) } }
+        let valid = epochs.compactMap { r in plottable(value(r.valLoss, r.valPpl)).map { (r.epoch, $0) } }
         let averagingFrom = epochs.first { $0.averaging == true }?.epoch
         let bestValid = valid.min { $0.1 < $1.1 }
 
@@ -110,11 +115,11 @@ public enum TrainingCurves {
         }
 
         // Legend in its own row under the title, clear of the curves.
-        var legend: [(String, String)] = [("train ppl", trainColor)]
+        var legend: [(String, String)] = [("train \(unit)", trainColor)]
         if let (e, v) = bestValid {
-            legend.append(("validation ppl (best \(String(format: "%.2f", v)) at epoch \(e))", validColor))
+            legend.append(("validation \(unit) (best \(String(format: bitsPerCharacter ? "%.3f" : "%.2f", v)) at epoch \(e))", validColor))
         } else {
-            legend.append(("validation ppl", validColor))
+            legend.append(("validation \(unit)", validColor))
         }
         var lx = plotLeft
         let ly: Double = 52

@@ -282,7 +282,8 @@ public final class Trainer {
             }
             if let metrics {
                 try metrics.append(epochRecord)
-                try TrainingCurves.write(metrics: folder.metrics, to: folder.trainingCurves)
+                try TrainingCurves.write(metrics: folder.metrics, to: folder.trainingCurves,
+                                        bitsPerCharacter: corpus.vocabulary.isCharacterLevel)
             }
             state.epochInProgress = false
             state.epoch += 1

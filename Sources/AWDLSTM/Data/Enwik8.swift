@@ -1,0 +1,69 @@
+import Foundation
+
+/// The enwik8 character-level corpus (the first 10⁸ bytes of an English
+/// Wikipedia dump, Hutter Prize) prepared as the authors'
+/// `data/enwik8/prep_enwik8.py` does:
+///
+/// - the member `enwik8` of `enwik8.zip` is split into train (all but the last
+///   2 × 5,000,000 bytes: the first 90 M), valid (the next 5 M) and test (the
+///   last 5 M);
+/// - each split is written as `{train,valid,test}.txt`: every byte as its
+///   decimal value, the values separated by single spaces, except that a
+///   newline byte (10) is written as a line break (Python's
+///   `' '.join(str(c) if c != ord('\n') else '\n' for c in part)`), so each
+///   byte is one token and each line ends in `<eos>` when the corpus is read;
+/// - the raw bytes of each split go to `{train,valid,test}.txt.raw`.
+public enum Enwik8 {
+    /// Bytes held out for each of valid and test (the authors' `num_test_chars`).
+    public static let heldOutBytes = 5_000_000
+
+    /// The authors' split: `[train, valid, test]`.
+    public static func split(_ data: Data, heldOut n: Int = heldOutBytes) throws -> [Data] {
+        guard n >= 1, data.count > 2 * n else {
+            throw IOError("enwik8 has \(data.count) bytes; the split needs more than 2 × \(n)")
+        }
+        let a = data.startIndex, b = data.endIndex - 2 * n, c = data.endIndex - n
+        return [data[a..<b], data[b..<c], data[c...]].map { Data($0) }
+    }
+
+    /// One split in the authors' text format (see the type's description).
+    public static func text(_ bytes: Data) -> Data {
+        let names: [[UInt8]] = (0..<256).map { $0 == 10 ? [10] : Array(String($0).utf8) }
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 4)
+        bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            for (k, byte) in raw.enumerated() {
+                if k > 0 { out.append(32) }
+                out.append(contentsOf: names[Int(byte)])
+            }
+        }
+        return Data(out)
+    }
+
+    /// Reads `enwik8` from `zip` (with `unzip`, or Python's `zipfile` where
+    /// `unzip` is missing) and writes the six files into `folder`, each atomically.
+    public static func prepare(zip: URL, to folder: URL, heldOut n: Int = heldOutBytes, log: (String) -> Void) throws {
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: zip.path) else { throw IOError("\(zip.path): no such file") }
+        let work = fm.temporaryDirectory.appendingPathComponent("awd-lstm-enwik8-\(UUID().uuidString)")
+        try fm.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: work) }
+        try CorpusSource.runTool(
+            "unzip", ["-q", "-o", "-j", zip.path, "enwik8", "-d", work.path],
+            fallback: ("python3", ["-c", "import sys,zipfile,os\nopen(os.path.join(sys.argv[2],'enwik8'),'wb').write(zipfile.ZipFile(sys.argv[1]).read('enwik8'))",
+                                   zip.path, work.path]))
+        guard let data = fm.contents(atPath: work.appendingPathComponent("enwik8").path) else {
+            throw IOError("\(zip.path): no member 'enwik8'")
+        }
+        log("Length of enwik8: \(data.count)")
+        let parts = try split(data, heldOut: n)
+        do { try fm.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+            throw IOError("\(folder.path): cannot create the folder")
+        }
+        for (name, part) in Swift.zip(["train.txt", "valid.txt", "test.txt"], parts) {
+            log("\(name) will have \(part.count) bytes")
+            try AtomicFile.write(text(part), to: folder.appendingPathComponent(name))
+            try AtomicFile.write(part, to: folder.appendingPathComponent(name + ".raw"))
+        }
+    }
+}

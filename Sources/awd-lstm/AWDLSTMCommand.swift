@@ -22,6 +22,17 @@ struct AWDLSTMCommand: ParsableCommand {
         print("awd-lstm \(Self.toolVersion)")
         try reportingErrors { print(try BLAS.prepare().line) }
     }
+
+    /// Parses the command line after rewriting the authors' option spellings (`OptionSpelling`).
+    static func main() {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        if let command = arguments.first, let names = OptionSpelling.longNames(_dumpHelp())[command] {
+            do { arguments = [command] + (try OptionSpelling.normalize(Array(arguments.dropFirst()), names: names)) } catch {
+                fail("\(error)")
+            }
+        }
+        main(arguments)
+    }
 }
 
 /// Loads and checks the BLAS before a command computes, and says once on

@@ -6,7 +6,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure training and evaluation throughput on synthetic tokens.")
 
-    @Option(help: "Type of recurrent net: LSTM or QRNN.") var model: RNNType = .lstm
+    @Option(help: "Type of recurrent net.") var model: RNNType = .lstm
     @Option(name: .customLong("batch-size")) var batchSize = 80
     @Option var bptt = 70
     @Option var emsize = 400

@@ -9,26 +9,40 @@ struct Finetune: ParsableCommand {
         Continues from the run's best weights with averaged SGD from the first step, saves into the same \
         folder whenever validation improves (the trained weights are kept as model.pre-finetune.safetensors), \
         stops at the non-monotone condition or the epoch limit, then evaluates test. Training flags default \
-        to the run's own settings.
+        to the run's own settings (config.json), and the command prints which values it uses and where each \
+        comes from. The authors' finetune.py flags are accepted: model flags must equal the run's (the model \
+        is the run's), --save names the run folder, --tied and --cuda change nothing. --optimizer and --when \
+        do not apply to fine-tuning and are refused.
         """)
 
-    @Option(help: "Run folder to fine-tune.") var checkpoint: String
+    @Option(name: [.customLong("checkpoint"), .customLong("save")],
+            help: "Run folder to fine-tune; --save is the authors' name.") var checkpoint: String
     @OptionGroup var data: DataFlags
-    @OptionGroup var training: TrainingFlags
+    @OptionGroup var model: ModelFlags<RunDefaults>
+    @OptionGroup var training: TrainingFlags<RunDefaults>
+    @OptionGroup var authors: AuthorsFlags
     @Flag(help: "Print a JSON summary on stdout.") var json = false
 
     func run() throws {
         try reportingErrors {
+            if let o = training.optimizer {
+                throw CLIError("--optimizer \(o.rawValue): fine-tuning always uses averaged SGD (the authors' finetune.py); drop it")
+            }
+            if !training.when.isEmpty { throw CLIError("--when: fine-tuning never divides the learning rate; drop it") }
             let folder = RunFolder(URL(fileURLWithPath: checkpoint))
-            let (model, config, vocabulary) = try folder.loadModel()
+            let (network, config, vocabulary) = try folder.loadModel()
+            let conflicts = model.conflicts(with: config.model)
+            if !conflicts.isEmpty { throw FlagConflict.error(conflicts, "fine-tuning continues the run's model (drop the model flags or give its values)") }
             let corpus = try Corpus(folder: data.url, vocabulary: vocabulary)
             var options = config.training
             options.maxBatches = nil
             options.maxMinutes = nil
             training.apply(to: &options)
             if let problem = options.validationError() { throw CLIError(problem) }
+            authors.note()
+            logLine(describe(options))
             try announceBLAS()
-            let trainer = try Trainer(finetuning: folder, model: model, corpus: corpus, options: options)
+            let trainer = try Trainer(finetuning: folder, model: network, corpus: corpus, options: options)
             trainer.log = logLine
             let interrupt = Interrupt.install()
             trainer.shouldStop = { interrupt.requested ? .interrupted : nil }
@@ -41,5 +55,21 @@ struct Finetune: ParsableCommand {
                                             interrupted: result.interrupted, valid: result.bestValid, test: result.test))
             }
         }
+    }
+
+    /// The settings in use, the given ones apart from the run's.
+    func describe(_ o: TrainingOptions) -> String {
+        let t = training
+        let settings: [(String, String, Bool)] = [
+            ("lr", "\(o.lr)", t.lr != nil), ("clip", "\(o.clip)", t.clip != nil), ("epochs", "\(o.epochs)", t.epochs != nil),
+            ("batch_size", "\(o.batchSize)", t.batchSize != nil), ("bptt", "\(o.bptt)", t.bptt != nil),
+            ("seed", "\(o.seed)", t.seed != nil), ("nonmono", "\(o.nonmono)", t.nonmono != nil),
+            ("alpha", "\(o.alpha)", t.alpha != nil), ("beta", "\(o.beta)", t.beta != nil), ("wdecay", "\(o.wdecay)", t.wdecay != nil),
+            ("log_interval", "\(o.logInterval)", t.logInterval != nil)]
+        func list(_ given: Bool) -> String {
+            settings.filter { $0.2 == given }.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+        }
+        let given = list(true), run = list(false)
+        return "Fine-tuning settings: " + (given.isEmpty ? "" : "\(given) (given); ") + "\(run) (the run's)"
     }
 }

@@ -10,22 +10,47 @@ struct DataFlags: ParsableArguments {
     var url: URL { URL(fileURLWithPath: data) }
 }
 
+/// Where the defaults of model and training flags come from: `train` applies the authors'
+/// `main.py` defaults, `finetune` (and `train --resume DIR`) the run's own values.
+protocol TrainingDefaults {
+    /// The help text's note for a flag whose `main.py` default is `value`.
+    static func note(_ value: String) -> String
+}
+
+enum MainDefaults: TrainingDefaults {
+    static func note(_ value: String) -> String { "(default \(value))" }
+}
+
+enum RunDefaults: TrainingDefaults {
+    static func note(_ value: String) -> String { "(default: the run's value)" }
+}
+
 /// Model flags with the authors' names and defaults. Optional so that a
 /// resumed run can tell which were given.
-struct ModelFlags: ParsableArguments {
-    @Option(help: "Type of recurrent net: LSTM or QRNN (default LSTM).") var model: RNNType?
-    @Option(help: "Size of word embeddings (default 400).") var emsize: Int?
-    @Option(help: "Number of hidden units per layer (default 1150).") var nhid: Int?
-    @Option(help: "Number of layers (default 3).") var nlayers: Int?
-    @Option(help: "Dropout applied to layers (default 0.4).") var dropout: Float?
-    @Option(help: "Dropout for rnn layers (default 0.3).") var dropouth: Float?
-    @Option(help: "Dropout for input embedding layers (default 0.65).") var dropouti: Float?
-    @Option(help: "Dropout to remove words from embedding layer (default 0.1).") var dropoute: Float?
-    @Option(help: "Amount of weight dropout to apply to the RNN hidden to hidden matrix (default 0.5).") var wdrop: Float?
+struct ModelFlags<Defaults: TrainingDefaults>: ParsableArguments {
+    @Option(help: "Type of recurrent net \(Defaults.note("LSTM")).") var model: RNNType?
+    @Option(help: "Size of word embeddings \(Defaults.note("400")).") var emsize: Int?
+    @Option(help: "Number of hidden units per layer \(Defaults.note("1150")).") var nhid: Int?
+    @Option(help: "Number of layers \(Defaults.note("3")).") var nlayers: Int?
+    @Option(help: "Dropout applied to layers \(Defaults.note("0.4")).") var dropout: Float?
+    @Option(help: "Dropout for rnn layers \(Defaults.note("0.3")).") var dropouth: Float?
+    @Option(help: "Dropout for input embedding layers \(Defaults.note("0.65")).") var dropouti: Float?
+    @Option(help: "Dropout to remove words from embedding layer \(Defaults.note("0.1")).") var dropoute: Float?
+    @Option(help: "Amount of weight dropout to apply to the RNN hidden to hidden matrix \(Defaults.note("0.5")).") var wdrop: Float?
 
-    var anyGiven: Bool {
-        model != nil || emsize != nil || nhid != nil || nlayers != nil || dropout != nil || dropouth != nil
-            || dropouti != nil || dropoute != nil || wdrop != nil
+    /// The flags given with a value other than the saved configuration's.
+    func conflicts(with c: ModelConfig) -> [FlagConflict] {
+        var out: [FlagConflict] = []
+        FlagConflict.check("--model", model?.rawValue, c.model.rawValue, &out)
+        FlagConflict.check("--emsize", emsize, c.emsize, &out)
+        FlagConflict.check("--nhid", nhid, c.nhid, &out)
+        FlagConflict.check("--nlayers", nlayers, c.nlayers, &out)
+        FlagConflict.check("--dropout", dropout, c.dropout, &out)
+        FlagConflict.check("--dropouth", dropouth, c.dropouth, &out)
+        FlagConflict.check("--dropouti", dropouti, c.dropouti, &out)
+        FlagConflict.check("--dropoute", dropoute, c.dropoute, &out)
+        FlagConflict.check("--wdrop", wdrop, c.wdrop, &out)
+        return out
     }
 
     func config(vocabSize: Int, base: ModelConfig? = nil) -> ModelConfig {
@@ -45,19 +70,20 @@ struct ModelFlags: ParsableArguments {
 }
 
 /// Training flags of the authors' `main.py`, plus limits for short runs.
-struct TrainingFlags: ParsableArguments {
-    @Option(help: "Initial learning rate (default 30).") var lr: Double?
-    @Option(help: "Gradient clipping, 0 for none (default 0.25).") var clip: Float?
-    @Option(help: "Upper epoch limit (default 8000).") var epochs: Int?
-    @Option(name: .customLong("batch-size"), help: "Batch size (default 80).") var batchSize: Int?
-    @Option(help: "Sequence length (default 70).") var bptt: Int?
-    @Option(help: "Random seed (default 1111).") var seed: UInt64?
-    @Option(help: "Non-monotone interval for switching to averaged SGD (default 5).") var nonmono: Int?
-    @Option(name: .customLong("log-interval"), help: "Report interval in batches (default 200).") var logInterval: Int?
-    @Option(help: "Alpha L2 regularisation on RNN activation (default 2).") var alpha: Float?
-    @Option(help: "Beta slowness regularisation applied on RNN activation (default 1).") var beta: Float?
-    @Option(help: "Weight decay applied to all weights (default 1.2e-6).") var wdecay: Float?
-    @Option(help: "Optimizer to use: sgd, adam (default sgd).") var optimizer: OptimizerKind?
+struct TrainingFlags<Defaults: TrainingDefaults>: ParsableArguments {
+    @Option(help: "Initial learning rate \(Defaults.note("30")).") var lr: Double?
+    @Option(help: "Gradient clipping, 0 for none \(Defaults.note("0.25")).") var clip: Float?
+    @Option(help: "Upper epoch limit \(Defaults.note("8000")).") var epochs: Int?
+    @Option(name: .customLong("batch-size"), help: "Batch size \(Defaults.note("80")).") var batchSize: Int?
+    @Option(help: "Sequence length \(Defaults.note("70")).") var bptt: Int?
+    @Option(help: "Random seed \(Defaults.note("1111")).") var seed: UInt64?
+    @Option(help: "Non-monotone interval for switching to averaged SGD \(Defaults.note("5")).") var nonmono: Int?
+    @Option(name: .customLong("log-interval"), help: "Report interval in batches \(Defaults.note("200")).") var logInterval: Int?
+    @Option(help: "Alpha L2 regularisation on RNN activation \(Defaults.note("2")).") var alpha: Float?
+    @Option(help: "Beta slowness regularisation applied on RNN activation \(Defaults.note("1")).") var beta: Float?
+    @Option(help: "Weight decay applied to all weights \(Defaults.note("1.2e-6")).") var wdecay: Float?
+    @Option(help: "Optimizer to use \(Defaults.note("sgd")).")
+    var optimizer: OptimizerKind?
     @Option(parsing: .upToNextOption, help: "Epochs after which the learning rate is divided by 10.") var when: [Int] = []
     @Option(name: .customLong("max-batches"), help: "End every epoch after this many batches.") var maxBatches: Int?
     @Option(name: .customLong("max-minutes"), help: "Stop training after this many minutes (the running epoch is validated).") var maxMinutes: Double?
@@ -84,18 +110,50 @@ struct TrainingFlags: ParsableArguments {
         if let v = checkpointEvery { o.checkpointEvery = v }
     }
 
-    /// Flags that would change the optimisation itself, which a resumed run keeps.
-    var changesProcedure: [String] {
-        var names: [String] = []
-        if batchSize != nil { names.append("--batch-size") }
-        if bptt != nil { names.append("--bptt") }
-        if seed != nil { names.append("--seed") }
-        if optimizer != nil { names.append("--optimizer") }
-        if alpha != nil { names.append("--alpha") }
-        if beta != nil { names.append("--beta") }
-        if wdecay != nil { names.append("--wdecay") }
-        if fixedBPTT { names.append("--fixed-bptt") }
-        return names
+    /// The flags that a resumed run may change; the others define its procedure.
+    static var changeableOnResume: String {
+        "--lr, --clip, --epochs, --nonmono, --log-interval, --when, --max-batches, --max-minutes, --checkpoint-every"
+    }
+
+    /// Flags that define the optimisation, given with a value other than the saved one.
+    func conflicts(with o: TrainingOptions) -> [FlagConflict] {
+        var out: [FlagConflict] = []
+        FlagConflict.check("--batch-size", batchSize, o.batchSize, &out)
+        FlagConflict.check("--bptt", bptt, o.bptt, &out)
+        FlagConflict.check("--seed", seed, o.seed, &out)
+        FlagConflict.check("--optimizer", optimizer?.rawValue, o.optimizer.rawValue, &out)
+        FlagConflict.check("--alpha", alpha, o.alpha, &out)
+        FlagConflict.check("--beta", beta, o.beta, &out)
+        FlagConflict.check("--wdecay", wdecay, o.wdecay, &out)
+        FlagConflict.check("--fixed-bptt", fixedBPTT ? true : nil, o.fixedBPTT, &out)
+        return out
+    }
+}
+
+/// A flag given with another value than the one a saved run keeps.
+struct FlagConflict: CustomStringConvertible {
+    let flag: String, saved: String, given: String
+
+    var description: String { "\(flag) \(given) differs from the run's \(saved)" }
+
+    static func check<T: Equatable>(_ flag: String, _ given: T?, _ saved: T, _ out: inout [FlagConflict]) {
+        if let given, given != saved { out.append(FlagConflict(flag: flag, saved: "\(saved)", given: "\(given)")) }
+    }
+
+    /// One error naming every conflict.
+    static func error(_ conflicts: [FlagConflict], _ context: String) -> CLIError {
+        CLIError("\(conflicts.map(\.description).joined(separator: "; ")) (config.json); \(context)")
+    }
+}
+
+/// Flags of the authors' scripts that have nothing to do here, accepted so that
+/// their command lines run unchanged.
+struct AuthorsFlags: ParsableArguments {
+    @Flag(help: "Accepted for the authors' scripts: the decoder is always tied to the embedding.") var tied = false
+    @Flag(help: "Accepted for the authors' scripts and ignored: this tool runs on the CPU.") var cuda = false
+
+    func note() {
+        if cuda { logLine("--cuda: ignored (this tool runs on the CPU)") }
     }
 }
 
@@ -105,15 +163,20 @@ extension RNNType: ExpressibleByArgument {
 
 extension OptimizerKind: ExpressibleByArgument {
     public init?(argument: String) {
-        guard argument == "sgd" || argument == "adam" else { return nil }
+        guard Self.allValueStrings.contains(argument) else { return nil }
         self.init(rawValue: argument)
     }
+
+    /// The values `--optimizer` takes (averaged SGD is reached through the
+    /// non-monotone trigger, or `finetune`, not chosen).
+    public static var allValueStrings: [String] { ["sgd", "adam"] }
 }
 
 /// A trained run and the split to score: the arguments shared by `evaluate`,
 /// `pointer` and `dynamic-eval`.
 struct EvaluationTarget: ParsableArguments {
-    @Option(help: "Run folder (config.json, vocab.txt, model.safetensors).") var checkpoint: String
+    @Option(name: [.customLong("checkpoint"), .customLong("save")],
+            help: "Run folder (config.json, vocab.txt, model.safetensors); --save is the authors' name.") var checkpoint: String
     @OptionGroup var data: DataFlags
     @Option(help: "valid or test (default test).") var split: String = "test"
 

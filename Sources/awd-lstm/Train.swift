@@ -9,12 +9,17 @@ struct Train: ParsableCommand {
         Writes a run folder (--save): model.safetensors (best weights, PyTorch names), config.json, \
         vocab.txt, metrics.jsonl and state.safetensors (resumable). Logs go to stderr; --json prints \
         a summary object on stdout at the end.
+
+        With --resume DIR the run continues as it was configured: flags equal to the saved ones are \
+        accepted, and only \(TrainingFlags<MainDefaults>.changeableOnResume) may change.
         """)
 
     @OptionGroup var data: DataFlags
-    @OptionGroup var model: ModelFlags
-    @OptionGroup var training: TrainingFlags
-    @Option(help: "Run folder to write (default runs/<date-time>).") var save: String?
+    @OptionGroup var model: ModelFlags<MainDefaults>
+    @OptionGroup var training: TrainingFlags<MainDefaults>
+    @OptionGroup var authors: AuthorsFlags
+    @Option(help: "Run folder to write (default runs/<date-time>); a name ending in .pt (the authors' file) names the folder.")
+    var save: String?
     @Option(help: "A run folder to continue exactly, or a .safetensors file to start from with a fresh optimiser.")
     var resume: String?
     @Flag(help: "Print a JSON summary on stdout.") var json = false
@@ -49,13 +54,15 @@ struct Train: ParsableCommand {
         if resumeRun, let r = resumeURL {
             // Continue a run exactly: its configuration, vocabulary and state.
             folder = RunFolder(r)
-            if model.anyGiven { throw CLIError("--resume DIR keeps the run's model configuration; drop the model flags") }
             if let s = save, URL(fileURLWithPath: s).standardizedFileURL != r.standardizedFileURL {
                 throw CLIError("--resume DIR continues in DIR; --save must be omitted or the same folder")
             }
-            let changed = training.changesProcedure
-            if !changed.isEmpty { throw CLIError("--resume DIR keeps the run's procedure; cannot change \(changed.joined(separator: ", "))") }
             let saved = try folder.readConfig()
+            let conflicts = model.conflicts(with: saved.model) + training.conflicts(with: saved.training)
+            if !conflicts.isEmpty {
+                throw FlagConflict.error(conflicts, "--resume DIR continues the run as configured: only "
+                                         + "\(TrainingFlags<MainDefaults>.changeableOnResume) may change (drop the others or give the run's values)")
+            }
             let vocabulary = try folder.readVocabulary()
             let corpus = try loadCorpus(vocabulary: vocabulary)
             var options = saved.training
@@ -93,6 +100,9 @@ struct Train: ParsableCommand {
             let m = AWDLSTMModel(config: config, rng: &rng)
             if let file = startWeights, let r = resumeURL { try m.loadWeights(from: file, source: r.path) }
             folder = RunFolder(URL(fileURLWithPath: save ?? defaultRunName()))
+            if let s = save, s.hasSuffix(".pt") {
+                logLine("--save \(s): writing the run folder \(s)/ (model.safetensors, config.json, vocab.txt, metrics.jsonl, state.safetensors), not one .pt file")
+            }
             if folder.exists(folder.model) || folder.exists(folder.state) {
                 throw CLIError("\(folder.url.path) already holds a training run; continue it with `awd-lstm train --resume \(folder.url.path) --data \(data.data)`, or choose another --save")
             }
@@ -111,6 +121,7 @@ struct Train: ParsableCommand {
             if communicator.size > 1 {
                 logLine("Data-parallel: \(communicator.size) ranks of \(trainer.options.batchSize / communicator.size) batch columns each")
             }
+            authors.note()
             trainer.log = logLine
             if isatty(2) != 0 { trainer.progress = { FileHandle.standardError.write(Data("\r\u{1B}[K\($0)".utf8)) } }
         }

@@ -2,22 +2,22 @@ import Foundation
 import XCTest
 import AWDLSTM
 
+/// A corpus of 400 lines of 3–12 words drawn from 15 (train), 20 lines each for valid and test.
+func smallCorpus(_ dir: TemporaryFolder, name: String = "D", words: [String]? = nil, seed: UInt64 = 3) throws -> URL {
+    var rng = RandomSource(seed: seed)
+    let w = words ?? (0..<15).map { "w\($0)" }
+    for (split, n) in [("train", 400), ("valid", 20), ("test", 20)] {
+        let text = (0..<n).map { _ in (0..<(3 + Int(rng.next() % 10))).map { _ in w[Int(rng.next() % UInt64(w.count))] }
+            .joined(separator: " ") }.joined(separator: "\n") + "\n"
+        _ = try dir.write("\(name)/\(split).txt", text)
+    }
+    return dir.url.appendingPathComponent(name)
+}
+
 /// Faults met in the field (issue reports replayed), through the executable.
-/// `M` is a tiny three-layer model; `D` a 15-word random corpus.
+/// `model` is a tiny three-layer model.
 final class FieldFaultTests: XCTestCase {
     static let model = ["--emsize", "16", "--nhid", "24", "--nlayers", "3", "--batch-size", "4", "--bptt", "10", "--epochs", "1"]
-
-    /// 400 lines of 3–12 words drawn from 15 (train), 20 lines each for valid and test.
-    func corpus(_ dir: TemporaryFolder, name: String = "D", words: [String]? = nil, seed: UInt64 = 3) throws -> URL {
-        var rng = RandomSource(seed: seed)
-        let w = words ?? (0..<15).map { "w\($0)" }
-        for (split, n) in [("train", 400), ("valid", 20), ("test", 20)] {
-            let text = (0..<n).map { _ in (0..<(3 + Int(rng.next() % 10))).map { _ in w[Int(rng.next() % UInt64(w.count))] }
-                .joined(separator: " ") }.joined(separator: "\n") + "\n"
-            _ = try dir.write("\(name)/\(split).txt", text)
-        }
-        return dir.url.appendingPathComponent(name)
-    }
 
     func json(_ r: CLI.Result, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
         let object = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
@@ -39,7 +39,7 @@ final class FieldFaultTests: XCTestCase {
     /// `train`, `evaluate`, `pointer` and `dynamic-eval` says "Infinity", exit 0.
     func testInfinitePerplexityIsWrittenAsAString() throws {
         let dir = try TemporaryFolder()
-        let data = try corpus(dir)
+        let data = try smallCorpus(dir)
         let run = dir.url.appendingPathComponent("R").path
         let train = try CLI.run(["train", "--data", data.path] + Self.model + ["--max-batches", "1", "--lr", "10000", "--save", run, "--json"])
         XCTAssertEqual(train.status, 0, train.stderr)
@@ -59,7 +59,7 @@ final class FieldFaultTests: XCTestCase {
     /// A loss that is NaN is no result: the JSON still says "NaN", and the exit status is 1.
     func testNaNLossIsAnError() throws {
         let dir = try TemporaryFolder()
-        let data = try corpus(dir)
+        let data = try smallCorpus(dir)
         let run = dir.url.appendingPathComponent("R")
         XCTAssertEqual(try CLI.run(["train", "--data", data.path, "--save", run.path, "--max-batches", "2"] + Self.model).status, 0)
         // Finite weights whose logits overflow: the last layer saturated (i, g, o open,
@@ -84,7 +84,7 @@ final class FieldFaultTests: XCTestCase {
     /// the message lists what the folder holds, and the same command can run again.
     func testNaNValidationLossIsNeverSaved() throws {
         let dir = try TemporaryFolder()
-        let data = try corpus(dir)
+        let data = try smallCorpus(dir)
         let run = dir.url.appendingPathComponent("R")
         let r = try CLI.run(["train", "--data", data.path] + Self.model + ["--max-batches", "1", "--lr", "1e39", "--save", run.path])
         XCTAssertEqual(r.status, 1, r.stderr)
@@ -102,7 +102,7 @@ final class FieldFaultTests: XCTestCase {
     /// run resumes from them.
     func testDivergenceAfterAGoodEpochIsResumable() throws {
         let dir = try TemporaryFolder()
-        let data = try corpus(dir)
+        let data = try smallCorpus(dir)
         let run = dir.url.appendingPathComponent("R")
         XCTAssertEqual(try CLI.run(["train", "--data", data.path, "--save", run.path, "--max-batches", "3"] + Self.model).status, 0)
         let files = ["model.safetensors", "state.safetensors"].map { run.appendingPathComponent($0) }
@@ -119,7 +119,7 @@ final class FieldFaultTests: XCTestCase {
     /// Every command that loads weights refuses a NaN in them.
     func testNonFiniteWeightsAreRefusedEverywhere() throws {
         let dir = try TemporaryFolder()
-        let data = try corpus(dir)
+        let data = try smallCorpus(dir)
         let run = dir.url.appendingPathComponent("R")
         XCTAssertEqual(try CLI.run(["train", "--data", data.path, "--save", run.path, "--max-batches", "2"] + Self.model).status, 0)
         let model = run.appendingPathComponent("model.safetensors")
@@ -147,5 +147,74 @@ extension Array where Element == (SafeTensors.TensorInfo, [Float]) {
             return self[k].1.withUnsafeBufferPointer { go(k + 1, done + [.init(name: self[k].0.name, shape: self[k].0.shape, values: $0)]) }
         }
         return go(0, [])
+    }
+}
+
+/// The authors' command lines: resumes with the run's own flags, argparse
+/// spellings, `.pt` names, `finetune.py`'s flags.
+final class AuthorsCommandTests: XCTestCase {
+    /// Re-running the command with `--resume` appended continues the run; a flag
+    /// that differs is named with both values; the help says what may change.
+    func testResumeAcceptsTheRunsOwnFlags() throws {
+        let dir = try TemporaryFolder()
+        let data = try smallCorpus(dir)
+        let run = dir.url.appendingPathComponent("R").path
+        let command = ["train", "--data", data.path] + FieldFaultTests.model + ["--max-batches", "3", "--save", run]
+        XCTAssertEqual(try CLI.run(command).status, 0)
+        let resumed = try CLI.run(command + ["--resume", run, "--epochs", "2"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("| end of epoch   2 |"), resumed.stderr)
+        let changed = try CLI.run(command + ["--resume", run, "--epochs", "3", "--nhid", "30", "--seed", "7"])
+        XCTAssertEqual(changed.status, 1)
+        XCTAssertTrue(changed.stderr.contains("--nhid 30 differs from the run's 24; --seed 7 differs from the run's 1111"), changed.stderr)
+        let help = try CLI.run(["train", "--help"]).stdout.replacingOccurrences(of: "\n", with: " ")
+            .split(separator: " ").joined(separator: " ")
+        XCTAssertTrue(help.contains("only --lr, --clip, --epochs"), help)
+    }
+
+    /// The authors' README line, shortened: underscores, `--epoch`, `--model LSTM`, `--save X.pt`.
+    func testTheAuthorsSpellings() throws {
+        let dir = try TemporaryFolder()
+        let data = try smallCorpus(dir)
+        let save = dir.url.appendingPathComponent("PTB.pt")
+        let r = try CLI.run(["train", "--batch_size", "4", "--data", data.path, "--dropouti", "0.4", "--dropouth", "0.25",
+                             "--seed", "141", "--epoch", "1", "--save", save.path, "--model", "LSTM", "--emsize=16",
+                             "--nhid", "24", "--bptt", "10", "--max_batches", "2", "--tied", "--cuda"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("--save \(save.path): writing the run folder \(save.path)/"), r.stderr)
+        let config = try RunFolder(save).readConfig()
+        XCTAssertEqual(config.training.batchSize, 4)
+        XCTAssertEqual(config.training.epochs, 1)
+        XCTAssertEqual(config.training.seed, 141)
+        XCTAssertEqual(config.model.dropouth, 0.25)
+        XCTAssertEqual(config.model.emsize, 16)
+        let ambiguous = try CLI.run(["train", "--data", data.path, "--e", "3"])
+        XCTAssertEqual(ambiguous.status, 1)
+        XCTAssertTrue(ambiguous.stderr.contains("ambiguous option --e: could be --emsize, --epochs"), ambiguous.stderr)
+        // The authors' pointer.py names the model with --save too.
+        let pointer = try CLI.run(["pointer", "--save", save.path, "--data", data.path, "--window", "5", "--lambdasm", "0.1"])
+        XCTAssertEqual(pointer.status, 0, pointer.stderr)
+    }
+
+    /// `finetune` takes `finetune.py`'s flags, says which values it uses, refuses
+    /// what does not apply, and its help shows the run's values as the defaults.
+    func testFinetuneTakesTheAuthorsFlags() throws {
+        let dir = try TemporaryFolder()
+        let data = try smallCorpus(dir)
+        let save = dir.url.appendingPathComponent("PTB.pt").path
+        XCTAssertEqual(try CLI.run(["train", "--data", data.path, "--save", save, "--max-batches", "3"] + FieldFaultTests.model).status, 0)
+        let r = try CLI.run(["finetune", "--batch_size", "4", "--data", data.path, "--dropouti", "0.65", "--seed", "141",
+                             "--epoch", "1", "--save", save, "--emsize", "16", "--cuda", "--tied", "--max-batches", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("Fine-tuning settings: epochs 1, batch_size 4, seed 141 (given); lr 30.0"), r.stderr)
+        let adam = try CLI.run(["finetune", "--save", save, "--data", data.path, "--optimizer", "adam"])
+        XCTAssertEqual(adam.status, 1)
+        XCTAssertTrue(adam.stderr.contains("--optimizer adam: fine-tuning always uses averaged SGD"), adam.stderr)
+        let other = try CLI.run(["finetune", "--save", save, "--data", data.path, "--dropouti", "0.4"])
+        XCTAssertEqual(other.status, 1)
+        XCTAssertTrue(other.stderr.contains("--dropouti 0.4 differs from the run's 0.65"), other.stderr)
+        let help = try CLI.run(["finetune", "--help"]).stdout
+        XCTAssertTrue(help.contains("Batch size (default: the run's value)"), help)
+        XCTAssertFalse(help.contains("(default 80)"), help)
     }
 }

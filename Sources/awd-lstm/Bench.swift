@@ -4,7 +4,8 @@ import Foundation
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure training and evaluation throughput on synthetic tokens.")
+        abstract: "Measure training and evaluation throughput on synthetic tokens.",
+        discussion: "Under `mpirun -np N` the batch columns are split over the ranks and the gradients averaged as in training; rank 0 reports.")
 
     @Option(help: "Type of recurrent net.") var model: RNNType = .lstm
     @Option(name: .customLong("batch-size")) var batchSize = 80
@@ -28,13 +29,16 @@ struct Bench: ParsableCommand {
                               ("--eval-steps", evalSteps)] where v < 1 {
                 throw CLIError("\(name) must be at least 1 (got \(v))")
             }
+            let communicator = try Job.join { nil }
+            try Job.checkBatch(batchSize, communicator)
             // The BLAS belongs to the result: on stdout in text, in the fields in JSON.
-            let blas = json ? try announceBLAS() : try BLAS.prepare()
+            let blas = json && communicator.isRoot ? try announceBLAS() : try BLAS.prepare()
             var o = BenchmarkOptions(config: ModelConfig(vocabSize: vocab, model: model, emsize: emsize, nhid: nhid, nlayers: nlayers))
             (o.batchSize, o.bptt, o.steps, o.warmup, o.evalBatchSize, o.evalSteps) =
                 (batchSize, bptt, steps, max(0, warmup), evalBatchSize, evalSteps)
             if gemmShapes {
                 guard model == .lstm else { throw CLIError("--gemm-shapes times the LSTM's products; drop --model") }
+                guard communicator.size == 1 else { throw CLIError("--gemm-shapes times one process; run it without mpirun") }
                 let r = GEMMShapeBenchmark.run(o.config, batch: batchSize, bptt: bptt)
                 if json { return try printJSON(r) }
                 print(blas.line)
@@ -46,7 +50,9 @@ struct Bench: ParsableCommand {
                 print(String(format: "BLAS time per training step at these rates: %.1f ms", r.msPerStep))
                 return
             }
-            let r = Benchmark.run(o, log: logLine)
+            let r = Benchmark.run(o, communicator: communicator, log: communicator.isRoot ? logLine : { _ in })
+            Job.finish(communicator)
+            guard communicator.isRoot else { return }
             if json {
                 try printJSON(r)
             } else {
@@ -56,6 +62,10 @@ struct Bench: ParsableCommand {
                              r.trainTokensPerS, r.trainMsPerStep, r.evalTokensPerS, r.evalMsPerWindow))
                 print(String(format: "step: embedding %.1f ms, \(model.rawValue) forward %.1f ms, \(model.rawValue) backward %.1f ms, softmax/loss %.1f ms, optimiser %.1f ms",
                              b.embedding, b.lstmForward, b.lstmBackward, b.softmax, b.optimizer))
+                if r.ranks > 1 {
+                    print(String(format: "%d ranks of %d columns: allreduce %.1f ms per step, %.1f %% of the step",
+                                 r.ranks, r.batchSize / r.ranks, b.allreduce, 100 * b.allreduce / r.trainMsPerStep))
+                }
                 let e = r.evalBreakdown
                 print(String(format: "window: embedding %.1f ms, \(model.rawValue) forward %.1f ms (time loop %.1f ms), softmax/loss %.1f ms",
                              e.embedding, e.lstmForward, e.recurrence, e.softmax))

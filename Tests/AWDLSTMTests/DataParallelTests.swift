@@ -96,6 +96,21 @@ final class DataParallelTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("run").path))
     }
 
+    /// `bench` under mpirun: rank 0 alone reports, with the allreduce's time.
+    func testBenchReportsTheAllreduce() throws {
+        let launcher = try mpirun()
+        let r = try CLI.run(["bench", "--emsize", "16", "--nhid", "24", "--nlayers", "2", "--vocab", "50", "--batch-size", "8",
+                             "--bptt", "10", "--steps", "2", "--eval-steps", "1", "--json"], launcher: launcher)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, r.stdout)
+        let object = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any]
+        XCTAssertEqual(object?["ranks"] as? Int, 2)
+        XCTAssertEqual(object?["batch_size"] as? Int, 8)
+        let breakdown = object?["breakdown"] as? [String: Any]
+        XCTAssertGreaterThan(breakdown?["allreduce_ms"] as? Double ?? 0, 0)
+    }
+
     func testBatchThatDoesNotSplitIsAnError() throws {
         let launcher = try mpirun()
         let dir = try TemporaryFolder()

@@ -12,21 +12,23 @@ public struct StepTimings: Sendable, Codable, Equatable {
     public var lstmBackward = 0.0
     public var softmax = 0.0
     public var optimizer = 0.0
+    /// Summing the gradients over the ranks of a data-parallel job (MPI_Allreduce).
+    public var allreduce = 0.0
 
     public init() {}
 
-    public var total: Double { embedding + lstmForward + lstmBackward + softmax + optimizer }
+    public var total: Double { embedding + lstmForward + lstmBackward + softmax + optimizer + allreduce }
 
     enum CodingKeys: String, CodingKey {
         case embedding = "embedding_ms", lstmForward = "lstm_forward_ms", recurrence = "recurrence_ms"
         case lstmBackward = "lstm_backward_ms"
-        case softmax = "softmax_ms", optimizer = "optimizer_ms"
+        case softmax = "softmax_ms", optimizer = "optimizer_ms", allreduce = "allreduce_ms"
     }
 
     public func scaled(by k: Double) -> StepTimings {
         var t = self
-        (t.embedding, t.lstmForward, t.recurrence, t.lstmBackward, t.softmax, t.optimizer) =
-            (embedding * k, lstmForward * k, recurrence * k, lstmBackward * k, softmax * k, optimizer * k)
+        (t.embedding, t.lstmForward, t.recurrence, t.lstmBackward, t.softmax, t.optimizer, t.allreduce) =
+            (embedding * k, lstmForward * k, recurrence * k, lstmBackward * k, softmax * k, optimizer * k, allreduce * k)
         return t
     }
 }

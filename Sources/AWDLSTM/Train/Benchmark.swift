@@ -57,6 +57,9 @@ public struct BenchmarkResult: Codable, Sendable {
     public var blasSelection: String
     /// The CPU's vector features, as /proc/cpuinfo names them.
     public var cpuFeatures: [String]
+    /// Processes of a data-parallel run (`mpirun -np N`), each on `batchSize / ranks` columns;
+    /// token rates count the whole batch.
+    public var ranks: Int
 
     enum CodingKeys: String, CodingKey {
         case trainTokensPerS = "train_tokens_per_s", evalTokensPerS = "eval_tokens_per_s"
@@ -66,27 +69,35 @@ public struct BenchmarkResult: Codable, Sendable {
         case trainFlopsPerToken = "train_flops_per_token", sgemmGflops = "sgemm_gflops"
         case fractionOfSgemm = "fraction_of_sgemm", evalFractionOfSgemm = "eval_fraction_of_sgemm"
         case blasLibrary = "blas_library", blasVersion = "blas_version", blasCore = "blas_core"
-        case blasSelection = "blas_selection", cpuFeatures = "cpu_features"
+        case blasSelection = "blas_selection", cpuFeatures = "cpu_features", ranks
     }
 }
 
 public enum Benchmark {
-    public static func run(_ o: BenchmarkOptions, log: (String) -> Void = { _ in }) -> BenchmarkResult {
+    /// With several ranks, each trains on its share of the batch columns and the
+    /// gradients are averaged as in training (timed as `allreduce`); evaluation
+    /// splits its columns likewise. Rates are rank 0's.
+    public static func run(_ o: BenchmarkOptions, communicator: Communicator = SingleProcess(),
+                           log: (String) -> Void = { _ in }) -> BenchmarkResult {
         var rng = RandomSource(seed: 1234)
         let model = AWDLSTMModel(config: o.config, rng: &rng)
         let v = UInt64(o.config.vocabSize)
         func tokens(_ n: Int) -> [Int32] { (0..<n).map { _ in Int32(rng.next() % v) } }
         let trainData = BatchedTokens(tokens((o.bptt * (o.warmup + o.steps) + 1) * o.batchSize), batchSize: o.batchSize)
+            .columns(communicator.columns(of: o.batchSize))
         let sgd = SGD(weightDecay: o.wdecay)
-        model.resetHidden(batchSize: o.batchSize)
+        model.resetHidden(batchSize: trainData.columns)
 
         var trainMs = 0.0
         for s in 0..<(o.warmup + o.steps) {
             let batch = trainData.window(at: s * o.bptt, length: o.bptt)
             if s == o.warmup { model.timings = StepTimings() }
             let start = monotonicMilliseconds()
-            model.forwardBackward(batch, alpha: o.alpha, beta: o.beta, rng: &rng)
+            let loss = model.forwardBackward(batch, alpha: o.alpha, beta: o.beta, rng: &rng)
             var t = monotonicMilliseconds()
+            _ = communicator.averageGradients(model.gradients, loss: loss)
+            if model.timings != nil { model.timings!.allreduce += monotonicMilliseconds() - t }
+            t = monotonicMilliseconds()
             GradientClipping.clip(model.gradients, maxNorm: o.clip)
             sgd.step(weights: model.weights, gradients: model.gradients, lr: Float(o.lr))
             if model.timings != nil { model.timings!.optimizer += monotonicMilliseconds() - t }
@@ -97,8 +108,10 @@ public enum Benchmark {
         let breakdown = (model.timings ?? StepTimings()).scaled(by: 1 / Double(max(1, o.steps)))
         model.timings = nil
 
+        let evalColumns = communicator.columns(of: o.evalBatchSize)
         let evalData = BatchedTokens(tokens((o.bptt * (o.evalSteps + 1) + 1) * o.evalBatchSize), batchSize: o.evalBatchSize)
-        model.resetHidden(batchSize: o.evalBatchSize)
+            .columns(evalColumns.isEmpty ? 0..<1 : evalColumns)
+        model.resetHidden(batchSize: evalData.columns)
         var evalMs = 0.0
         for s in 0..<(o.evalSteps + 1) {
             let batch = evalData.window(at: s * o.bptt, length: o.bptt)
@@ -108,10 +121,17 @@ public enum Benchmark {
             let t = monotonicMilliseconds()
             if s >= 1 { evalMs += t - start }
         }
+        // Like an evaluation's single reduction at its end: wait for the slowest rank.
+        let waitStart = monotonicMilliseconds()
+        communicator.synchronize()
+        evalMs += monotonicMilliseconds() - waitStart
         let evalBreakdown = (model.timings ?? StepTimings()).scaled(by: 1 / Double(max(1, o.evalSteps)))
         model.timings = nil
         let flops = trainingFlopsPerToken(model)
-        let sgemm = measureSgemmGflops()
+        // The job's ceiling: every rank's, measured at the same time.
+        var ceilings = [measureSgemmGflops()]
+        communicator.sum(&ceilings)
+        let sgemm = ceilings[0]
         let blas = BLAS.library.report
         let trainTokens = Double(o.steps * o.bptt * o.batchSize)
         let evalTokens = Double(o.evalSteps * o.bptt * o.evalBatchSize)
@@ -126,7 +146,7 @@ public enum Benchmark {
             fractionOfSgemm: trainTokens / (trainMs / 1000) * flops / (sgemm * 1e9),
             evalFractionOfSgemm: evalTokens / (evalMs / 1000) * flops / 3 / (sgemm * 1e9),
             blasLibrary: blas.library, blasVersion: blas.version, blasCore: blas.core, blasSelection: blas.selection,
-            cpuFeatures: blas.cpuFeatures)
+            cpuFeatures: blas.cpuFeatures, ranks: communicator.size)
     }
 
     /// 2 FLOPs per multiply-add of the recurrent layers' products and the

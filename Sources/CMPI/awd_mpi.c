@@ -18,7 +18,6 @@ static struct {
     int (*allreduce)(const void *, void *, int, mpi_handle, mpi_handle, mpi_handle);
     int (*bcast)(void *, int, mpi_handle, int, mpi_handle);
     int (*gather)(const void *, int, mpi_handle, void *, int, mpi_handle, int, mpi_handle);
-    int (*abort)(mpi_handle, int);
     int (*finalize)(void);
     mpi_handle comm_world, type_float, type_double, type_byte, op_sum, op_max;
     int rank, size;
@@ -48,7 +47,6 @@ int awd_mpi_init(char *error, size_t capacity) {
         {"MPI_Allreduce", (void **)&mpi.allreduce},
         {"MPI_Bcast", (void **)&mpi.bcast},
         {"MPI_Gather", (void **)&mpi.gather},
-        {"MPI_Abort", (void **)&mpi.abort},
         {"MPI_Finalize", (void **)&mpi.finalize},
         {"ompi_mpi_comm_world", &mpi.comm_world},
         {"ompi_mpi_float", &mpi.type_float},
@@ -113,7 +111,5 @@ int awd_mpi_broadcast(void *data, size_t bytes, int root) {
 int awd_mpi_gather_float(const float *values, int count, float *gathered, int root) {
     return mpi.gather(values, count, mpi.type_float, gathered, count, mpi.type_float, root, mpi.comm_world);
 }
-
-void awd_mpi_abort(int code) { mpi.abort(mpi.comm_world, code); }
 
 int awd_mpi_finalize(void) { return mpi.finalize(); }

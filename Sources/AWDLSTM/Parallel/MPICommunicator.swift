@@ -52,18 +52,6 @@ public final class MPICommunicator: Communicator {
         _ = awd_mpi_gather_float(values, Int32(count), gathered, 0)
     }
 
-    /// Ends every rank of the job with `code` (MPI_Abort).
-    public func abort(code: Int32) -> Never {
-        awd_mpi_abort(code)
-        exit(code)
-    }
-
     /// Leaves MPI (MPI_Finalize); the last call on this communicator.
     public func finalize() { _ = awd_mpi_finalize() }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -39,9 +39,6 @@ int awd_mpi_broadcast(void *data, size_t bytes, int root);
 /* MPI_Gather of `count` floats from every rank into `gathered` (rank order) at `root`. */
 int awd_mpi_gather_float(const float *values, int count, float *gathered, int root);
 
-/* MPI_Abort on MPI_COMM_WORLD: ends every rank of the job. */
-void awd_mpi_abort(int code);
-
 int awd_mpi_finalize(void);
 
 #endif

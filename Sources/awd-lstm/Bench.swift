@@ -14,6 +14,10 @@ struct Bench: ParsableCommand {
     @Option var nhid = 1150
     @Option var nlayers = 3
     @Option var vocab = 10_000
+    @Option(help: ArgumentHelp("Split cross-entropy boundaries, or none (default: the authors' defaults for --vocab).",
+                               valueName: "A,B,C|none")) var splits: SplitsArgument?
+    @Option(help: ArgumentHelp("Draw tokens from Zipf's law with this exponent (rank = id) instead of uniformly.",
+                               valueName: "s")) var zipf: Double?
     @Option(help: "Timed training steps.") var steps = 5
     @Option(help: "Untimed warm-up steps.") var warmup = 1
     @Option(name: .customLong("eval-batch-size")) var evalBatchSize = 10
@@ -33,7 +37,12 @@ struct Bench: ParsableCommand {
             try Job.checkBatch(batchSize, communicator)
             // The BLAS belongs to the result: on stdout in text, in the fields in JSON.
             let blas = json && communicator.isRoot ? try announceBLAS() : try BLAS.prepare()
-            var o = BenchmarkOptions(config: ModelConfig(vocabSize: vocab, model: model, emsize: emsize, nhid: nhid, nlayers: nlayers))
+            let config = ModelConfig(vocabSize: vocab, model: model, emsize: emsize, nhid: nhid, nlayers: nlayers,
+                                     splits: splits?.values ?? ModelConfig.defaultSplits(vocabSize: vocab))
+            if let problem = config.validationError() { throw CLIError(problem) }
+            if let s = zipf, !(s >= 0 && s.isFinite) { throw CLIError("--zipf must be a non-negative exponent (got \(s))") }
+            var o = BenchmarkOptions(config: config)
+            o.zipf = zipf
             (o.batchSize, o.bptt, o.steps, o.warmup, o.evalBatchSize, o.evalSteps) =
                 (batchSize, bptt, steps, max(0, warmup), evalBatchSize, evalSteps)
             if gemmShapes {

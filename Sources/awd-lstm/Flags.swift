@@ -37,6 +37,9 @@ struct ModelFlags<Defaults: TrainingDefaults>: ParsableArguments {
     @Option(help: "Dropout for input embedding layers \(Defaults.note("0.65")).") var dropouti: Float?
     @Option(help: "Dropout to remove words from embedding layer \(Defaults.note("0.1")).") var dropoute: Float?
     @Option(help: "Amount of weight dropout to apply to the RNN hidden to hidden matrix \(Defaults.note("0.5")).") var wdrop: Float?
+    @Option(help: ArgumentHelp(
+        "Split cross-entropy cluster boundaries, or none for a full softmax \(Defaults.note("as the authors' main.py: none up to 75,000 words, 2800,20000,76000 above, 4200,35000,180000 above 500,000")).",
+        valueName: "A,B,C|none")) var splits: SplitsArgument?
 
     /// The flags given with a value other than the saved configuration's.
     func conflicts(with c: ModelConfig) -> [FlagConflict] {
@@ -50,6 +53,7 @@ struct ModelFlags<Defaults: TrainingDefaults>: ParsableArguments {
         FlagConflict.check("--dropouti", dropouti, c.dropouti, &out)
         FlagConflict.check("--dropoute", dropoute, c.dropoute, &out)
         FlagConflict.check("--wdrop", wdrop, c.wdrop, &out)
+        FlagConflict.check("--splits", splits?.description, c.splitsDescription, &out)
         return out
     }
 
@@ -65,6 +69,7 @@ struct ModelFlags<Defaults: TrainingDefaults>: ParsableArguments {
         if let v = dropouti { c.dropouti = v }
         if let v = dropoute { c.dropoute = v }
         if let v = wdrop { c.wdrop = v }
+        c.splits = splits?.values ?? base?.splits ?? ModelConfig.defaultSplits(vocabSize: vocabSize)
         return c
     }
 }
@@ -154,6 +159,19 @@ struct AuthorsFlags: ParsableArguments {
 
     func note() {
         if cuda { logLine("--cuda: ignored (this tool runs on the CPU)") }
+    }
+}
+
+/// `--splits A,B,C` (increasing word counts) or `--splits none`.
+struct SplitsArgument: ExpressibleByArgument, CustomStringConvertible {
+    let values: [Int]
+    var description: String { ModelConfig(vocabSize: 1, splits: values).splitsDescription }
+
+    init?(argument: String) {
+        if argument == "none" { values = []; return }
+        let parts = argument.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { return nil }
+        values = parts.map { $0! }
     }
 }
 

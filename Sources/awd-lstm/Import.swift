@@ -20,6 +20,9 @@ struct Import: ParsableCommand {
     var format: CheckpointFormat
     @OptionGroup var data: DataFlags
     @Option(help: ArgumentHelp("Run folder to write.", valueName: "dir")) var save: String
+    @Option(help: ArgumentHelp(
+        "Split cross-entropy boundaries of a checkpoint with criterion tensors (default: the authors' main.py defaults for its vocabulary size).",
+        valueName: "A,B,C")) var splits: SplitsArgument?
 
     func run() throws {
         try reportingErrors {
@@ -31,12 +34,12 @@ struct Import: ParsableCommand {
             for existing in [folder.model, folder.state] where folder.exists(existing) {
                 throw CLIError("\(existing.path) already exists; refusing to overwrite it (choose another --save folder)")
             }
-            let imported = try CheckpointImport(contentsOf: source, format: format)
+            let imported = try CheckpointImport(contentsOf: source, format: format, splits: splits?.values)
             let corpus = try Corpus(folder: data.url)
             let model = try folder.writeImported(imported, corpus: corpus, dataPath: data.data)
             let c = imported.config
             logLine("Imported \(checkpoint) (\(format.rawValue), \(c.model.rawValue)): vocabulary \(c.vocabSize), emsize \(c.emsize), "
-                    + "nhid \(c.nhid), nlayers \(c.nlayers), \(model.layout.entries.reduce(0) { $0 + $1.count }) parameters -> \(folder.url.path)")
+                    + "nhid \(c.nhid), nlayers \(c.nlayers), splits \(c.splitsDescription), \(model.layout.entries.reduce(0) { $0 + $1.count }) parameters -> \(folder.url.path)")
         }
     }
 }

@@ -87,7 +87,7 @@ struct Train: ParsableCommand {
             var base: ModelConfig?
             if let r = resumeURL {
                 let file = try SafeTensors(contentsOf: r)
-                base = try ModelConfig.inferred(from: file, source: r.path)
+                base = try ModelConfig.inferred(from: file, source: r.path, splits: model.splits?.values)
                 guard base!.vocabSize == corpus.vocabulary.count else {
                     throw CLIError("\(r.path): vocabulary of \(base!.vocabSize) words, but \(data.data) has \(corpus.vocabulary.count)")
                 }
@@ -152,6 +152,7 @@ struct Train: ParsableCommand {
     func describe(_ c: ModelConfig, _ o: TrainingOptions) -> String {
         "model \(c.model.rawValue) emsize \(c.emsize) nhid \(c.nhid) nlayers \(c.nlayers) dropout \(c.dropout) dropouth \(c.dropouth) "
             + "dropouti \(c.dropouti) dropoute \(c.dropoute) wdrop \(c.wdrop) lr \(o.lr) clip \(o.clip) "
+            + "splits \(c.splitsDescription) "
             + "epochs \(o.epochs) batch_size \(o.batchSize) bptt \(o.bptt) seed \(o.seed) optimizer \(o.optimizer.rawValue)"
     }
 

@@ -2,8 +2,9 @@ extension ModelConfig {
     /// Sizes read off a weights file with the authors' names: `emsize` and the
     /// vocabulary from `encoder.weight`, the layer count from the `rnns.{l}`
     /// entries, the layer kind from their names, `nhid` from the first layer
-    /// (dropouts keep their defaults).
-    public static func inferred(from file: SafeTensors, source: String) throws -> ModelConfig {
+    /// (dropouts keep their defaults), the split cross-entropy's clusters from
+    /// `criterion.tail_vectors` (see `checkpointSplits`).
+    public static func inferred(from file: SafeTensors, source: String, splits: [Int]? = nil) throws -> ModelConfig {
         guard let enc = file.info("encoder.weight"), enc.shape.count == 2 else {
             throw IOError("\(source): no 2-D 'encoder.weight' tensor")
         }
@@ -18,6 +19,27 @@ extension ModelConfig {
             throw IOError("\(source): tensor 'rnns.0.\(first)' is not a matrix")
         }
         let nhid = layers == 1 ? enc.shape[1] : model == .qrnn ? w.shape[0] / 3 : w.shape[1]
-        return ModelConfig(vocabSize: enc.shape[0], model: model, emsize: enc.shape[1], nhid: nhid, nlayers: layers)
+        let tails = file.info("criterion.tail_vectors")?.shape.first
+        return ModelConfig(vocabSize: enc.shape[0], model: model, emsize: enc.shape[1], nhid: nhid, nlayers: layers,
+                           splits: try checkpointSplits(tailClusters: tails, vocabSize: enc.shape[0], given: splits, source: source))
+    }
+
+    /// The splits of a checkpoint with `tailClusters` rows of `criterion.tail_vectors`
+    /// (nil: none, a full-softmax model). The boundaries are not stored in the
+    /// authors' checkpoints: they are `given` (`--splits`) or the defaults of their
+    /// `main.py` for the vocabulary size, and their number must match the file's.
+    public static func checkpointSplits(tailClusters: Int?, vocabSize: Int, given: [Int]?, source: String) throws -> [Int] {
+        guard let k = tailClusters else {
+            if let given, !given.isEmpty {
+                throw IOError("\(source): --splits given, but the checkpoint has no 'criterion.tail_vectors' (a full-softmax model)")
+            }
+            return []
+        }
+        let splits = given ?? defaultSplits(vocabSize: vocabSize)
+        guard splits.count == k else {
+            throw IOError("\(source): 'criterion.tail_vectors' has \(k) rows (tail clusters), but the splits "
+                          + "[\(splits.map(String.init).joined(separator: ", "))] make \(splits.count); give the model's boundaries with --splits A,B,C")
+        }
+        return splits
     }
 }

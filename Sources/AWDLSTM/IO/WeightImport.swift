@@ -20,6 +20,11 @@ import Foundation
 /// (gate blocks z, f, o; window 2 on the first layer) and
 /// `rnns.{l}.linear.module.bias [3H]` (and possibly the derived
 /// `rnns.{l}.linear.module.weight`, ignored).
+///
+/// A salesforce checkpoint of a model trained with the split cross-entropy
+/// (WikiText-103) also holds the criterion's `criterion.tail_vectors` and
+/// `criterion.tail_bias` (the authors' `SplitCrossEntropyLoss` parameters,
+/// prefixed `criterion.`).
 public enum CheckpointFormat: String, CaseIterable, Sendable {
     case salesforce, fastai
 
@@ -35,6 +40,8 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
     var decoderWeight: String { self == .salesforce ? "decoder.weight" : "1.decoder.weight" }
     var decoderBias: String { self == .salesforce ? "decoder.bias" : "1.decoder.bias" }
     var layerPrefix: String { self == .salesforce ? "rnns." : "0.rnns." }
+    /// The split cross-entropy's parameters, which only the authors' code has.
+    var criterionNames: [String] { self == .salesforce ? ["criterion.tail_vectors", "criterion.tail_bias"] : [] }
 
     /// Per-layer tensors, as suffixes after `layerPrefix + "{l}."`.
     enum LayerTensor: CaseIterable {
@@ -102,11 +109,13 @@ public struct CheckpointImport: Sendable {
     /// The file's path, used in messages.
     public let source: String
 
-    public init(contentsOf url: URL, format: CheckpointFormat) throws {
-        try self.init(file: SafeTensors(contentsOf: url), format: format, source: url.path)
+    /// `splits`: the split cross-entropy's boundaries when the checkpoint has
+    /// criterion tensors (default: those of the authors' `main.py` for its vocabulary).
+    public init(contentsOf url: URL, format: CheckpointFormat, splits: [Int]? = nil) throws {
+        try self.init(file: SafeTensors(contentsOf: url), format: format, source: url.path, splits: splits)
     }
 
-    public init(file: SafeTensors, format: CheckpointFormat, source: String) throws {
+    public init(file: SafeTensors, format: CheckpointFormat, source: String, splits: [Int]? = nil) throws {
         self.file = file
         self.format = format
         self.source = source
@@ -117,7 +126,7 @@ public struct CheckpointImport: Sendable {
 
         // 1. Every tensor must be known to the format.
         var layerNames: [Int: [CheckpointFormat.LayerTensor: SafeTensors.TensorInfo]] = [:]
-        let fixed = Set(format.embeddingNames + [format.decoderWeight, format.decoderBias])
+        let fixed = Set(format.embeddingNames + [format.decoderWeight, format.decoderBias] + format.criterionNames)
         for t in file.tensors.sorted(by: { $0.name < $1.name }) {
             if fixed.contains(t.name) { continue }
             if let (l, kind) = format.parseLayerName(t.name) {
@@ -257,8 +266,28 @@ public struct CheckpointImport: Sendable {
             names[ours + "bias_hh_l0"] = format.name(.biasHH, layer: l)
         }
 
+        // 6. The split cross-entropy's tombstones: [k, E] and [k], both or neither.
+        let tails = format.criterionNames.map { file.info($0) }
+        if let vectors = tails.first ?? nil {
+            guard let tailBias = tails[1] else { throw fail("'\(vectors.name)' without 'criterion.tail_bias'") }
+            try requireF32(vectors)
+            try requireF32(tailBias)
+            guard vectors.shape.count == 2, vectors.shape[0] >= 1, vectors.shape[1] == emsize else {
+                throw fail("tensor '\(vectors.name)' has shape \(vectors.shape), expected [tail clusters, \(emsize)] (emsize from '\(embedding.name)')")
+            }
+            guard tailBias.shape == [vectors.shape[0]] else {
+                throw fail("tensor '\(tailBias.name)' has shape \(tailBias.shape), expected [\(vectors.shape[0])] (the rows of '\(vectors.name)')")
+            }
+            names[vectors.name] = vectors.name
+            names[tailBias.name] = tailBias.name
+        } else if tails.count > 1, let tailBias = tails[1] {
+            throw fail("'\(tailBias.name)' without 'criterion.tail_vectors'")
+        }
+        let splits = try ModelConfig.checkpointSplits(tailClusters: (tails.first ?? nil)?.shape[0], vocabSize: vocab,
+                                                      given: splits, source: source)
+
         let config = ModelConfig(vocabSize: vocab, model: model, emsize: emsize,
-                                 nhid: nlayers == 1 ? emsize : hidden[0], nlayers: nlayers)
+                                 nhid: nlayers == 1 ? emsize : hidden[0], nlayers: nlayers, splits: splits)
         if let problem = config.validationError() { throw fail(problem) }
         self.config = config
         sourceNames = names

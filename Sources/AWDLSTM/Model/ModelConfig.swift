@@ -56,6 +56,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// none up to 75,000 words, `[2800, 20000, 76000]` above, `[4200, 35000, 180000]`
     /// above 500,000. Boundaries at or past the vocabulary's end are dropped (the
     /// reference would build an empty cluster there and fail).
+    /// `splits` as written on the command line: `A,B,C`, or `none`.
+    public var splitsDescription: String { splits.isEmpty ? "none" : splits.map(String.init).joined(separator: ",") }
+
     public static func defaultSplits(vocabSize: Int) -> [Int] {
         let splits = vocabSize > 500_000 ? [4200, 35000, 180_000] : vocabSize > 75000 ? [2800, 20000, 76000] : []
         return splits.filter { $0 < vocabSize }
@@ -84,7 +87,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
         if let first = splits.first, first < 1 { return "--splits must start above 0 (got \(first))" }
         if zip(splits, splits.dropFirst()).contains(where: { $0 >= $1 }) {
-            return "--splits must be strictly increasing (got \(splits.map(String.init).joined(separator: ",")))"
+            return "--splits must be strictly increasing (got \(splitsDescription))"
         }
         if let last = splits.last, last >= vocabSize {
             return "--splits must lie below the vocabulary size \(vocabSize) (got \(last))"

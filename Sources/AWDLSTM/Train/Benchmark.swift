@@ -17,6 +17,8 @@ public struct BenchmarkOptions: Sendable {
     public var alpha: Float = 2
     public var beta: Float = 1
     public var wdecay: Float = 1.2e-6
+    /// Tokens from `ZipfDistribution` with this exponent (id = rank); nil: uniform.
+    public var zipf: Double?
 
     public init(config: ModelConfig) { self.config = config }
 }
@@ -40,6 +42,12 @@ public struct BenchmarkResult: Codable, Sendable {
     public var nhid: Int
     public var nlayers: Int
     public var vocab: Int
+    /// The split cross-entropy's boundaries (empty: full softmax).
+    public var splits: [Int]
+    /// The Zipf exponent of the tokens, nil when uniform.
+    public var zipf: Double?
+    /// The decoder and loss (`breakdown.softmax`) as a share of the training step.
+    public var softmaxShare: Double
     public var threads: Int
     public var parameters: Int
     /// Forward + backward FLOPs per trained token (3× the forward multiply-adds × 2).
@@ -65,7 +73,8 @@ public struct BenchmarkResult: Codable, Sendable {
         case trainTokensPerS = "train_tokens_per_s", evalTokensPerS = "eval_tokens_per_s"
         case trainMsPerStep = "train_ms_per_step", evalMsPerWindow = "eval_ms_per_window"
         case breakdown, evalBreakdown = "eval_breakdown", peakRSSBytes = "peak_rss_bytes", batchSize = "batch_size", bptt
-        case evalBatchSize = "eval_batch_size", model, emsize, nhid, nlayers, vocab, threads, parameters
+        case evalBatchSize = "eval_batch_size", model, emsize, nhid, nlayers, vocab, splits, zipf, threads, parameters
+        case softmaxShare = "softmax_share"
         case trainFlopsPerToken = "train_flops_per_token", sgemmGflops = "sgemm_gflops"
         case fractionOfSgemm = "fraction_of_sgemm", evalFractionOfSgemm = "eval_fraction_of_sgemm"
         case blasLibrary = "blas_library", blasVersion = "blas_version", blasCore = "blas_core"
@@ -82,7 +91,10 @@ public enum Benchmark {
         var rng = RandomSource(seed: 1234)
         let model = AWDLSTMModel(config: o.config, rng: &rng)
         let v = UInt64(o.config.vocabSize)
-        func tokens(_ n: Int) -> [Int32] { (0..<n).map { _ in Int32(rng.next() % v) } }
+        let zipf = o.zipf.map { ZipfDistribution(count: o.config.vocabSize, exponent: $0) }
+        func tokens(_ n: Int) -> [Int32] {
+            (0..<n).map { _ in Int32(zipf.map { $0.sample(&rng) } ?? Int(rng.next() % v)) }
+        }
         let trainData = BatchedTokens(tokens((o.bptt * (o.warmup + o.steps) + 1) * o.batchSize), batchSize: o.batchSize)
             .columns(communicator.columns(of: o.batchSize))
         let sgd = SGD(weightDecay: o.wdecay)
@@ -127,7 +139,7 @@ public enum Benchmark {
         evalMs += monotonicMilliseconds() - waitStart
         let evalBreakdown = (model.timings ?? StepTimings()).scaled(by: 1 / Double(max(1, o.evalSteps)))
         model.timings = nil
-        let flops = trainingFlopsPerToken(model)
+        let flops = trainingFlopsPerToken(model, zipf: o.zipf)
         // The job's ceiling: every rank's, measured at the same time.
         var ceilings = [measureSgemmGflops()]
         communicator.sum(&ceilings)
@@ -140,7 +152,8 @@ public enum Benchmark {
             trainMsPerStep: trainMs / Double(max(1, o.steps)), evalMsPerWindow: evalMs / Double(max(1, o.evalSteps)),
             breakdown: breakdown, evalBreakdown: evalBreakdown, peakRSSBytes: peakResidentBytes(), batchSize: o.batchSize, bptt: o.bptt,
             evalBatchSize: o.evalBatchSize, model: o.config.model.rawValue, emsize: o.config.emsize, nhid: o.config.nhid, nlayers: o.config.nlayers,
-            vocab: o.config.vocabSize, threads: ParallelFor.workers,
+            vocab: o.config.vocabSize, splits: o.config.splits, zipf: o.zipf,
+            softmaxShare: breakdown.softmax / (trainMs / Double(max(1, o.steps))), threads: ParallelFor.workers,
             parameters: model.layout.entries.reduce(0) { $0 + $1.count },
             trainFlopsPerToken: flops, sgemmGflops: sgemm,
             fractionOfSgemm: trainTokens / (trainMs / 1000) * flops / (sgemm * 1e9),
@@ -150,11 +163,23 @@ public enum Benchmark {
     }
 
     /// 2 FLOPs per multiply-add of the recurrent layers' products and the
-    /// decoder, ×3 for forward + backward.
-    public static func trainingFlopsPerToken(_ model: AWDLSTMModel) -> Double {
+    /// decoder, ×3 for forward + backward. With splits the decoder costs the head
+    /// (`s₁ + k` rows) plus each tail cluster's rows weighted by the chance that a
+    /// token falls in it (tokens uniform, or Zipf with exponent `zipf`).
+    public static func trainingFlopsPerToken(_ model: AWDLSTMModel, zipf: Double? = nil) -> Double {
         let c = model.config
-        let macs = c.emsize * c.vocabSize + model.layers.reduce(0) { $0 + $1.multiplyAddsPerToken }
-        return 3 * 2 * Double(macs)
+        var decoderRows = Double(c.vocabSize)
+        if !c.splits.isEmpty {
+            let bounds = [0] + c.splits + [c.vocabSize]
+            let law = zipf.map { ZipfDistribution(count: c.vocabSize, exponent: $0) }
+            func below(_ w: Int) -> Double { law.map { $0.cumulativeProbability(w - 1) } ?? Double(w) / Double(c.vocabSize) }
+            decoderRows = Double(c.splits[0] + c.splits.count)
+            for i in 1..<(bounds.count - 1) {
+                decoderRows += (below(bounds[i + 1]) - below(bounds[i])) * Double(bounds[i + 1] - bounds[i])
+            }
+        }
+        let macs = Double(c.emsize) * decoderRows + Double(model.layers.reduce(0) { $0 + $1.multiplyAddsPerToken })
+        return 3 * 2 * macs
     }
 
     /// GFLOP/s of a 2000×2000×2000 single-precision GEMM (best of three).

@@ -46,8 +46,13 @@ func announceBLAS() throws -> BLASReport {
 }
 
 /// Runs `body`, turning the library's errors into one line on stderr and exit status 1.
-func reportingErrors(_ body: () throws -> Void) throws {
+/// Only `dataParallel` commands run under `mpirun -np N` (N > 1); the others
+/// would do the same work N times and write the same files at once, so they refuse.
+func reportingErrors(dataParallel: Bool = false, _ body: () throws -> Void) throws {
     do {
+        if !dataParallel && MPICommunicator.launchedRanks > 1 {
+            throw CLIError("only train and bench run under mpirun with several ranks; run this command as one process")
+        }
         try body()
     } catch let error as ExitCode {
         throw error

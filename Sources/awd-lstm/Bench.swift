@@ -27,7 +27,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print one JSON object on stdout.") var json = false
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(dataParallel: true) {
             for (name, v) in [("--batch-size", batchSize), ("--bptt", bptt), ("--emsize", emsize), ("--nhid", nhid),
                               ("--nlayers", nlayers), ("--vocab", vocab), ("--steps", steps), ("--eval-batch-size", evalBatchSize),
                               ("--eval-steps", evalSteps)] where v < 1 {

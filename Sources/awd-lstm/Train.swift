@@ -25,7 +25,7 @@ struct Train: ParsableCommand {
     @Flag(help: "Print a JSON summary on stdout.") var json = false
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(dataParallel: true) {
             let communicator = try Job.join { [save, resume] in resume ?? save }
             let summary = try train(communicator)
             if json && communicator.isRoot { try printJSON(summary) }

@@ -111,6 +111,15 @@ final class DataParallelTests: XCTestCase {
         XCTAssertGreaterThan(breakdown?["allreduce_ms"] as? Double ?? 0, 0)
     }
 
+    /// Commands other than train and bench refuse to run as several ranks.
+    func testOtherCommandsRefuseSeveralRanks() throws {
+        let launcher = try mpirun()
+        let dir = try TemporaryFolder()
+        let r = try CLI.run(["plot", "--checkpoint", dir.url.path], launcher: launcher)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("awd-lstm: error: only train and bench run under mpirun"), r.stderr)
+    }
+
     func testBatchThatDoesNotSplitIsAnError() throws {
         let launcher = try mpirun()
         let dir = try TemporaryFolder()

@@ -18,11 +18,14 @@ public final class MPICommunicator: Communicator {
         self.size = size
     }
 
+    /// The rank count mpirun announced to this process (`OMPI_COMM_WORLD_SIZE`), 0 outside mpirun.
+    public static var launchedRanks: Int { Int(awd_mpi_launched_size()) }
+
     /// The communicator of this process: MPI when `mpirun` started it with more
     /// than one rank, else `SingleProcess`. Call once, before any other thread
     /// uses MPI; throws when MPI is needed but Open MPI's library cannot be used.
     public static func launch() throws -> Communicator {
-        guard awd_mpi_launched_size() > 1 else { return SingleProcess() }
+        guard launchedRanks > 1 else { return SingleProcess() }
         var message = [CChar](repeating: 0, count: 512)
         guard awd_mpi_init(&message, message.count) == 0 else {
             throw IOError(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))

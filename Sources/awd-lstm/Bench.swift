@@ -33,7 +33,7 @@ struct Bench: ParsableCommand {
                               ("--eval-steps", evalSteps)] where v < 1 {
                 throw CLIError("\(name) must be at least 1 (got \(v))")
             }
-            let communicator = try Job.join { nil }
+            let communicator = try Job.join()
             try Job.checkBatch(batchSize, communicator)
             // The BLAS belongs to the result: on stdout in text, in the fields in JSON.
             let blas = json && communicator.isRoot ? try announceBLAS() : try BLAS.prepare()

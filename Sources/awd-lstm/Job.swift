@@ -7,10 +7,13 @@ enum Job {
     /// "rank r of N: " in a job of several ranks, else empty; prefixes error lines.
     nonisolated(unsafe) static var errorPrefix = ""
 
+    /// The run folder being written, named in the message printed when mpirun
+    /// ends this rank because another one failed.
+    nonisolated(unsafe) static var runFolder: String?
+
     /// This process's communicator (`SingleProcess` unless started by mpirun with
-    /// more than one rank). `folder` names the run folder in the message printed
-    /// when mpirun ends this rank because another one failed.
-    static func join(folder: @escaping () -> String?) throws -> Communicator {
+    /// more than one rank).
+    static func join() throws -> Communicator {
         let communicator = try MPICommunicator.launch()
         guard communicator.size > 1 else { return communicator }
         errorPrefix = "rank \(communicator.rank) of \(communicator.size): "
@@ -18,7 +21,7 @@ enum Job {
         signal(SIGTERM, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
         source.setEventHandler {
-            let resume = folder().map { "; the last checkpoint in \($0) is intact: continue with `awd-lstm train --resume \($0)`" } ?? ""
+            let resume = runFolder.map { "; the last checkpoint in \($0) is intact: continue with `awd-lstm train --resume \($0)`" } ?? ""
             FileHandle.standardError.write(Data("awd-lstm: error: \(errorPrefix)ended by mpirun (another rank failed or the job was stopped)\(resume)\n".utf8))
             _exit(143)
         }

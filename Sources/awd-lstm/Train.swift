@@ -26,7 +26,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try reportingErrors(dataParallel: true) {
-            let communicator = try Job.join { [save, resume] in resume ?? save }
+            let communicator = try Job.join()
             let summary = try train(communicator)
             if json && communicator.isRoot { try printJSON(summary) }
             Job.finish(communicator)
@@ -125,6 +125,7 @@ struct Train: ParsableCommand {
             trainer.log = logLine
             if isatty(2) != 0 { trainer.progress = { FileHandle.standardError.write(Data("\r\u{1B}[K\($0)".utf8)) } }
         }
+        Job.runFolder = folder.url.path
         let interrupt = Interrupt.install()
         trainer.shouldStop = { interrupt.requested ? .interrupted : nil }
         let result = try trainer.run()

@@ -8,26 +8,29 @@ struct Bench: ParsableCommand {
         discussion: "Under `mpirun -np N` the batch columns are split over the ranks and the gradients averaged as in training; rank 0 reports.")
 
     @Option(help: "Type of recurrent net.") var model: RNNType = .lstm
-    @Option(name: .customLong("batch-size")) var batchSize = 80
-    @Option var bptt = 70
-    @Option var emsize = 400
-    @Option var nhid = 1150
-    @Option var nlayers = 3
-    @Option var vocab = 10_000
+    @Option(name: .customLong("batch-size"), help: "Training batch size.") var batchSize = 80
+    @Option(help: "Window length in tokens.") var bptt = 70
+    @Option(help: "Size of word embeddings.") var emsize = 400
+    @Option(help: "Number of hidden units per layer.") var nhid = 1150
+    @Option(help: "Number of layers.") var nlayers = 3
+    @Option(help: "Vocabulary size of the synthetic tokens.") var vocab = 10_000
     @Option(help: ArgumentHelp("Split cross-entropy boundaries, or none (default: the authors' defaults for --vocab).",
                                valueName: "A,B,C|none")) var splits: SplitsArgument?
     @Option(help: ArgumentHelp("Draw tokens from Zipf's law with this exponent (rank = id) instead of uniformly.",
                                valueName: "s")) var zipf: Double?
     @Option(help: "Timed training steps.") var steps = 5
     @Option(help: "Untimed warm-up steps.") var warmup = 1
-    @Option(name: .customLong("eval-batch-size")) var evalBatchSize = 10
+    @Option(name: .customLong("eval-batch-size"), help: "Evaluation batch size.") var evalBatchSize = 10
     @Option(name: .customLong("eval-steps"), help: "Timed evaluation windows.") var evalSteps = 5
     @Flag(name: .customLong("gemm-shapes"), help: "Time only the BLAS products of a training step, shape by shape.")
     var gemmShapes = false
     @Flag(help: "Print one JSON object on stdout.") var json = false
 
+    @OptionGroup var runtime: ThreadsFlag
+
     func run() throws {
         try reportingErrors(dataParallel: true) {
+            try runtime.apply()
             for (name, v) in [("--batch-size", batchSize), ("--bptt", bptt), ("--emsize", emsize), ("--nhid", nhid),
                               ("--nlayers", nlayers), ("--vocab", vocab), ("--steps", steps), ("--eval-batch-size", evalBatchSize),
                               ("--eval-steps", evalSteps)] where v < 1 {

@@ -17,8 +17,11 @@ struct DynamicEval: ParsableCommand {
     @Option(name: .customLong("max-batches"), help: "Use at most this many training batches for the statistics.") var maxBatches: Int?
     @Flag(help: "Print one JSON object with loss, ppl, bpc, tokens on stdout.") var json = false
 
+    @OptionGroup var runtime: ThreadsFlag
+
     func run() throws {
         try reportingErrors {
+            try runtime.apply()
             guard bptt >= 1 else { throw CLIError("--bptt must be at least 1 (got \(bptt))") }
             guard batchSize >= 1 else { throw CLIError("--batch-size must be at least 1 (got \(batchSize))") }
             guard lr >= 0, lamb >= 0, epsilon > 0 else { throw CLIError("--lr and --lamb must be non-negative and --epsilon positive") }
@@ -37,6 +40,8 @@ struct DynamicEval: ParsableCommand {
             let ms = dyn.gradientStatistics(model: model, train: corpus.train)
             logLine("running dynamic evaluation")
             let tokens = loaded.tokens
+            // The authors' loop scores segments while i < rows − 2.
+            guard tokens.count >= 3 else { throw CLIError("\(target.split) data has \(tokens.count) tokens; dynamic evaluation needs at least 3") }
             let result = EvaluationResult(loss: dyn.loss(model: model, tokens: tokens, ms: ms), tokens: tokens.count)
             logLine(String(format: "| dynamic eval %@ | lr %g lamb %g | loss %5.2f | ppl %8.2f | bpc %8.3f | %.1fs",
                            target.split, lr, lamb, result.loss, result.ppl, result.bpc, Date().timeIntervalSince(start)))

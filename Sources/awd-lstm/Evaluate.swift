@@ -11,8 +11,11 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Window length (default: the run's bptt).") var bptt: Int?
     @Flag(help: "Print one JSON object with loss, ppl, bpc, tokens on stdout.") var json = false
 
+    @OptionGroup var runtime: ThreadsFlag
+
     func run() throws {
         try reportingErrors {
+            try runtime.apply()
             let loaded = try target.load()
             let b = batchSize ?? (loaded.split == .test ? 1 : 10)
             let window = bptt ?? loaded.config.training.bptt

@@ -23,8 +23,11 @@ struct Finetune: ParsableCommand {
     @OptionGroup var authors: AuthorsFlags
     @Flag(help: "Print a JSON summary on stdout.") var json = false
 
+    @OptionGroup var runtime: ThreadsFlag
+
     func run() throws {
         try reportingErrors {
+            try runtime.apply()
             if let o = training.optimizer {
                 throw CLIError("--optimizer \(o.rawValue): fine-tuning always uses averaged SGD (the authors' finetune.py); drop it")
             }
@@ -42,6 +45,7 @@ struct Finetune: ParsableCommand {
             authors.note()
             logLine(describe(options))
             try announceBLAS()
+            try folder.lockForWriting()
             let trainer = try Trainer(finetuning: folder, model: network, corpus: corpus, options: options)
             trainer.log = logLine
             let interrupt = Interrupt.install()

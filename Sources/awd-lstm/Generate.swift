@@ -13,8 +13,11 @@ struct Generate: ParsableCommand {
     @Option(help: "Text to condition on (unknown words become <unk>).") var prompt: String?
     @Option(help: "Write to this file instead of stdout.") var out: String?
 
+    @OptionGroup var runtime: ThreadsFlag
+
     func run() throws {
         try reportingErrors {
+            try runtime.apply()
             guard words >= 1 else { throw CLIError("--words must be at least 1 (got \(words))") }
             guard temperature > 0 && temperature.isFinite else { throw CLIError("--temperature must be positive (got \(temperature))") }
             let (model, _, vocabulary) = try RunFolder(URL(fileURLWithPath: checkpoint)).loadModel()

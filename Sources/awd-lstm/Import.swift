@@ -36,6 +36,7 @@ struct Import: ParsableCommand {
             }
             let imported = try CheckpointImport(contentsOf: source, format: format, splits: splits?.values)
             let corpus = try Corpus(folder: data.url)
+            try folder.lockForWriting()
             let model = try folder.writeImported(imported, corpus: corpus, dataPath: data.data)
             let c = imported.config
             logLine("Imported \(checkpoint) (\(format.rawValue), \(c.model.rawValue)): vocabulary \(c.vocabSize), emsize \(c.emsize), "

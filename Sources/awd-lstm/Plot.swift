@@ -7,7 +7,7 @@ struct Plot: ParsableCommand {
         abstract: "Draw training_curves.svg from a run folder's metrics.jsonl.")
 
     @Option(help: "Run folder.") var checkpoint: String
-    @Option(help: "Output file (default DIR/training_curves.svg).") var out: String?
+    @Option(help: "Output SVG file (default DIR/training_curves.svg); other formats are refused.") var out: String?
 
     func run() throws {
         try reportingErrors {
@@ -19,6 +19,9 @@ struct Plot: ParsableCommand {
             guard isDirectory.boolValue else { throw CLIError("--checkpoint \(checkpoint): not a folder") }
             guard folder.exists(folder.metrics) else {
                 throw CLIError("\(folder.metrics.path): missing (is \(checkpoint) a run folder?)")
+            }
+            if let out, URL(fileURLWithPath: out).pathExtension.lowercased() != "svg" {
+                throw CLIError("--out \(out): plot writes SVG only; give a file name ending in .svg")
             }
             let target = out.map { URL(fileURLWithPath: $0) } ?? folder.trainingCurves
             let parent = target.deletingLastPathComponent()

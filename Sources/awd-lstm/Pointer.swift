@@ -14,8 +14,11 @@ struct Pointer: ParsableCommand {
     @Option(help: "Chunk length of the evaluation pass.") var bptt: Int = 5000
     @Flag(help: "Print one JSON object with loss, ppl, bpc, tokens on stdout.") var json = false
 
+    @OptionGroup var runtime: ThreadsFlag
+
     func run() throws {
         try reportingErrors {
+            try runtime.apply()
             guard window >= 1 else { throw CLIError("--window must be at least 1 (got \(window))") }
             guard bptt >= 1 else { throw CLIError("--bptt must be at least 1 (got \(bptt))") }
             guard lambdasm >= 0 && lambdasm <= 1 else { throw CLIError("--lambdasm must be in [0, 1] (got \(lambdasm))") }

@@ -13,11 +13,11 @@ struct SynthCorpus: ParsableCommand {
 
     @Option(help: "Folder to write train.txt, valid.txt, test.txt into.") var to: String
     @Option(help: "Distinct words besides <eos> (default 267734: a 267,735-word vocabulary).") var words = 267_734
-    @Option(name: .customLong("train-words")) var trainWords = 101_425_671
-    @Option(name: .customLong("valid-words")) var validWords = 213_886
-    @Option(name: .customLong("test-words")) var testWords = 241_211
+    @Option(name: .customLong("train-words"), help: "Words in train.txt.") var trainWords = 101_425_671
+    @Option(name: .customLong("valid-words"), help: "Words in valid.txt.") var validWords = 213_886
+    @Option(name: .customLong("test-words"), help: "Words in test.txt.") var testWords = 241_211
     @Option(help: "Zipf exponent.") var exponent = 1.0
-    @Option var seed: UInt64 = 103
+    @Option(help: "Random seed.") var seed: UInt64 = 103
 
     func run() throws {
         try reportingErrors {

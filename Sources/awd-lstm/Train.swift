@@ -24,8 +24,11 @@ struct Train: ParsableCommand {
     var resume: String?
     @Flag(help: "Print a JSON summary on stdout.") var json = false
 
+    @OptionGroup var runtime: ThreadsFlag
+
     func run() throws {
         try reportingErrors(dataParallel: true) {
+            try runtime.apply()
             let communicator = try Job.join()
             let summary = try train(communicator)
             if json && communicator.isRoot { try printJSON(summary) }
@@ -71,6 +74,7 @@ struct Train: ParsableCommand {
             try Job.checkBatch(options.batchSize, communicator)
             var rng = RandomSource(seed: 0)
             let m = AWDLSTMModel(config: saved.model, rng: &rng)
+            if communicator.isRoot { try folder.lockForWriting() }
             trainer = try Trainer(resuming: folder, model: m, corpus: corpus, options: options, lrOverride: training.lr,
                                   communicator: communicator)
             if communicator.isRoot {
@@ -99,10 +103,17 @@ struct Train: ParsableCommand {
             var rng = RandomSource(seed: options.seed)
             let m = AWDLSTMModel(config: config, rng: &rng)
             if let file = startWeights, let r = resumeURL { try m.loadWeights(from: file, source: r.path) }
-            folder = RunFolder(URL(fileURLWithPath: save ?? defaultRunName()))
+            _ = try BLAS.prepare()  // a BLAS that fails its check stops the run before any folder is made
+            if save == nil && communicator.isRoot {
+                folder = try RunFolder.createNew(under: URL(fileURLWithPath: "runs"))
+                logLine("Run folder: \(folder.url.path)")
+            } else {
+                folder = RunFolder(URL(fileURLWithPath: save ?? "runs/unnamed"))
+            }
             if let s = save, s.hasSuffix(".pt") {
                 logLine("--save \(s): writing the run folder \(s)/ (model.safetensors, config.json, vocab.txt, metrics.jsonl, state.safetensors), not one .pt file")
             }
+            if communicator.isRoot { try folder.lockForWriting() }
             if folder.exists(folder.model) || folder.exists(folder.state) {
                 throw CLIError("\(folder.url.path) already holds a training run; continue it with `awd-lstm train --resume \(folder.url.path) --data \(data.data)`, or choose another --save")
             }
@@ -157,9 +168,4 @@ struct Train: ParsableCommand {
             + "epochs \(o.epochs) batch_size \(o.batchSize) bptt \(o.bptt) seed \(o.seed) optimizer \(o.optimizer.rawValue)"
     }
 
-    func defaultRunName() -> String {
-        let f = DateFormatter()
-        f.dateFormat = "yyyyMMdd-HHmmss"
-        return "runs/" + f.string(from: Date())
-    }
 }

@@ -23,8 +23,8 @@ struct CLI {
     /// `environment` added to this process's.
     @discardableResult
     static func run(_ args: [String], environment: [String: String] = [:], launcher: [String] = [],
-                    timeout: Double = 120) throws -> Result {
-        let p = try start(args, environment: environment, launcher: launcher)
+                    timeout: Double = 120, directory: URL? = nil) throws -> Result {
+        let p = try start(args, environment: environment, launcher: launcher, directory: directory)
         let deadline = Date().addingTimeInterval(timeout)
         while p.process.isRunning && Date() < deadline { usleep(20_000) }
         if p.process.isRunning { kill(p.process.processIdentifier, SIGKILL) }
@@ -48,10 +48,12 @@ struct CLI {
 
     /// Starts the binary with `args`, or `launcher` (a program and its arguments,
     /// such as mpirun's) with the binary and `args` after it.
-    static func start(_ args: [String], environment: [String: String] = [:], launcher: [String] = []) throws -> Running {
+    static func start(_ args: [String], environment: [String: String] = [:], launcher: [String] = [],
+                      directory: URL? = nil) throws -> Running {
         let p = Process()
         p.executableURL = launcher.first.map { URL(fileURLWithPath: $0) } ?? binary
         p.arguments = launcher.isEmpty ? args : Array(launcher.dropFirst()) + [binary.path] + args
+        if let directory { p.currentDirectoryURL = directory }
         if !environment.isEmpty {
             p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }

@@ -218,3 +218,125 @@ final class AuthorsCommandTests: XCTestCase {
         XCTAssertFalse(help.contains("(default 80)"), help)
     }
 }
+
+/// Shared folders, help and numerical edges.
+final class FolderAndEdgeTests: XCTestCase {
+    /// A second writer of a folder in use gets a clear error; a run without
+    /// --save gets a folder of its own, printed first.
+    func testRunFolderIsLockedWhileWritten() throws {
+        let dir = try TemporaryFolder()
+        let data = try smallCorpus(dir)
+        let run = dir.url.appendingPathComponent("R").path
+        let first = try CLI.start(["train", "--data", data.path, "--save", run, "--epochs", "1000"] + Array(FieldFaultTests.model.dropLast(2)))
+        let deadline = Date().addingTimeInterval(60)
+        while first.process.isRunning && !first.stderrSoFar.contains("Args:") && Date() < deadline { usleep(5_000) }
+        XCTAssertTrue(first.process.isRunning, first.stderrSoFar)
+        for args in [["train", "--data", data.path, "--save", run] + FieldFaultTests.model,
+                     ["train", "--data", data.path, "--resume", run], ["finetune", "--checkpoint", run, "--data", data.path]] {
+            let r = try CLI.run(args)
+            XCTAssertEqual(r.status, 1, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("\(run) is being written by another process (pid \(first.process.processIdentifier))"), r.stderr)
+        }
+        kill(first.process.processIdentifier, SIGKILL)
+        _ = first.finish()
+        // The kernel dropped the lock with the process.
+        let resumed = try CLI.run(["train", "--data", data.path, "--resume", run, "--epochs", "1"])
+        XCTAssertNotEqual(resumed.stderr.contains("being written"), true, resumed.stderr)
+
+        let a = try CLI.run(["train", "--data", data.path, "--max-batches", "1"] + FieldFaultTests.model, directory: dir.url)
+        let b = try CLI.run(["train", "--data", data.path, "--max-batches", "1"] + FieldFaultTests.model, directory: dir.url)
+        XCTAssertEqual(a.status, 0, a.stderr)
+        XCTAssertEqual(b.status, 0, b.stderr)
+        let folders = [a, b].map { $0.stderr.split(separator: "\n").first.map(String.init) ?? "" }
+        XCTAssertTrue(folders.allSatisfy { $0.hasPrefix("Run folder: ") }, "\(folders)")
+        XCTAssertNotEqual(folders[0], folders[1])
+        for f in folders {
+            let path = String(f.dropFirst("Run folder: ".count))
+            XCTAssertTrue(FileManager.default.fileExists(atPath: path + "/model.safetensors"), path)
+        }
+    }
+
+    /// Every option of every command has a description; --threads and plot's --out.
+    func testHelpThreadsAndPlotFormat() throws {
+        let dump = try CLI.run(["--experimental-dump-help"])
+        let tool = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(dump.stdout.utf8)) as? [String: Any])
+        let commands = try XCTUnwrap((tool["command"] as? [String: Any])?["subcommands"] as? [[String: Any]])
+        XCTAssertGreaterThan(commands.count, 8)
+        for command in commands where command["commandName"] as? String != "help" {
+            for argument in command["arguments"] as? [[String: Any]] ?? [] {
+                let abstract = argument["abstract"] as? String ?? ""
+                XCTAssertFalse(abstract.isEmpty, "\(command["commandName"]!): \(argument["names"] ?? argument)")
+            }
+        }
+        for name in ["train", "finetune", "evaluate", "pointer", "dynamic-eval", "generate", "bench"] {
+            let help = try CLI.run([name, "--help"]).stdout
+            XCTAssertTrue(help.contains("--threads <threads>"), name)
+        }
+        XCTAssertTrue(try CLI.run(["train", "--help"]).stdout.contains("(values: sgd, adam)"))
+        let dir = try TemporaryFolder()
+        let data = try smallCorpus(dir)
+        let run = dir.url.appendingPathComponent("R")
+        let one = try CLI.run(["train", "--data", data.path, "--save", run.path, "--max-batches", "1", "--threads", "1"] + FieldFaultTests.model)
+        XCTAssertEqual(one.status, 0, one.stderr)
+        XCTAssertTrue(one.stderr.contains(", 1 thread;"), one.stderr)
+        let zero = try CLI.run(["evaluate", "--checkpoint", run.path, "--data", data.path, "--threads", "0"])
+        XCTAssertEqual(zero.status, 1)
+        XCTAssertTrue(zero.stderr.contains("--threads must be at least 1"), zero.stderr)
+        let png = try CLI.run(["plot", "--checkpoint", run.path, "--out", dir.url.appendingPathComponent("x.png").path])
+        XCTAssertEqual(png.status, 1)
+        XCTAssertTrue(png.stderr.contains("plot writes SVG only"), png.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("x.png").path))
+    }
+
+    /// Sampling at the smallest and largest temperatures, a huge pointer θ, and
+    /// splits too small to score.
+    func testNumericalEdges() throws {
+        let dir = try TemporaryFolder()
+        let data = try smallCorpus(dir)
+        let run = dir.url.appendingPathComponent("R")
+        XCTAssertEqual(try CLI.run(["train", "--data", data.path, "--save", run.path, "--max-batches", "5"] + FieldFaultTests.model).status, 0)
+        let vocabulary = try RunFolder(run).readVocabulary()
+        for t in ["4.9e-324", "1e-300", "1e308"] {
+            let r = try CLI.run(["generate", "--checkpoint", run.path, "--words", "40", "--temperature", t])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let words = r.stdout.split(whereSeparator: { $0.isWhitespace })
+            XCTAssertTrue(words.allSatisfy { vocabulary.id(String($0)) != nil }, "\(t): \(r.stdout)")
+        }
+        // The smallest temperature is greedy decoding: the seed no longer matters.
+        let g1 = try CLI.run(["generate", "--checkpoint", run.path, "--words", "20", "--temperature", "4.9e-324", "--prompt", "w1 w2"])
+        let g2 = try CLI.run(["generate", "--checkpoint", run.path, "--words", "20", "--temperature", "4.9e-324", "--prompt", "w1 w2", "--seed", "9"])
+        XCTAssertEqual(g1.stdout, g2.stdout)
+        let model = try RunFolder(run).loadModel().0
+        let greedy = Generator(temperature: .leastNonzeroMagnitude, seed: 1).sample(model: model, prompt: [1], count: 10)
+        var input: [Int32] = [1]
+        model.resetHidden(batchSize: 1)
+        for (k, id) in greedy.enumerated() {
+            let lp = model.logProbabilities(TokenBatch(inputs: input, targets: input, steps: 1, batchSize: 1), reusePreparedWeights: k > 0)
+            let row = (0..<vocabulary.count).map { lp.pointer[$0] }
+            XCTAssertEqual(Int(id), row.indices.max { row[$0] < row[$1] }!)
+            input = [id]
+        }
+
+        let pointer = try CLI.run(["pointer", "--checkpoint", run.path, "--data", data.path, "--window", "5", "--theta", "1e300", "--json"])
+        XCTAssertEqual(pointer.status, 0, pointer.stderr)
+        let loss = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(pointer.stdout.utf8)) as? [String: Any])?["loss"] as? Double)
+        XCTAssertTrue(loss.isFinite && loss > 0, "\(loss)")
+
+        // Two-token splits: evaluate and pointer score them; dynamic evaluation cannot.
+        for s in ["valid", "test"] { _ = try dir.write("tiny/\(s).txt", "w1\n") }
+        try FileManager.default.copyItem(at: data.appendingPathComponent("train.txt"), to: dir.url.appendingPathComponent("tiny/train.txt"))
+        let tiny = dir.url.appendingPathComponent("tiny").path
+        for command in [["evaluate", "--batch-size", "1"], ["pointer"]] {
+            let r = try CLI.run(command + ["--checkpoint", run.path, "--data", tiny, "--json"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let value = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["loss"] as? Double)
+            XCTAssertTrue(value.isFinite && value > 0, "\(command): \(value)")
+        }
+        let dyn = try CLI.run(["dynamic-eval", "--checkpoint", run.path, "--data", tiny, "--batch-size", "4"])
+        XCTAssertEqual(dyn.status, 1, dyn.stderr)
+        XCTAssertTrue(dyn.stderr.contains("dynamic evaluation needs at least 3"), dyn.stderr)
+        let eval = try CLI.run(["evaluate", "--checkpoint", run.path, "--data", tiny, "--split", "valid"])
+        XCTAssertEqual(eval.status, 1, eval.stderr)
+        XCTAssertTrue(eval.stderr.contains("--batch-size 10 is larger than the valid data allows (2 tokens)"), eval.stderr)
+    }
+}

@@ -57,11 +57,13 @@ public struct CachePointer: Sendable {
                         let first = here - window
                         GEMM.multiplyVector(hist.baseAddress! + first * e, rows: window, columns: e,
                                             hist.baseAddress! + here * e, into: scores.baseAddress!)
-                        var best = -Double.infinity
-                        for j in 0..<window { best = max(best, theta * Double(scores[j])) }
+                        // softmax(θ·s) as exp(θ·(s_j − s*)) with s* the score that maximises θ·s:
+                        // the exponent is ≤ 0 for every finite θ, however large.
+                        var top = Double(scores[0])
+                        for j in 0..<window where theta * (Double(scores[j]) - top) > 0 { top = Double(scores[j]) }
                         var sum = 0.0, hit = 0.0
                         for j in 0..<window {
-                            let a = Foundation.exp(theta * Double(scores[j]) - best)
+                            let a = Foundation.exp(theta * (Double(scores[j]) - top))
                             sum += a
                             if Int(historyWord[first + j]) == target { hit += a }
                         }

@@ -28,10 +28,12 @@ public struct Generator: Sendable {
             let batch = TokenBatch(inputs: input, targets: input, steps: input.count, batchSize: 1)
             let logProbabilities = model.logProbabilities(batch, reusePreparedWeights: k > 0)
             let last = logProbabilities.pointer + (input.count - 1) * v
+            // exp((l_j − max l) / T): the difference is ≤ 0 before the division, so no
+            // temperature (down to the smallest double) overflows; the largest gets weight 1.
             var m = -Double.infinity
-            for j in 0..<v { m = max(m, Double(last[j]) / temperature) }
+            for j in 0..<v { m = max(m, Double(last[j])) }
             var sum = 0.0
-            for j in 0..<v { weights[j] = Foundation.exp(Double(last[j]) / temperature - m); sum += weights[j] }
+            for j in 0..<v { weights[j] = Foundation.exp((Double(last[j]) - m) / temperature); sum += weights[j] }
             var u = rng.uniform() * sum
             var next = v - 1
             for j in 0..<v {

@@ -21,6 +21,24 @@ public struct RunFolder: Sendable {
         }
     }
 
+    /// A new, empty run folder `parent/<yyyyMMdd-HHmmss>` (with `-2`, `-3`, …
+    /// appended when that name is taken): created here, so two runs started in
+    /// the same second never share one.
+    public static func createNew(under parent: URL) throws -> RunFolder {
+        do { try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
+            throw IOError("\(parent.path): cannot create the folder for runs")
+        }
+        let f = DateFormatter()
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        let stamp = f.string(from: Date())
+        for n in 1...1000 {
+            let url = parent.appendingPathComponent(n == 1 ? stamp : "\(stamp)-\(n)")
+            if mkdir(url.path, 0o755) == 0 { return RunFolder(url) }
+            guard errno == EEXIST else { throw IOError("\(url.path): cannot create run folder") }
+        }
+        throw IOError("\(parent.path): no free run folder name for \(stamp)")
+    }
+
     public func exists(_ file: URL) -> Bool { FileManager.default.fileExists(atPath: file.path) }
 
     public func writeConfig(_ config: RunConfig) throws {

@@ -147,6 +147,9 @@ public final class Trainer {
         guard valid.rows >= 2 else {
             throw TrainingError(description: "validation data too small for --eval-batch-size \(options.evalBatchSize) (\(corpus.valid.count) tokens)")
         }
+        guard !testAtEnd || corpus.test.count / options.testBatchSize >= 2 else {
+            throw TrainingError(description: "test data too small to score (\(corpus.test.count) tokens)")
+        }
         let schedule = VariableBPTT(bptt: options.bptt, fixed: options.fixedBPTT)
         let batchesPerEpoch = train.rows / options.bptt
         let runStart = Date().timeIntervalSince1970 - state.trainingSeconds

@@ -179,51 +179,42 @@ final class DataParallelTests: XCTestCase {
         return ranks.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
-    /// A run's flags for the resume tests: two epochs with checkpoints every 4 batches.
-    func resumableFlags(_ data: URL) -> [String] {
-        ["train", "--data", data.path, "--epochs", "2", "--checkpoint-every", "4", "--emsize", "48", "--nhid", "96",
-         "--nlayers", "2", "--batch-size", "8", "--bptt", "20", "--log-interval", "1000", "--lr", "5"] + noDropout
+    /// Trains one process uninterrupted for reference; then the same run under
+    /// `killedUnder`, SIGKILLed mid-epoch (rank 1 under mpirun), resumed under
+    /// `resumedUnder`: the final weights must match the reference. Returns the
+    /// killed job's result and the seconds from the kill to the end of every rank.
+    func killAndResume(killedUnder: [String], resumedUnder: [String]) throws -> (CLI.Result, Double, URL) {
+        let dir = try TemporaryFolder()
+        let data = try writeTinyCorpus(dir, lines: 3000)
+        let flags = ["train", "--data", data.path, "--epochs", "2", "--checkpoint-every", "4", "--emsize", "48", "--nhid", "96",
+                     "--nlayers", "2", "--batch-size", "8", "--bptt", "20", "--log-interval", "1000", "--lr", "5"] + noDropout
+        let reference = dir.url.appendingPathComponent("reference"), run = dir.url.appendingPathComponent("run")
+        XCTAssertEqual(try CLI.run(flags + ["--save", reference.path]).status, 0)
+
+        var outcome: (CLI.Result, Double)?
+        for _ in 0..<3 where outcome == nil { outcome = try killMidway(flags, run: run, launcher: killedUnder) }
+        let (killed, seconds) = try XCTUnwrap(outcome, "the run finished before it could be killed")
+        let resumed = try CLI.run(["train", "--resume", run.path, "--data", data.path], launcher: resumedUnder)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertLessThanOrEqual(relativeDifference(try weights(reference), try weights(run)), 1e-5)
+        return (killed, seconds, run)
     }
 
     /// One rank killed mid-epoch: every rank ends within seconds, non-zero, with a
     /// message; the folder resumes in one process and ends where an uninterrupted
     /// run of one process does.
     func testKilledRankEndsTheJobAndTheRunResumesInOneProcess() throws {
-        let launcher = try mpirun()
-        let dir = try TemporaryFolder()
-        let data = try writeTinyCorpus(dir, lines: 3000)
-        let flags = resumableFlags(data)
-        let reference = dir.url.appendingPathComponent("reference"), run = dir.url.appendingPathComponent("run")
-        XCTAssertEqual(try CLI.run(flags + ["--save", reference.path]).status, 0)
-
-        var outcome: (CLI.Result, Double)?
-        for _ in 0..<3 where outcome == nil { outcome = try killMidway(flags, run: run, launcher: launcher) }
-        let (r, seconds) = try XCTUnwrap(outcome, "the run finished before a rank could be killed")
+        let (r, seconds, run) = try killAndResume(killedUnder: try mpirun(), resumedUnder: [])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertLessThan(seconds, 10)
         XCTAssertTrue(r.stderr.contains("rank 0 of 2: ended by mpirun"), r.stderr)
         XCTAssertTrue(r.stderr.contains("--resume \(run.path)"), r.stderr)
-
-        let resumed = try CLI.run(["train", "--resume", run.path, "--data", data.path])
-        XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        XCTAssertLessThanOrEqual(relativeDifference(try weights(reference), try weights(run)), 1e-5)
     }
 
     /// A folder written mid-epoch by one process continues on two ranks (each
     /// takes its columns of the saved hidden state) and ends where one process does.
     func testOneProcessFolderResumesOnTwoRanks() throws {
-        let launcher = try mpirun()
-        let dir = try TemporaryFolder()
-        let data = try writeTinyCorpus(dir, lines: 3000)
-        let flags = resumableFlags(data)
-        let reference = dir.url.appendingPathComponent("reference"), run = dir.url.appendingPathComponent("run")
-        XCTAssertEqual(try CLI.run(flags + ["--save", reference.path]).status, 0)
-        var outcome: (CLI.Result, Double)?
-        for _ in 0..<3 where outcome == nil { outcome = try killMidway(flags, run: run, launcher: []) }
-        XCTAssertNotNil(outcome, "the run finished before it could be killed")
-        let resumed = try CLI.run(["train", "--resume", run.path, "--data", data.path], launcher: launcher)
-        XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        XCTAssertLessThanOrEqual(relativeDifference(try weights(reference), try weights(run)), 1e-5)
+        _ = try killAndResume(killedUnder: [], resumedUnder: try mpirun())
     }
 
     /// With every dropout on, two ranks (each its own masks) reach a validation

@@ -27,7 +27,8 @@ struct DynamicEval: ParsableCommand {
             guard lr >= 0, lamb >= 0, epsilon > 0 else { throw CLIError("--lr and --lamb must be non-negative and --epsilon positive") }
             if let m = maxBatches, m < 1 { throw CLIError("--max-batches must be at least 1 (got \(m))") }
             let loaded = try target.load()
-            let (model, corpus) = (loaded.model, loaded.corpus)
+            guard let corpus = loaded.corpus else { throw CLIError("--data is needed: dynamic evaluation takes its gradient statistics from the training split") }
+            let model = loaded.model
             guard corpus.train.count / batchSize > bptt + 1 else {
                 throw CLIError("--batch-size \(batchSize) is larger than the training data allows")
             }
@@ -41,10 +42,10 @@ struct DynamicEval: ParsableCommand {
             logLine("running dynamic evaluation")
             let tokens = loaded.tokens
             // The authors' loop scores segments while i < rows − 2.
-            guard tokens.count >= 3 else { throw CLIError("\(target.split) data has \(tokens.count) tokens; dynamic evaluation needs at least 3") }
+            guard tokens.count >= 3 else { throw CLIError("\(loaded.name) has \(tokens.count) tokens; dynamic evaluation needs at least 3") }
             let result = EvaluationResult(loss: dyn.loss(model: model, tokens: tokens, ms: ms), tokens: tokens.count)
             logLine(String(format: "| dynamic eval %@ | lr %g lamb %g | loss %5.2f | ppl %8.2f | bpc %8.3f | %.1fs",
-                           target.split, lr, lamb, result.loss, result.ppl, result.bpc, Date().timeIntervalSince(start)))
+                           loaded.name, lr, lamb, result.loss, result.ppl, result.bpc, Date().timeIntervalSince(start)))
             try report(result, json: json)
         }
     }

@@ -17,13 +17,13 @@ struct Evaluate: ParsableCommand {
         try reportingErrors {
             try runtime.apply()
             let loaded = try target.load()
-            let b = batchSize ?? (loaded.split == .test ? 1 : 10)
+            let b = batchSize ?? loaded.defaultBatchSize
             let window = bptt ?? loaded.config.training.bptt
             guard b >= 1 else { throw CLIError("--batch-size must be at least 1 (got \(b))") }
             guard window >= 1 else { throw CLIError("--bptt must be at least 1 (got \(window))") }
             let tokens = loaded.tokens
             guard tokens.count / b >= 2 else {
-                throw CLIError("--batch-size \(b) is larger than the \(target.split) data allows (\(tokens.count) tokens)")
+                throw CLIError("--batch-size \(b) is larger than the \(loaded.name) data allows (\(tokens.count) tokens)")
             }
             try announceBLAS()
             let data = BatchedTokens(tokens, batchSize: b)
@@ -32,7 +32,7 @@ struct Evaluate: ParsableCommand {
             let result = EvaluationResult(loss: loss, tokens: tokens.count)
             let seconds = Date().timeIntervalSince(start)
             logLine(String(format: "| %@ | loss %5.2f | ppl %8.2f | bpc %8.3f | %.1fs, %.0f tokens/s",
-                           target.split, result.loss, result.ppl, result.bpc, seconds, Double(tokens.count) / seconds))
+                           loaded.name, result.loss, result.ppl, result.bpc, seconds, Double(tokens.count) / seconds))
             try report(result, json: json)
         }
     }

@@ -190,30 +190,51 @@ extension OptimizerKind: ExpressibleByArgument {
     public static var allValueStrings: [String] { ["sgd", "adam"] }
 }
 
-/// A trained run and the split to score: the arguments shared by `evaluate`,
-/// `pointer` and `dynamic-eval`.
+/// A trained run and the text to score (a split of --data, or --file): the
+/// arguments shared by `evaluate`, `pointer` and `dynamic-eval`.
 struct EvaluationTarget: ParsableArguments {
     @Option(name: [.customLong("checkpoint"), .customLong("save")],
             help: "Run folder (config.json, vocab.txt, model.safetensors); --save is the authors' name.") var checkpoint: String
-    @OptionGroup var data: DataFlags
-    @Option(help: "valid or test (default test).") var split: String = "test"
+    @Option(help: "Folder with train.txt, valid.txt, test.txt (or wiki.{train,valid,test}.tokens); not needed with --file.")
+    var data: String?
+    @Option(help: "Split of --data to score.") var split: Corpus.Split = .test
+    @Option(help: "Score this text file instead (tokenised like the corpus); words outside the vocabulary become <unk>, counted, when it has one.")
+    var file: String?
 
     struct Loaded {
         let model: AWDLSTMModel
         let config: RunConfig
-        let corpus: Corpus
-        let split: Corpus.Split
-        var tokens: [Int32] { corpus.tokens(split) }
+        /// The corpus of --data, when given.
+        let corpus: Corpus?
+        let tokens: [Int32]
+        /// The split's name or the file's path, for the log line.
+        let name: String
+        /// The authors evaluate test at batch size 1 and validation at 10; a file is scored like test.
+        var defaultBatchSize: Int { name == Corpus.Split.valid.rawValue || name == Corpus.Split.train.rawValue ? 10 : 1 }
     }
 
-    /// Loads the run's best weights and the data with the run's vocabulary.
+    /// Loads the run's best weights and the text with the run's vocabulary.
     func load() throws -> Loaded {
-        guard let which = Corpus.Split(rawValue: split), which != .train else {
-            throw CLIError("--split must be valid or test (got \(split))")
-        }
+        guard data != nil || file != nil else { throw CLIError("give --data DIR (with --split) or --file FILE") }
         let (model, config, vocabulary) = try RunFolder(URL(fileURLWithPath: checkpoint)).loadModel()
-        let corpus = try Corpus(folder: data.url, vocabulary: vocabulary)
-        guard corpus.tokens(which).count >= 2 else { throw CLIError("\(split) data has fewer than 2 tokens") }
-        return Loaded(model: model, config: config, corpus: corpus, split: which)
+        let corpus = try data.map { try Corpus(folder: URL(fileURLWithPath: $0), vocabulary: vocabulary) }
+        let tokens: [Int32], name: String
+        if let file {
+            guard let bytes = FileManager.default.contents(atPath: file) else { throw CLIError("--file \(file): cannot read it") }
+            let (ids, unknown): ([Int32], Int)
+            do { (ids, unknown) = try Corpus.tokenize(bytes, source: file, mappingUnknownWordsOf: vocabulary) } catch let e as IOError {
+                throw CLIError("\(e.description) (which has no \(Vocabulary.unknown) to stand for it)")
+            }
+            if unknown > 0 { logLine("\(file): \(unknown) of \(ids.count) tokens are outside the vocabulary and scored as \(Vocabulary.unknown)") }
+            (tokens, name) = (ids, file)
+        } else {
+            (tokens, name) = (corpus!.tokens(split), split.rawValue)
+        }
+        guard tokens.count >= 2 else { throw CLIError("\(name) has \(tokens.count) token(s); scoring needs at least 2") }
+        return Loaded(model: model, config: config, corpus: corpus, tokens: tokens, name: name)
     }
+}
+
+extension Corpus.Split: ExpressibleByArgument {
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }

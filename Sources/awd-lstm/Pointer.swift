@@ -30,7 +30,7 @@ struct Pointer: ParsableCommand {
             let start = Date()
             let result = EvaluationResult(loss: pointer.loss(model: model, tokens: tokens), tokens: tokens.count)
             logLine(String(format: "| pointer %@ | lambdasm %g theta %g window %d | loss %5.2f | ppl %8.2f | bpc %8.3f | %.1fs",
-                           target.split, lambdasm, theta, window, result.loss, result.ppl, result.bpc, Date().timeIntervalSince(start)))
+                           loaded.name, lambdasm, theta, window, result.loss, result.ppl, result.bpc, Date().timeIntervalSince(start)))
             try report(result, json: json)
         }
     }

@@ -340,3 +340,34 @@ final class FolderAndEdgeTests: XCTestCase {
         XCTAssertTrue(eval.stderr.contains("--batch-size 10 is larger than the valid data allows (2 tokens)"), eval.stderr)
     }
 }
+
+/// Scoring your own text: `--file` with unknown words as `<unk>`, and `--split train`.
+final class ScoringTests: XCTestCase {
+    func testEvaluateAFileAndTheTrainingSplit() throws {
+        let dir = try TemporaryFolder()
+        let words = (0..<14).map { "w\($0)" } + ["<unk>"]
+        let data = try smallCorpus(dir, words: words)
+        let plain = try smallCorpus(dir, name: "plain")
+        let run = dir.url.appendingPathComponent("R"), other = dir.url.appendingPathComponent("S")
+        XCTAssertEqual(try CLI.run(["train", "--data", data.path, "--save", run.path, "--max-batches", "3"] + FieldFaultTests.model).status, 0)
+        XCTAssertEqual(try CLI.run(["train", "--data", plain.path, "--save", other.path, "--max-batches", "3"] + FieldFaultTests.model).status, 0)
+        let text = try dir.write("my.txt", "w1 w2 hello w3\nw4 world w5\n")
+        let r = try CLI.run(["evaluate", "--checkpoint", run.path, "--file", text.path, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("2 of 9 tokens are outside the vocabulary and scored as <unk>"), r.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["tokens"] as? Int, 9)
+        // The same text with <unk> written out scores the same.
+        let spelled = try dir.write("unk.txt", "w1 w2 <unk> w3\nw4 <unk> w5\n")
+        let s = try CLI.run(["evaluate", "--checkpoint", run.path, "--file", spelled.path, "--json"])
+        XCTAssertEqual(s.stdout, r.stdout)
+        let missing = try CLI.run(["evaluate", "--checkpoint", other.path, "--file", text.path])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("word 'hello' is not in the model's vocabulary (which has no <unk> to stand for it)"), missing.stderr)
+        for command in [["evaluate"], ["pointer", "--window", "5"], ["dynamic-eval", "--batch-size", "4"]] {
+            let t = try CLI.run(command + ["--checkpoint", run.path, "--data", data.path, "--split", "train", "--json"])
+            XCTAssertEqual(t.status, 0, "\(command): \(t.stderr)")
+            XCTAssertTrue(t.stderr.contains("| train |") || t.stderr.contains(" train |"), t.stderr)
+        }
+    }
+}

@@ -71,8 +71,26 @@ public struct Corpus: Sendable {
         return (ids, vocab)
     }
 
-    /// Tokenises the bytes of one file, adding new words unless `frozen`.
+    /// Tokenises any text with a trained model's vocabulary: words outside it become
+    /// `<unk>` (and are counted) when the vocabulary has it; otherwise they are an error.
+    public static func tokenize(_ data: Data, source: String, mappingUnknownWordsOf vocabulary: Vocabulary) throws
+        -> (ids: [Int32], unknownWords: Int) {
+        var vocab = vocabulary
+        var unknown = 0
+        let ids = try tokenize(data, source: source, vocabulary: &vocab, frozen: true,
+                               unknown: vocabulary.id(Vocabulary.unknown), unknownCount: &unknown)
+        return (ids, unknown)
+    }
+
+    /// Tokenises the bytes of one file, adding new words unless `frozen`; a frozen
+    /// vocabulary maps words outside it to `unknown` when given (counting them).
     static func tokenize(_ data: Data, source: String, vocabulary: inout Vocabulary, frozen: Bool) throws -> [Int32] {
+        var count = 0
+        return try tokenize(data, source: source, vocabulary: &vocabulary, frozen: frozen, unknown: nil, unknownCount: &count)
+    }
+
+    static func tokenize(_ data: Data, source: String, vocabulary: inout Vocabulary, frozen: Bool,
+                         unknown: Int32?, unknownCount: inout Int) throws -> [Int32] {
         guard !data.isEmpty else { throw IOError("\(source): file is empty") }
         var ids: [Int32] = []
         ids.reserveCapacity(data.count / 5)
@@ -87,6 +105,7 @@ public struct Corpus: Sendable {
                 for w in words + [eos] {
                     if frozen {
                         guard let id = vocabulary.id(w) else {
+                            if let unknown { ids.append(unknown); unknownCount += 1; continue }
                             if failure == nil { failure = IOError("\(source): word '\(w)' is not in the model's vocabulary") }
                             continue
                         }

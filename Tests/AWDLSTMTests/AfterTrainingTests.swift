@@ -25,13 +25,13 @@ final class AfterTrainingTests: XCTestCase {
         return Corpus(vocabulary: v, train: train, valid: valid, test: test)
     }
 
-    static func trainedRun(_ dir: TemporaryFolder, epochs: Int = 2) throws -> (RunFolder, Corpus) {
+    static func trainedRun(_ dir: TemporaryFolder, epochs: Int = 2, model kind: RNNType = .lstm) throws -> (RunFolder, Corpus) {
         let corpus = corpus()
         var o = TrainingOptions()
         (o.batchSize, o.bptt, o.epochs, o.maxBatches, o.lr, o.evalBatchSize, o.logInterval) = (8, 10, epochs, 60, 0.01, 4, 1000)
         o.optimizer = .adam
         var rng = RandomSource(seed: 3)
-        let model = AWDLSTMModel(config: ModelConfig(vocabSize: 40, emsize: 16, nhid: 24, nlayers: 2, dropout: 0.1,
+        let model = AWDLSTMModel(config: ModelConfig(vocabSize: 40, model: kind, emsize: 16, nhid: 24, nlayers: 2, dropout: 0.1,
                                                      dropouth: 0.1, dropouti: 0.1, dropoute: 0, wdrop: 0.1), rng: &rng)
         let trainer = try Trainer(model: model, corpus: corpus, options: o, folder: RunFolder(dir.url), dataPath: "synthetic")
         trainer.testAtEnd = false
@@ -46,6 +46,30 @@ final class AfterTrainingTests: XCTestCase {
         let plain = Evaluator.loss(model: model, data: BatchedTokens(corpus.test, batchSize: 1), bptt: 70)
         let pointer = CachePointer(lambda: 0, theta: 1, window: 50, bptt: 333).loss(model: model, tokens: corpus.test)
         XCTAssertEqual(pointer, plain, accuracy: 1e-6)
+    }
+
+    /// A trained QRNN through the same paths: windows of any length give the same
+    /// evaluation (the carried cell and previous input join them), the pointer
+    /// without its cache and dynamic evaluation without updates are plain
+    /// evaluation, and generation is repeatable.
+    func testQRNNAfterTraining() throws {
+        let dir = try TemporaryFolder()
+        let (folder, corpus) = try Self.trainedRun(dir, model: .qrnn)
+        let (model, config, _) = try folder.loadModel()
+        XCTAssertEqual(config.model.model, .qrnn)
+        let data = BatchedTokens(corpus.test, batchSize: 1)
+        let plain = Evaluator.loss(model: model, data: data, bptt: 70)
+        XCTAssertEqual(Evaluator.loss(model: model, data: data, bptt: 13), plain, accuracy: 1e-5)
+        XCTAssertEqual(CachePointer(lambda: 0, theta: 1, window: 50, bptt: 333).loss(model: model, tokens: corpus.test),
+                       plain, accuracy: 1e-5)
+        var dyn = DynamicEvaluation()
+        (dyn.lr, dyn.lambda, dyn.statsBatchSize, dyn.bptt) = (0, 0, 10, 70)
+        let ms = dyn.gradientStatistics(model: model, train: corpus.train)
+        // Dynamic evaluation divides by the scored tokens (rows − 1), evaluate by all rows.
+        XCTAssertEqual(dyn.loss(model: model, tokens: corpus.test, ms: ms),
+                       plain * Double(data.rows) / Double(data.rows - 1), accuracy: 1e-5)
+        let a = Generator(temperature: 0.8, seed: 5).sample(model: model, prompt: [1, 2, 3], count: 50)
+        XCTAssertEqual(a, Generator(temperature: 0.8, seed: 5).sample(model: model, prompt: [1, 2, 3], count: 50))
     }
 
     func testPointerAndDynamicEvaluationExploitRepetition() throws {

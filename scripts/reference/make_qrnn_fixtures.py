@@ -60,23 +60,9 @@ OUT_DIR = ref.OUT_DIR
 
 
 @dataclass
-class Case:
-    name: str
-    seed: int
-    vocab: int
-    emsize: int
-    nhid: int
-    nlayers: int
-    T: int
-    T2: int
-    B: int
-    alpha: float
-    beta: float
-    dropout: float = 0.0
-    dropouth: float = 0.0
-    dropouti: float = 0.0
-    dropoute: float = 0.0
-    wdrop: float = 0.0
+class Case(ref.Case):
+    """A make_fixtures case plus the length of the second window."""
+    T2: int = 4
 
 
 MASKED = dict(dropout=0.4, dropouth=0.25, dropouti=0.65, dropoute=0.1, wdrop=0.5)

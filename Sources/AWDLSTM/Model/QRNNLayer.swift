@@ -109,9 +109,7 @@ struct QRNNLayer: RecurrentLayer {
         if let mask = dropMask {
             let scratch = ws.weightGradScratch.pointer
             GEMM.multiply(m: g, n: width, k: rows, gates, transposeA: true, source, into: scratch)
-            ParallelFor.chunks(ParallelFor.workers, count: g * width) { _, r in
-                Pointwise.addProduct(scratch + r.lowerBound, mask + r.lowerBound, count: r.count, into: dW + r.lowerBound)
-            }
+            WeightDrop.accumulateGradient(scratch, mask: mask, count: dropMaskCount, into: dW)
         } else {
             GEMM.multiply(m: g, n: width, k: rows, gates, transposeA: true, source, into: dW, beta: 1)
         }
@@ -133,11 +131,8 @@ struct QRNNLayer: RecurrentLayer {
     ) -> UnsafePointer<Float> {
         let raw = weights + params.weight.offset
         guard let mask = dropMask else { return raw }
-        let dropped = ws.droppedWeight.pointer
-        ParallelFor.chunks(ParallelFor.workers, count: dropMaskCount) { _, r in
-            Pointwise.multiply(raw + r.lowerBound, mask + r.lowerBound, count: r.count, into: dropped + r.lowerBound)
-        }
-        return UnsafePointer(dropped)
+        WeightDrop.apply(raw, mask: mask, count: dropMaskCount, into: ws.droppedWeight.pointer)
+        return UnsafePointer(ws.droppedWeight.pointer)
     }
 
     /// The rows the linear map reads: `x` itself at window 1; at window 2 the

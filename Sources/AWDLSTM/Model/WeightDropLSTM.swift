@@ -48,11 +48,8 @@ struct WeightDropLSTM: RecurrentLayer {
         let bhh = weights + params.biasHH.offset
         var whh = weights + params.weightHH.offset
         if let mask = dropMask {
-            let dropped = ws.droppedWeight.pointer, raw = whh
-            ParallelFor.chunks(ParallelFor.workers, count: g * h) { _, r in
-                Pointwise.multiply(raw + r.lowerBound, mask + r.lowerBound, count: r.count, into: dropped + r.lowerBound)
-            }
-            whh = UnsafePointer(dropped)
+            WeightDrop.apply(whh, mask: mask, count: g * h, into: ws.droppedWeight.pointer)
+            whh = UnsafePointer(ws.droppedWeight.pointer)
         }
         ws.usedDropMask = dropMask != nil
         // At small batch the per-step product uses W_hh packed once per forward
@@ -168,11 +165,7 @@ struct WeightDropLSTM: RecurrentLayer {
                           into: dWhh, beta: 1)
         }
         if ws.usedDropMask, let mask = dropMask {
-            // d(W_raw ⊙ m)/dW_raw = m.
-            let dW = grads + params.weightHH.offset, scratch = UnsafePointer(dWhh)
-            ParallelFor.chunks(ParallelFor.workers, count: g * h) { _, r in
-                Pointwise.addProduct(scratch + r.lowerBound, mask + r.lowerBound, count: r.count, into: dW + r.lowerBound)
-            }
+            WeightDrop.accumulateGradient(dWhh, mask: mask, count: g * h, into: grads + params.weightHH.offset)
         }
         let db = ws.biasScratch.pointer
         db.update(repeating: 0, count: g)

@@ -95,6 +95,7 @@ struct Train: ParsableCommand {
                 guard base!.vocabSize == corpus.vocabulary.count else {
                     throw CLIError("\(r.path): vocabulary of \(base!.vocabSize) words, but \(data.data) has \(corpus.vocabulary.count)")
                 }
+                try checkWordsMatch(weights: r, corpus.vocabulary)
                 startWeights = file
             }
             let config = model.config(vocabSize: corpus.vocabulary.count, base: base)
@@ -147,6 +148,21 @@ struct Train: ParsableCommand {
     func loadCorpus(vocabulary: Vocabulary) throws -> Corpus {
         let corpus = try Corpus(folder: data.url, vocabulary: vocabulary)
         return corpus
+    }
+
+    /// Weights travel with their vocabulary: when a `vocab.txt` sits beside them,
+    /// each embedding row must stand for the same word in the data's vocabulary.
+    func checkWordsMatch(weights: URL, _ vocabulary: Vocabulary) throws {
+        let beside = weights.deletingLastPathComponent().appendingPathComponent("vocab.txt")
+        guard FileManager.default.fileExists(atPath: beside.path) else { return }
+        let theirs = try Vocabulary.read(from: beside)
+        let rows = vocabulary.words.map { theirs.id($0) }
+        if theirs.count == vocabulary.count && rows.enumerated().allSatisfy({ $1 == Int32($0) }) { return }
+        let shared = rows.compactMap { $0 }.count
+        let moved = rows.enumerated().filter { $1 != nil && $1 != Int32($0) }.count
+        throw CLIError("\(beside.path) (the weights' words) differs from the vocabulary of \(data.data): \(shared) of its "
+                       + "\(vocabulary.count) words are shared, \(moved) of them on other rows; starting from these weights would give "
+                       + "words the embeddings of others")
     }
 
     func checkFits(corpus: Corpus, options: TrainingOptions) throws {

@@ -371,3 +371,25 @@ final class ScoringTests: XCTestCase {
         }
     }
 }
+
+/// Weights meeting a foreign vocabulary.
+final class VocabularyMatchTests: XCTestCase {
+    /// `--resume FILE` with a `vocab.txt` beside it: the same words in another
+    /// order (as many of them) are refused; the run's own data is accepted.
+    func testWeightsRefuseAnotherVocabulary() throws {
+        let dir = try TemporaryFolder()
+        let data = try smallCorpus(dir)
+        let permuted = try smallCorpus(dir, name: "D2", words: (0..<15).reversed().map { "w\($0)" }, seed: 11)
+        XCTAssertEqual(try Corpus(folder: permuted).vocabulary.count, try Corpus(folder: data).vocabulary.count)
+        let run = dir.url.appendingPathComponent("R")
+        XCTAssertEqual(try CLI.run(["train", "--data", data.path, "--save", run.path, "--max-batches", "2"] + FieldFaultTests.model).status, 0)
+        let weights = run.appendingPathComponent("model.safetensors").path
+        let r = try CLI.run(["train", "--resume", weights, "--data", permuted.path, "--save", dir.url.appendingPathComponent("S").path,
+                             "--max-batches", "2", "--epochs", "1"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("vocab.txt (the weights' words) differs from the vocabulary of \(permuted.path): 16 of its 16 words are shared"), r.stderr)
+        let same = try CLI.run(["train", "--resume", weights, "--data", data.path, "--save", dir.url.appendingPathComponent("T").path,
+                                "--max-batches", "2", "--epochs", "1", "--batch-size", "4", "--bptt", "10"])
+        XCTAssertEqual(same.status, 0, same.stderr)
+    }
+}

@@ -9,6 +9,7 @@
 # the QRNN/LSTM throughput ratio of each program.
 #
 # PyTorch comes from $BENCH_PYTHON (default .venv-bench/bin/python), as for compare.sh.
+# Both programs run with the environment as it is (a pinned OPENBLAS_CORETYPE is obeyed).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${BENCH_PYTHON:-.venv-bench/bin/python}
@@ -20,14 +21,13 @@ if ! "$PY" -c "import torch" 2>/dev/null; then
     echo "bench: no PyTorch at $PY; create it with: python3 -m venv .venv-bench && .venv-bench/bin/pip install torch numpy safetensors" >&2
     exit 1
 fi
-run() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$@"; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 common=(--batch-size 20 --eval-batch-size 10 --steps "$STEPS" --eval-steps "$EVAL_STEPS")
 for model in QRNN LSTM; do
     if [ "$model" = QRNN ]; then sizes=(--emsize 400 --nhid 1550 --nlayers 4); else sizes=(--emsize 400 --nhid 1150 --nlayers 3); fi
-    run env AWDLSTM_THREADS="$THREADS" "$BIN" bench --model "$model" "${sizes[@]}" "${common[@]}" --json > "$out/swift-$model.json" 2>/dev/null
-    run "$PY" scripts/bench/pytorch_reference.py --model "$model" "${sizes[@]}" "${common[@]}" --threads "$THREADS" --json > "$out/torch-$model.json" 2>/dev/null
+    env AWDLSTM_THREADS="$THREADS" "$BIN" bench --model "$model" "${sizes[@]}" "${common[@]}" --json > "$out/swift-$model.json" 2>/dev/null
+    "$PY" scripts/bench/pytorch_reference.py --model "$model" "${sizes[@]}" "${common[@]}" --threads "$THREADS" --json > "$out/torch-$model.json" 2>/dev/null
 done
 run "$PY" - "$out" <<'PYEOF'
 import json, sys, os

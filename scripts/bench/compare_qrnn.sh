@@ -29,7 +29,7 @@ for model in QRNN LSTM; do
     env AWDLSTM_THREADS="$THREADS" "$BIN" bench --model "$model" "${sizes[@]}" "${common[@]}" --json > "$out/swift-$model.json" 2>/dev/null
     "$PY" scripts/bench/pytorch_reference.py --model "$model" "${sizes[@]}" "${common[@]}" --threads "$THREADS" --json > "$out/torch-$model.json" 2>/dev/null
 done
-run "$PY" - "$out" <<'PYEOF'
+"$PY" - "$out" <<'PYEOF'
 import json, sys, os
 d = sys.argv[1]
 load = lambda n: json.load(open(os.path.join(d, n)))

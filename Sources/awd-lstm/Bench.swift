@@ -24,6 +24,7 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("eval-steps"), help: "Timed evaluation windows.") var evalSteps = 5
     @Flag(name: .customLong("gemm-shapes"), help: "Time only the BLAS products of a training step, shape by shape.")
     var gemmShapes = false
+    @Option(help: "With --gemm-shapes: timed calls per shape, the fastest kept.") var repeats = 3
     @Flag(help: "Print one JSON object on stdout.") var json = false
 
     @OptionGroup var runtime: ThreadsFlag
@@ -33,7 +34,7 @@ struct Bench: ParsableCommand {
             try runtime.apply()
             for (name, v) in [("--batch-size", batchSize), ("--bptt", bptt), ("--emsize", emsize), ("--nhid", nhid),
                               ("--nlayers", nlayers), ("--vocab", vocab), ("--steps", steps), ("--eval-batch-size", evalBatchSize),
-                              ("--eval-steps", evalSteps)] where v < 1 {
+                              ("--eval-steps", evalSteps), ("--repeats", repeats)] where v < 1 {
                 throw CLIError("\(name) must be at least 1 (got \(v))")
             }
             let communicator = try Job.join()
@@ -51,7 +52,7 @@ struct Bench: ParsableCommand {
             if gemmShapes {
                 guard model == .lstm else { throw CLIError("--gemm-shapes times the LSTM's products; drop --model") }
                 guard communicator.size == 1 else { throw CLIError("--gemm-shapes times one process; run it without mpirun") }
-                let r = GEMMShapeBenchmark.run(o.config, batch: batchSize, bptt: bptt)
+                let r = GEMMShapeBenchmark.run(o.config, batch: batchSize, bptt: bptt, repeats: repeats)
                 if json { return try printJSON(r) }
                 print(blas.line)
                 for s in r.shapes {

@@ -14,12 +14,16 @@
 #   python3 -m venv /tmp/mkl && /tmp/mkl/bin/pip install mkl
 #   BLIS=/tmp/blis/usr/lib/x86_64-linux-gnu/blis-pthread/libblis.so.4 \
 #   MKL=/tmp/mkl/lib/libmkl_rt.so.3 scripts/bench/blas_compare.sh
-# BATCH (default 80), ROUNDS (default 3) and THREADS (default 2) can be set.
+# BATCH (default 80), ROUNDS (default 3), THREADS (default 2) and REPEATS (calls
+# per shape, fastest kept; default 3) can be set. On a busy machine, small
+# products timed many times show the kernels best:
+#   THREADS=1 BATCH=4 REPEATS=40 ROUNDS=1 scripts/bench/blas_compare.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=.build/release/awd-lstm
 BATCH=${BATCH:-80}
 ROUNDS=${ROUNDS:-3}
+REPEATS=${REPEATS:-3}
 export AWDLSTM_THREADS=${THREADS:-2}
 configs=("OpenBLAS|" "OpenBLAS Haswell (AVX2)|OPENBLAS_CORETYPE=Haswell")
 if [ -n "${BLIS:-}" ]; then configs+=("BLIS|AWDLSTM_BLAS_LIBRARY=$BLIS"); fi
@@ -31,7 +35,7 @@ trap 'rm -rf "$out"' EXIT
 for r in $(seq "$ROUNDS"); do
     for i in "${!configs[@]}"; do
         vars=${configs[$i]#*|}
-        env $vars "$BIN" bench --gemm-shapes --batch-size "$BATCH" --json > "$out/$i-$r.json" 2>/dev/null
+        env $vars "$BIN" bench --gemm-shapes --batch-size "$BATCH" --repeats "$REPEATS" --json > "$out/$i-$r.json" 2>/dev/null
     done
 done
 python3 - "$out" "$ROUNDS" "${configs[@]}" <<'PYEOF'

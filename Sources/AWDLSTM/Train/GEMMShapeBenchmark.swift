@@ -68,7 +68,7 @@ public enum GEMMShapeBenchmark {
             a.fill(0.01)
             b.fill(0.02)
             var best = Double.infinity
-            for r in 0...max(1, repeats) {
+            for r in 0...max(1, repeats) {  // call 0 warms up
                 let start = monotonicMilliseconds()
                 GEMM.multiply(m: s.m, n: s.n, k: s.k, a.pointer, transposeA: s.transposeA, b.pointer,
                               transposeB: s.transposeB, into: out.pointer)

@@ -4,16 +4,16 @@ import Foundation
 
 struct Download: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Download a corpus (ptb or wikitext-2), verify its checksums and unpack it.")
+        abstract: "Download a corpus (ptb, wikitext-2 or wikitext-103), verify its checksums and unpack it.")
 
-    @Argument(help: "ptb or wikitext-2") var corpus: String
+    @Argument(help: "ptb, wikitext-2 or wikitext-103") var corpus: String
     @Option(help: "Folder to write train.txt, valid.txt, test.txt into.") var to: String
     @Option(help: "Use an already downloaded archive instead of fetching it.") var archive: String?
 
     func run() throws {
         try reportingErrors {
             guard let source = CorpusSource.named(corpus) else {
-                throw CLIError("unknown corpus '\(corpus)' (expected ptb or wikitext-2)")
+                throw CLIError("unknown corpus '\(corpus)' (expected ptb, wikitext-2 or wikitext-103)")
             }
             try source.install(to: URL(fileURLWithPath: to), archive: archive.map { URL(fileURLWithPath: $0) }, log: logLine)
         }

@@ -84,6 +84,8 @@ public struct Corpus: Sendable {
 
     /// Tokenises the bytes of one file, adding new words unless `frozen`; a frozen
     /// vocabulary maps words outside it to `unknown` when given (counting them).
+    /// Words are looked up by their bytes (`WordTable`); a `String` is made only for
+    /// each new word, so a 100 M-token file costs its bytes, its ids and its vocabulary.
     static func tokenize(_ data: Data, source: String, vocabulary: inout Vocabulary, frozen: Bool) throws -> [Int32] {
         var count = 0
         return try tokenize(data, source: source, vocabulary: &vocabulary, frozen: frozen, unknown: nil, unknownCount: &count)
@@ -93,28 +95,37 @@ public struct Corpus: Sendable {
                          unknown: Int32?, unknownCount: inout Int) throws -> [Int32] {
         guard !data.isEmpty else { throw IOError("\(source): file is empty") }
         var ids: [Int32] = []
-        ids.reserveCapacity(data.count / 5)
+        ids.reserveCapacity(data.count / 4)  // WikiText has about 5 bytes per token: no regrowth
         var failure: IOError?
+        var table = WordTable(words: vocabulary.words)
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             let bytes = raw.bindMemory(to: UInt8.self)
-            guard String(validating: bytes, as: UTF8.self) != nil else {
-                throw IOError("\(source): not valid UTF-8 text")
-            }
-            let eos = Vocabulary.endOfSentence
-            Tokenizer.forEachLine(bytes) { words in
-                for w in words + [eos] {
-                    if frozen {
-                        guard let id = vocabulary.id(w) else {
-                            if let unknown { ids.append(unknown); unknownCount += 1; continue }
-                            if failure == nil { failure = IOError("\(source): word '\(w)' is not in the model's vocabulary") }
-                            continue
-                        }
-                        ids.append(id)
-                    } else {
-                        ids.append(vocabulary.add(w))
+            guard Tokenizer.isValidUTF8(bytes) else { throw IOError("\(source): not valid UTF-8 text") }
+            func id(_ word: UnsafeBufferPointer<UInt8>) -> Int32? {
+                if frozen {
+                    if let id = table.id(word) { return id }
+                    if let unknown { unknownCount += 1; return unknown }
+                    if failure == nil {
+                        failure = IOError("\(source): word '\(String(decoding: word, as: UTF8.self))' is not in the model's vocabulary")
                     }
+                    return nil
                 }
+                let (id, isNew) = table.insert(word)
+                if isNew { vocabulary.add(String(decoding: word, as: UTF8.self)) }
+                return id
             }
+            // <eos>'s id once it is in the table (until then each line looks it up, and counts it when unknown).
+            var eos: Int32?
+            let eosBytes = Array(Vocabulary.endOfSentence.utf8)
+            Tokenizer.forEachLine(bytes, word: { start, end in
+                if let w = id(UnsafeBufferPointer(rebasing: bytes[start..<end])) { ids.append(w) }
+            }, endLine: {
+                if let eos { return ids.append(eos) }
+                eosBytes.withUnsafeBufferPointer { e in
+                    if let w = id(e) { ids.append(w) }
+                    eos = table.id(e)
+                }
+            })
         }
         if let failure { throw failure }
         return ids
@@ -123,15 +134,17 @@ public struct Corpus: Sendable {
 
 /// Byte-level line and word splitting with Python's rules, fast on ASCII.
 enum Tokenizer {
-    /// Calls `body` with the words of each line.
-    static func forEachLine(_ bytes: UnsafeBufferPointer<UInt8>, _ body: ([String]) -> Void) {
-        var words: [String] = []
+    /// Calls `word(start, end)` with the byte range of each word and `endLine()`
+    /// at the end of each line (`\n`, `\r\n`, `\r`, or a last line without a break).
+    static func forEachLine(_ bytes: UnsafeBufferPointer<UInt8>, word: (Int, Int) -> Void, endLine: () -> Void) {
         var start = -1  // start of the current word, or −1
         var i = 0
         let n = bytes.count
+        var wordsInLine = 0
         func endWord(_ end: Int) {
             if start >= 0 {
-                words.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
+                word(start, end)
+                wordsInLine += 1
                 start = -1
             }
         }
@@ -139,9 +152,14 @@ enum Tokenizer {
             let b = bytes[i]
             if b == 0x0A || b == 0x0D {  // \n, \r, \r\n end a line
                 endWord(i)
-                body(words)
-                words.removeAll(keepingCapacity: true)
+                endLine()
+                wordsInLine = 0
                 if b == 0x0D && i + 1 < n && bytes[i + 1] == 0x0A { i += 1 }
+                i += 1
+                continue
+            }
+            if b == 0x20 {  // the common case first
+                endWord(i)
                 i += 1
                 continue
             }
@@ -154,9 +172,40 @@ enum Tokenizer {
             i += length
         }
         endWord(n)
-        if !words.isEmpty || (n > 0 && bytes[n - 1] != 0x0A && bytes[n - 1] != 0x0D) {
-            body(words)  // a last line without a line break
+        if wordsInLine > 0 || (n > 0 && bytes[n - 1] != 0x0A && bytes[n - 1] != 0x0D) {
+            endLine()  // a last line without a line break
         }
+    }
+
+    /// Whether `bytes` are well-formed UTF-8 (no overlong forms, surrogates or
+    /// scalars above U+10FFFF), checked without copying them; ASCII eight bytes at a time.
+    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base), n = bytes.count
+        var i = 0
+        while i < n {
+            while i + 8 <= n && raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+            guard i < n else { break }
+            let c = base[i]
+            if c < 0x80 { i += 1; continue }
+            let length: Int, lowest: UInt32
+            var scalar: UInt32
+            switch c {
+            case 0xC0...0xDF: (length, lowest, scalar) = (2, 0x80, UInt32(c & 0x1F))
+            case 0xE0...0xEF: (length, lowest, scalar) = (3, 0x800, UInt32(c & 0x0F))
+            case 0xF0...0xF7: (length, lowest, scalar) = (4, 0x10000, UInt32(c & 0x07))
+            default: return false
+            }
+            guard i + length <= n else { return false }
+            for k in 1..<length {
+                let d = base[i + k]
+                guard d & 0xC0 == 0x80 else { return false }
+                scalar = scalar << 6 | UInt32(d & 0x3F)
+            }
+            guard scalar >= lowest, scalar <= 0x10FFFF, !(0xD800...0xDFFF).contains(scalar) else { return false }
+            i += length
+        }
+        return true
     }
 
     /// Whether the scalar at `i` is whitespace for Python's `str.split()`, and its length in bytes.

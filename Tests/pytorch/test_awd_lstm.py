@@ -96,6 +96,24 @@ class AWDLSTMTests(unittest.TestCase):
                              p + "bias_ih_l0": (4 * hid,), p + "bias_hh_l0": (4 * hid,)})
         self.assertEqual(shapes, expected)
 
+    def test_split_model(self):
+        """config.json's splits give the criterion's tensors; the log-probabilities are
+        those of the reference fixture and sum to one."""
+        fixture = safetensors.torch.load_file(os.path.join(ROOT, "Tests", "Fixtures", "split_masks.safetensors"))
+        v, e = fixture["encoder.weight"].shape
+        config = dict(CONFIG, vocab_size=v, emsize=e, splits=[10, 18, 27])
+        model = awd_lstm.model_from_config(config)
+        shapes = {k: tuple(t.shape) for k, t in model.state_dict().items() if k.startswith("criterion.")}
+        self.assertEqual(shapes, {"criterion.tail_vectors": (3, e), "criterion.tail_bias": (3,)})
+        crit = model.criterion
+        with torch.no_grad():
+            crit.tail_vectors.copy_(fixture["criterion.tail_vectors"])
+            crit.tail_bias.copy_(fixture["criterion.tail_bias"])
+            got = crit.log_probs(fixture["encoder.weight"], fixture["decoder.bias"],
+                                 fixture["expected.output"].reshape(-1, e))
+        self.assertLess((got - fixture["expected.logprob"]).abs().max().item(), 1e-5)
+        self.assertTrue(torch.allclose(got.exp().sum(-1), torch.ones(got.size(0)), atol=1e-5))
+
     def test_qrnn_state_dict_names_and_carry(self):
         """The authors' QRNN names; the previous input and the cell carry across calls until reset()."""
         config = dict(CONFIG, model="QRNN")

@@ -51,3 +51,34 @@ print(f"{'':28} {'Swift':>10} {'PyTorch':>10} {'ratio':>7} {'of sgemm':>9}")
 for name, a, b, f in rows:
     print(f"{name:28} {a:10.0f} {b:10.0f} {a/b:7.2f} {f:>9}")
 PYEOF
+
+# Large vocabulary (LARGE_VOCAB=0 skips it): the paper's LSTM sizes on a
+# WikiText-103-sized vocabulary of 267,735 words, tokens from Zipf's law
+# (exponent 1, id = rank), batch 80 / eval batch 10, the authors' default splits
+# 2800,20000,76000 on both sides (PyTorch: their split cross-entropy as
+# splitcross.py computes it). The full softmax is timed on the Swift side only:
+# PyTorch's [5600, 267735] logits, their log-softmax and gradient need about
+# 18 GB. LV_STEPS timed steps after one warm-up step.
+if [ "${LARGE_VOCAB:-1}" != 0 ]; then
+    LV_STEPS=${LV_STEPS:-2}
+    lv=(--vocab 267735 --zipf 1 --batch-size 80 --eval-batch-size 10 --steps "$LV_STEPS" --eval-steps 3)
+    AWDLSTM_THREADS="$THREADS" "$BIN" bench "${lv[@]}" --json > "$out/swift-lv.json" 2>/dev/null
+    "$PY" scripts/bench/pytorch_reference.py "${lv[@]}" --threads "$THREADS" --json > "$out/torch-lv.json" 2>/dev/null
+    AWDLSTM_THREADS="$THREADS" "$BIN" bench "${lv[@]}" --splits none --json > "$out/swift-lv-full.json" 2>/dev/null
+    "$PY" - "$out" <<'PYEOF'
+import json, sys, os
+d = sys.argv[1]
+load = lambda n: json.load(open(os.path.join(d, n)))
+s, t, f = load("swift-lv.json"), load("torch-lv.json"), load("swift-lv-full.json")
+print(f"\nV 267,735 (Zipf tokens), splits {','.join(map(str, s['splits']))}; Swift full softmax for comparison")
+print(f"{'':34} {'Swift':>10} {'PyTorch':>10} {'ratio':>7}")
+print(f"{'train, batch 80, split':34} {s['train_tokens_per_s']:10.0f} {t['train_tokens_per_s']:10.0f} {s['train_tokens_per_s'] / t['train_tokens_per_s']:7.2f}")
+print(f"{'eval, batch 10, split':34} {s['eval_tokens_per_s']:10.0f} {t['eval_tokens_per_s']:10.0f} {s['eval_tokens_per_s'] / t['eval_tokens_per_s']:7.2f}")
+print(f"{'peak RSS (split), MiB':34} {s['peak_rss_bytes'] / 2**20:10.0f} {t['peak_rss_bytes'] / 2**20:10.0f}")
+print(f"{'split loss share of the step':34} {s['softmax_share']:10.0%}")
+print(f"{'train, batch 80, full softmax':34} {f['train_tokens_per_s']:10.0f}")
+print(f"{'eval, batch 10, full softmax':34} {f['eval_tokens_per_s']:10.0f}")
+print(f"{'full softmax share of the step':34} {f['softmax_share']:10.0%}")
+print(f"{'peak RSS (full softmax), MiB':34} {f['peak_rss_bytes'] / 2**20:10.0f}")
+PYEOF
+fi

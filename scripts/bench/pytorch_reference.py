@@ -157,6 +157,7 @@ class AWDLSTM(nn.Module):
                 for l in range(a.nlayers))
         self.decoder = nn.Linear(a.emsize, a.vocab)
         self.decoder.weight = self.encoder.weight          # tied
+        self.criterion = SplitCrossEntropy(a.emsize, a.splits) if a.splits else None
         nn.init.uniform_(self.encoder.weight, -0.1, 0.1)
         nn.init.zeros_(self.decoder.bias)
 
@@ -184,8 +185,44 @@ class AWDLSTM(nn.Module):
         return out, new_hidden, raw_last
 
     def loss(self, out, targets):
+        if self.criterion is not None:
+            return self.criterion(self.decoder.weight, self.decoder.bias,
+                                  out.reshape(-1, out.size(2)), targets.reshape(-1))
         logits = self.decoder(out.reshape(-1, out.size(2)))
         return F.cross_entropy(logits, targets.reshape(-1))
+
+
+class SplitCrossEntropy(nn.Module):
+    """The authors' split cross-entropy (salesforce/awd-lstm-lm splitcross.py),
+    computed the way their training computes it: a head softmax over the first
+    splits[0] words plus one tombstone per tail cluster (tail_vectors,
+    tail_bias, zero-initialised) for every row; each tail cluster's softmax
+    only for the rows whose target falls in it, cluster i taking its tombstone
+    from head column -i. Mean of -log p over the rows."""
+
+    def __init__(self, emsize, splits):
+        super().__init__()
+        self.splits = list(splits)
+        self.tail_vectors = nn.Parameter(torch.zeros(len(splits), emsize))
+        self.tail_bias = nn.Parameter(torch.zeros(len(splits)))
+
+    def forward(self, weight, bias, hidden, targets):
+        bounds = [0] + self.splits + [weight.size(0)]
+        s1 = bounds[1]
+        head = F.log_softmax(F.linear(hidden, torch.cat([weight[:s1], self.tail_vectors]),
+                                      torch.cat([bias[:s1], self.tail_bias])), dim=-1)
+        cluster = torch.bucketize(targets, torch.tensor(self.splits), right=True)
+        in_head = cluster == 0
+        total = -head[in_head].gather(1, targets[in_head][:, None]).sum()
+        for i in range(1, len(bounds) - 1):
+            rows = (cluster == i).nonzero().squeeze(1)
+            if len(rows) == 0:
+                continue
+            a, b = bounds[i], bounds[i + 1]
+            tail = F.log_softmax(F.linear(hidden[rows], weight[a:b], bias[a:b]), dim=-1)
+            total = total - (head[rows, head.size(1) - i]
+                             + tail.gather(1, (targets[rows] - a)[:, None]).squeeze(1)).sum()
+        return total / targets.numel()
 
 
 def detach(hidden):
@@ -194,8 +231,13 @@ def detach(hidden):
 
 # ---------------------------------------------------------------- benchmark
 
-def make_windows(gen, vocab, n_windows, bptt, bsz):
-    data = torch.randint(vocab, (n_windows * bptt + 1, bsz), generator=gen)
+def make_windows(gen, vocab, n_windows, bptt, bsz, zipf=None):
+    shape = (n_windows * bptt + 1, bsz)
+    if zipf is None:
+        data = torch.randint(vocab, shape, generator=gen)
+    else:  # Zipf's law over ids: P(id r) proportional to 1 / (r + 1)^s
+        p = 1.0 / torch.arange(1, vocab + 1, dtype=torch.float64).pow(zipf)
+        data = torch.multinomial(p, shape[0] * shape[1], replacement=True, generator=gen).view(shape)
     return [(data[i * bptt:(i + 1) * bptt], data[i * bptt + 1:(i + 1) * bptt + 1])
             for i in range(n_windows)]
 
@@ -244,6 +286,12 @@ def parse_args(argv=None):
     p.add_argument("--nhid", type=int, default=1150)
     p.add_argument("--nlayers", type=int, default=3)
     p.add_argument("--vocab", type=int, default=10000)
+    p.add_argument("--splits", default=None,
+                   help="split cross-entropy boundaries A,B,C, or none (default: the authors' main.py "
+                        "defaults for --vocab: none up to 75,000 words, 2800,20000,76000 above, "
+                        "4200,35000,180000 above 500,000)")
+    p.add_argument("--zipf", type=float, default=None,
+                   help="draw tokens from Zipf's law with this exponent (id = rank) instead of uniformly")
     p.add_argument("--steps", type=int, default=5, help="timed training steps")
     p.add_argument("--warmup", type=int, default=1, help="untimed training steps first")
     p.add_argument("--eval-batch-size", type=int, default=10)
@@ -262,6 +310,11 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=1111)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     a = p.parse_args(argv)
+    if a.splits is None:
+        defaults = [4200, 35000, 180000] if a.vocab > 500000 else [2800, 20000, 76000] if a.vocab > 75000 else []
+        a.splits = [x for x in defaults if x < a.vocab]
+    else:
+        a.splits = [] if a.splits == "none" else [int(x) for x in a.splits.split(",")]
     if a.steps < 1 or a.warmup < 0 or a.eval_steps < 0 or a.threads < 1:
         p.error("need --steps >= 1, --warmup >= 0, --eval-steps >= 0, --threads >= 1")
     return a
@@ -285,8 +338,8 @@ def main(argv=None):
         f"layer sizes={model.sizes} params={n_params}")
 
     gen = torch.Generator().manual_seed(a.seed)
-    train_windows = make_windows(gen, a.vocab, a.warmup + a.steps, a.bptt, a.batch_size)
-    eval_windows = (make_windows(gen, a.vocab, 1 + a.eval_steps, a.bptt, a.eval_batch_size)
+    train_windows = make_windows(gen, a.vocab, a.warmup + a.steps, a.bptt, a.batch_size, a.zipf)
+    eval_windows = (make_windows(gen, a.vocab, 1 + a.eval_steps, a.bptt, a.eval_batch_size, a.zipf)
                     if a.eval_steps else [])
 
     # training
@@ -348,6 +401,8 @@ def main(argv=None):
         "nhid": a.nhid,
         "nlayers": a.nlayers,
         "vocab": a.vocab,
+        "splits": a.splits,
+        "zipf": a.zipf,
         "steps": a.steps,
         "warmup": a.warmup,
         "eval_steps": a.eval_steps,

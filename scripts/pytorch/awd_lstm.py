@@ -211,6 +211,10 @@ class AWDLSTM(nn.Module):
     tied.  All dropout is off in eval mode.
 
     forward(input [T, B] long, hidden) returns (logits [T, B, V], new hidden);
+    with `splits` (the authors' split cross-entropy, their WikiText-103 setting)
+    the "logits" are the model's exact log-probabilities, head softmax and tail
+    clusters combined (SplitSoftmax below), which cross_entropy and softmax
+    treat like logits since they are already normalised;
     with return_h=True also the per-layer raw outputs and dropped outputs the
     authors' AR/TAR terms use.  (The authors' later model.py returns the
     pre-decoder output and applies the decoder inside SplitCrossEntropyLoss;
@@ -219,7 +223,8 @@ class AWDLSTM(nn.Module):
 
     def __init__(self, vocab_size: int, emsize: int = 400, nhid: int = 1150, nlayers: int = 3,
                  dropout: float = 0.4, dropouth: float = 0.3, dropouti: float = 0.65,
-                 dropoute: float = 0.1, wdrop: float = 0.5, tied: bool = True, rnn_type: str = "LSTM"):
+                 dropoute: float = 0.1, wdrop: float = 0.5, tied: bool = True, rnn_type: str = "LSTM",
+                 splits: Sequence[int] = ()):
         super().__init__()
         if rnn_type not in ("LSTM", "QRNN"):
             raise ValueError(f"rnn_type must be LSTM or QRNN (got {rnn_type!r})")
@@ -241,6 +246,8 @@ class AWDLSTM(nn.Module):
         self.decoder = nn.Linear(self.layer_hidden_size(nlayers - 1), vocab_size)
         if tied:
             self.decoder.weight = self.encoder.weight
+        # Saved as criterion.tail_vectors / criterion.tail_bias, as in the run folder.
+        self.criterion = SplitSoftmax(emsize, splits) if splits else None
         self.init_weights()
 
     def layer_input_size(self, l: int) -> int:
@@ -288,7 +295,10 @@ class AWDLSTM(nn.Module):
         output = self.lockdrop(output, self.dropout)
         outputs.append(output)
 
-        logits = self.decoder(output)
+        if self.criterion is not None:
+            logits = self.criterion.log_probs(self.decoder.weight, self.decoder.bias, output)
+        else:
+            logits = self.decoder(output)
         if return_h:
             return logits, new_hidden, raw_outputs, outputs
         return logits, new_hidden
@@ -316,12 +326,38 @@ def read_vocab(path: str) -> List[str]:
     return lines
 
 
+class SplitSoftmax(nn.Module):
+    """The distribution of the authors' split cross-entropy (splitcross.py):
+    a head softmax over the first splits[0] words plus one tombstone per tail
+    cluster (tail_vectors [k, E], tail_bias [k]); a word of cluster i (1-based)
+    has log p = log p_head(column -i, counted from the end) + log softmax over
+    its cluster's rows of the tied decoder."""
+
+    def __init__(self, emsize: int, splits: Sequence[int]):
+        super().__init__()
+        self.splits = list(splits)
+        self.tail_vectors = nn.Parameter(torch.zeros(len(self.splits), emsize))
+        self.tail_bias = nn.Parameter(torch.zeros(len(self.splits)))
+
+    def log_probs(self, weight: torch.Tensor, bias: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
+        """log p(w) for every word: [..., V] for hidden [..., E]."""
+        bounds = [0] + self.splits + [weight.size(0)]
+        head = F.log_softmax(F.linear(hidden, torch.cat([weight[:bounds[1]], self.tail_vectors]),
+                                      torch.cat([bias[:bounds[1]], self.tail_bias])), dim=-1)
+        parts = [head[..., :bounds[1]]]
+        for i in range(1, len(bounds) - 1):
+            a, b = bounds[i], bounds[i + 1]
+            tail = F.log_softmax(F.linear(hidden, weight[a:b], bias[a:b]), dim=-1)
+            parts.append(head[..., head.size(-1) - i:head.size(-1) - i + 1] + tail)
+        return torch.cat(parts, dim=-1)
+
+
 def model_from_config(config: Dict) -> AWDLSTM:
     """An AWDLSTM with the sizes and dropout rates of a run's config.json."""
     keys = ("dropout", "dropouth", "dropouti", "dropoute", "wdrop")
     return AWDLSTM(int(config["vocab_size"]), int(config["emsize"]), int(config["nhid"]),
                    int(config["nlayers"]), tied=bool(config.get("tied", True)),
-                   rnn_type=str(config.get("model", "LSTM")),
+                   rnn_type=str(config.get("model", "LSTM")), splits=[int(x) for x in config.get("splits", [])],
                    **{k: float(config[k]) for k in keys if k in config})
 
 

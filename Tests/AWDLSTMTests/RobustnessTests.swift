@@ -43,6 +43,9 @@ final class RobustnessTests: XCTestCase {
         try assertFails(base + ["--bptt", "0"], "--bptt must be at least 1")
         try assertFails(base + ["--batch-size", "100000"], "--batch-size 100000 is larger than the training data allows")
         try assertFails(base + ["--lr", "0"], "--lr must be positive")
+        try assertFails(base + ["--lr", "inf"], "--lr must be positive and finite (got inf)")
+        try assertFails(base + ["--wdecay", "inf"], "--wdecay must be non-negative and finite (got inf)")
+        try assertFails(base + ["--alpha", "inf"], "--alpha and --beta must be non-negative and finite")
         try assertFails(["evaluate", "--checkpoint", dir.url.path, "--data", data.path], "config.json: missing")
     }
 

@@ -38,15 +38,18 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     /// A description of the first invalid option, or nil.
     public func validationError() -> String? {
-        if !(lr > 0) || !lr.isFinite { return "--lr must be positive (got \(lr))" }
+        if !(lr > 0) || !lr.isFinite { return "--lr must be positive and finite (got \(lr))" }
         if !(clip >= 0) { return "--clip must be non-negative (got \(clip))" }
         if epochs < 1 { return "--epochs must be at least 1 (got \(epochs))" }
         if batchSize < 1 { return "--batch-size must be at least 1 (got \(batchSize))" }
         if bptt < 1 { return "--bptt must be at least 1 (got \(bptt))" }
         if nonmono < 0 { return "--nonmono must be non-negative (got \(nonmono))" }
         if logInterval < 1 { return "--log-interval must be at least 1 (got \(logInterval))" }
-        if !(alpha >= 0) || !(beta >= 0) { return "--alpha and --beta must be non-negative" }
-        if !(wdecay >= 0) { return "--wdecay must be non-negative (got \(wdecay))" }
+        // Infinite strengths would only surface as a NaN loss after the first epoch.
+        if !(alpha >= 0) || !(beta >= 0) || !alpha.isFinite || !beta.isFinite {
+            return "--alpha and --beta must be non-negative and finite (got \(alpha), \(beta))"
+        }
+        if !(wdecay >= 0) || !wdecay.isFinite { return "--wdecay must be non-negative and finite (got \(wdecay))" }
         if let m = maxBatches, m < 1 { return "--max-batches must be at least 1 (got \(m))" }
         if let m = maxMinutes, !(m > 0) { return "--max-minutes must be positive (got \(m))" }
         if let c = checkpointEvery, c < 1 { return "--checkpoint-every must be at least 1 (got \(c))" }

@@ -11,14 +11,10 @@
 # obeyed (PyTorch uses MKL and is unaffected).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-PY=${BENCH_PYTHON:-.venv-bench/bin/python}
+source scripts/bench/pytorch_env.sh
 BIN=.build/release/awd-lstm
 STEPS=${STEPS:-3}
 THREADS=${THREADS:-2}
-if ! "$PY" -c "import torch" 2>/dev/null; then
-    echo "bench: no PyTorch at $PY; create it with: python3 -m venv .venv-bench && .venv-bench/bin/pip install torch numpy safetensors" >&2
-    exit 1
-fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for cfg in "80 10" "20 1"; do

@@ -12,15 +12,11 @@
 # Both programs run with the environment as it is (a pinned OPENBLAS_CORETYPE is obeyed).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-PY=${BENCH_PYTHON:-.venv-bench/bin/python}
+source scripts/bench/pytorch_env.sh
 BIN=.build/release/awd-lstm
 STEPS=${STEPS:-3}
 EVAL_STEPS=${EVAL_STEPS:-10}
 THREADS=${THREADS:-2}
-if ! "$PY" -c "import torch" 2>/dev/null; then
-    echo "bench: no PyTorch at $PY; create it with: python3 -m venv .venv-bench && .venv-bench/bin/pip install torch numpy safetensors" >&2
-    exit 1
-fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 common=(--batch-size 20 --eval-batch-size 10 --steps "$STEPS" --eval-steps "$EVAL_STEPS")

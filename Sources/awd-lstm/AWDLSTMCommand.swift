@@ -45,7 +45,7 @@ func announceBLAS() throws -> BLASReport {
     return report
 }
 
-/// Runs `body`, turning the library's errors into one line on stderr and exit status 1.
+/// Runs `body`, turning every error into one line on stderr (`ErrorMessages`) and exit status 1.
 /// Only `dataParallel` commands run under `mpirun -np N` (N > 1); the others
 /// would do the same work N times and write the same files at once, so they refuse.
 func reportingErrors(dataParallel: Bool = false, _ body: () throws -> Void) throws {
@@ -56,14 +56,8 @@ func reportingErrors(dataParallel: Bool = false, _ body: () throws -> Void) thro
         try body()
     } catch let error as ExitCode {
         throw error
-    } catch let error as IOError {
-        fail(error.description)
-    } catch let error as TrainingError {
-        fail(error.description)
-    } catch let error as CLIError {
-        fail(error.description)
     } catch {
-        fail("\(error)")
+        fail(ErrorMessages.line(for: error))
     }
 }
 
@@ -72,6 +66,8 @@ func fail(_ message: String) -> Never {
     exit(1)
 }
 
+/// The command line's own refusals: flag combinations and values that only the
+/// command line checks (the library's errors are worded by `ErrorMessages`).
 struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ message: String) { description = message }

@@ -43,7 +43,7 @@ struct Bench: ParsableCommand {
             let blas = json && communicator.isRoot ? try announceBLAS() : try BLAS.prepare()
             let config = ModelConfig(vocabSize: vocab, model: model, emsize: emsize, nhid: nhid, nlayers: nlayers,
                                      splits: splits?.values ?? ModelConfig.defaultSplits(vocabSize: vocab))
-            if let problem = config.validationError() { throw CLIError(problem) }
+            try config.validate()
             if let s = zipf, !(s >= 0 && s.isFinite) { throw CLIError("--zipf must be a non-negative exponent (got \(s))") }
             var o = BenchmarkOptions(config: config)
             o.zipf = zipf

@@ -41,7 +41,7 @@ struct Finetune: ParsableCommand {
             options.maxBatches = nil
             options.maxMinutes = nil
             training.apply(to: &options)
-            if let problem = options.validationError() { throw CLIError(problem) }
+            try options.validate()
             authors.note()
             logLine(describe(options))
             try announceBLAS()

@@ -19,7 +19,7 @@ struct Generate: ParsableCommand {
         try reportingErrors {
             try runtime.apply()
             guard words >= 1 else { throw CLIError("--words must be at least 1 (got \(words))") }
-            guard temperature > 0 && temperature.isFinite else { throw CLIError("--temperature must be positive and finite (got \(temperature))") }
+            try Generator(temperature: temperature, seed: seed).validate()
             let (model, _, vocabulary) = try RunFolder(URL(fileURLWithPath: checkpoint)).loadModel()
             let promptIds = try prompt.map { try Generator.encode($0, vocabulary: vocabulary) } ?? []
             if prompt != nil && promptIds.isEmpty { throw CLIError("--prompt has no words") }

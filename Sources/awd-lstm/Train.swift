@@ -70,7 +70,7 @@ struct Train: ParsableCommand {
             let corpus = try loadCorpus(vocabulary: vocabulary)
             var options = saved.training
             training.apply(to: &options)
-            if let problem = options.validationError() { throw CLIError(problem) }
+            try options.validate()
             try Job.checkBatch(options.batchSize, communicator)
             var rng = RandomSource(seed: 0)
             let m = AWDLSTMModel(config: saved.model, rng: &rng)
@@ -84,7 +84,7 @@ struct Train: ParsableCommand {
         } else {
             var options = TrainingOptions()
             training.apply(to: &options)
-            if let problem = options.validationError() { throw CLIError(problem) }
+            try options.validate()
             try Job.checkBatch(options.batchSize, communicator)
             let corpus = try Corpus(folder: data.url)
             var startWeights: SafeTensors?
@@ -99,7 +99,7 @@ struct Train: ParsableCommand {
                 startWeights = file
             }
             let config = model.config(vocabSize: corpus.vocabulary.count, base: base)
-            if let problem = config.validationError() { throw CLIError(problem) }
+            try config.validate()
             try checkFits(corpus: corpus, options: options)
             var rng = RandomSource(seed: options.seed)
             let m = AWDLSTMModel(config: config, rng: &rng)

@@ -45,7 +45,8 @@ final class RobustnessTests: XCTestCase {
         try assertFails(base + ["--lr", "0"], "--lr must be positive")
         try assertFails(base + ["--lr", "inf"], "--lr must be positive and finite (got inf)")
         try assertFails(base + ["--wdecay", "inf"], "--wdecay must be non-negative and finite (got inf)")
-        try assertFails(base + ["--alpha", "inf"], "--alpha and --beta must be non-negative and finite")
+        try assertFails(base + ["--alpha", "inf"], "--alpha must be non-negative and finite (got inf)")
+        try assertFails(base + ["--beta=-1"], "--beta must be non-negative and finite (got -1.0)")
         try assertFails(["evaluate", "--checkpoint", dir.url.path, "--data", data.path], "config.json: missing")
     }
 

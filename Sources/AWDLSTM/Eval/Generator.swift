@@ -15,6 +15,12 @@ public struct Generator: Sendable {
         self.seed = seed
     }
 
+    /// Throws `ConfigurationError.invalid` (field `temperature`) unless the
+    /// temperature is positive and finite; any such value samples without NaN.
+    public func validate() throws(ConfigurationError) {
+        try ConfigurationError.require(temperature > 0 && temperature.isFinite, "temperature", temperature, .positiveAndFinite)
+    }
+
     /// `count` sampled word ids following `prompt` (ids; may be empty).
     public func sample(model: AWDLSTMModel, prompt: [Int32], count: Int) -> [Int32] {
         var rng = RandomSource(seed: seed)

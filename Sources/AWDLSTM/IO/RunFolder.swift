@@ -63,7 +63,7 @@ public struct RunFolder: Sendable {
     /// Loads the model of a finished or running training run (its best weights).
     public func loadModel() throws -> (AWDLSTMModel, RunConfig, Vocabulary) {
         let config = try readConfig()
-        if let problem = config.model.validationError() { throw IOError("\(self.config.path): \(problem)") }
+        do { try config.model.validate() } catch { throw IOError("\(self.config.path): \(error)") }
         let vocabulary = try readVocabulary()
         guard vocabulary.count == config.model.vocabSize else {
             throw IOError("\(self.vocabulary.path): \(vocabulary.count) words, but config.json says vocab_size \(config.model.vocabSize)")

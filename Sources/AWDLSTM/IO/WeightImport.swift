@@ -288,7 +288,7 @@ public struct CheckpointImport: Sendable {
 
         let config = ModelConfig(vocabSize: vocab, model: model, emsize: emsize,
                                  nhid: nlayers == 1 ? emsize : hidden[0], nlayers: nlayers, splits: splits)
-        if let problem = config.validationError() { throw fail(problem) }
+        do { try config.validate() } catch { throw fail(error.description) }
         self.config = config
         sourceNames = names
     }

@@ -74,24 +74,22 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// the first layer (input `[x_t, x_{t−1}]`) and 1 elsewhere; the LSTM 1.
     public func window(_ l: Int) -> Int { model == .qrnn && l == 0 ? 2 : 1 }
 
-    /// A description of the first invalid field, or nil when the configuration is usable.
-    public func validationError() -> String? {
-        if vocabSize < 1 { return "vocabulary size must be at least 1 (got \(vocabSize))" }
-        if emsize < 1 { return "--emsize must be at least 1 (got \(emsize))" }
-        if nhid < 1 { return "--nhid must be at least 1 (got \(nhid))" }
-        if nlayers < 1 { return "--nlayers must be at least 1 (got \(nlayers))" }
+    /// Checks every field, throwing `ConfigurationError.invalid` for the first
+    /// one outside its range (sizes at least 1, dropout probabilities in [0, 1),
+    /// splits strictly increasing between 1 and `vocabSize`).
+    public func validate() throws(ConfigurationError) {
+        typealias C = ConfigurationError
+        try C.require(vocabSize >= 1, "vocabSize", vocabSize, .atLeast(1))
+        try C.require(emsize >= 1, "emsize", emsize, .atLeast(1))
+        try C.require(nhid >= 1, "nhid", nhid, .atLeast(1))
+        try C.require(nlayers >= 1, "nlayers", nlayers, .atLeast(1))
         for (name, p) in [("dropout", dropout), ("dropouth", dropouth), ("dropouti", dropouti),
-                          ("dropoute", dropoute), ("wdrop", wdrop)]
-        where !(p >= 0 && p < 1) {
-            return "--\(name) must be in [0, 1) (got \(p))"
+                          ("dropoute", dropoute), ("wdrop", wdrop)] {
+            try C.require(p >= 0 && p < 1, name, p, .dropProbability)
         }
-        if let first = splits.first, first < 1 { return "--splits must start above 0 (got \(first))" }
-        if zip(splits, splits.dropFirst()).contains(where: { $0 >= $1 }) {
-            return "--splits must be strictly increasing (got \(splitsDescription))"
-        }
-        if let last = splits.last, last >= vocabSize {
-            return "--splits must lie below the vocabulary size \(vocabSize) (got \(last))"
-        }
-        return nil
+        if let first = splits.first { try C.require(first >= 1, "splits", first, .atLeast(1)) }
+        try C.require(!zip(splits, splits.dropFirst()).contains(where: { $0 >= $1 }),
+                      "splits", splitsDescription, .strictlyIncreasing)
+        if let last = splits.last { try C.require(last < vocabSize, "splits", last, .belowVocabularySize(vocabSize)) }
     }
 }

@@ -50,7 +50,7 @@ final class SplitSoftmax: OutputCriterion {
     private var memberStart: [Int] = []
 
     init(_ config: ModelConfig, layout: ParameterLayout) {
-        precondition(!config.splits.isEmpty && config.validationError() == nil, "invalid splits \(config.splits)")
+        precondition(!config.splits.isEmpty && (try? config.validate()) != nil, "invalid splits \(config.splits)")
         vocab = config.vocabSize
         emsize = config.emsize
         bounds = [0] + config.splits + [config.vocabSize]

@@ -6,11 +6,6 @@ public enum StopReason: Sendable {
     case interrupted
 }
 
-/// A numerical fault or unusable input met during training.
-public struct TrainingError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-}
-
 /// The outcome of `Trainer.run()`.
 public struct TrainingSummary: Sendable {
     public var bestValid: EvaluationResult?
@@ -142,13 +137,15 @@ public final class Trainer {
         let train = BatchedTokens(corpus.train, batchSize: b).columns(communicator.columns(of: b))
         let valid = BatchedTokens(corpus.valid, batchSize: options.evalBatchSize)
         guard train.rows >= 3 else {
-            throw TrainingError(description: "training data too small: \(corpus.train.count) tokens do not fill 3 rows of batch size \(b)")
+            throw TrainingError.dataTooSmall(split: .train, tokens: corpus.train.count, rows: 3, batchSize: b, batchSizeField: "batchSize")
         }
         guard valid.rows >= 2 else {
-            throw TrainingError(description: "validation data too small for --eval-batch-size \(options.evalBatchSize) (\(corpus.valid.count) tokens)")
+            throw TrainingError.dataTooSmall(split: .valid, tokens: corpus.valid.count, rows: 2, batchSize: options.evalBatchSize,
+                                             batchSizeField: "evalBatchSize")
         }
         guard !testAtEnd || corpus.test.count / options.testBatchSize >= 2 else {
-            throw TrainingError(description: "test data too small to score (\(corpus.test.count) tokens)")
+            throw TrainingError.dataTooSmall(split: .test, tokens: corpus.test.count, rows: 2, batchSize: options.testBatchSize,
+                                             batchSizeField: "testBatchSize")
         }
         let schedule = VariableBPTT(bptt: options.bptt, fixed: options.fixedBPTT)
         let batchesPerEpoch = train.rows / options.bptt
@@ -190,7 +187,8 @@ public final class Trainer {
                     ? GradientClipping.clip(model.gradients, maxNorm: options.clip)
                     : Pointwise.sumOfSquares(model.gradients.pointer, count: model.gradients.count).squareRoot()
                 guard loss.total.isFinite, norm.isFinite else {
-                    throw diverged("non-finite \(loss.total.isFinite ? "gradient norm" : "loss") at epoch \(state.epoch), batch \(state.batchInEpoch + 1)")
+                    throw diverged(loss.total.isFinite ? .gradientNorm(epoch: state.epoch, batch: state.batchInEpoch + 1)
+                                                       : .loss(epoch: state.epoch, batch: state.batchInEpoch + 1))
                 }
                 optimizer.step(weights: model.weights, gradients: model.gradients, lr: stepLR)
                 state.intervalLoss += loss.crossEntropy
@@ -245,7 +243,7 @@ public final class Trainer {
             log(String(repeating: "-", count: 89))
             // A NaN never compares better, but the first epoch has nothing to compare
             // with: non-finite losses and weights are never saved.
-            guard validLoss.isFinite else { throw diverged("validation loss \(validLoss.isNaN ? "NaN" : "infinite") at the end of epoch \(state.epoch)") }
+            guard validLoss.isFinite else { throw diverged(.validationLoss(epoch: state.epoch, isNaN: validLoss.isNaN)) }
             if state.bestValidLoss.map({ validLoss < $0 }) ?? true {
                 try requireFinite(optimizer.averagedWeights ?? model.weights, "the weights to save at the end of epoch \(state.epoch)")
                 if communicator.isRoot { try model.saveWeights(to: folder.model, from: optimizer.averagedWeights) }
@@ -325,25 +323,17 @@ public final class Trainer {
 
     /// Stops on weights that are no longer finite, so that they are never written.
     private func requireFinite(_ values: FloatBuffer, _ what: String) throws {
-        if !Pointwise.allFinite(values.pointer, count: values.count) { throw diverged("non-finite values in \(what)") }
+        if !Pointwise.allFinite(values.pointer, count: values.count) { throw diverged(.weights(what)) }
     }
 
     /// The error that ends a diverged run: what happened, then what the folder
     /// holds (neither weights nor state of this epoch) and how to go on from there.
-    private func diverged(_ what: String) -> TrainingError {
+    private func diverged(_ cause: TrainingError.Divergence) -> TrainingError {
         let path = folder.url.path
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
             .filter { !$0.hasPrefix(".") }.sorted()
-        let next: String
-        if finetuning {
-            next = "model.safetensors keeps the best weights; fine-tune again with a smaller --lr"
-        } else if folder.exists(folder.state) {
-            next = "state.safetensors keeps the last good state; continue with `awd-lstm train --resume \(path) --lr <smaller>`"
-        } else {
-            next = "no weights were saved yet; start again with the same --save and a smaller --lr (or --clip)"
-        }
-        return TrainingError(description: "training diverged (\(what)) and stopped without saving this epoch's weights or state; "
-                             + "\(path) holds \(files.joined(separator: ", ")): \(next)")
+        let recovery: TrainingError.Recovery = finetuning ? .fineTuneAgain : folder.exists(folder.state) ? .resume : .startAgain
+        return .diverged(cause: cause, folder: path, files: files, recovery: recovery)
     }
 
     /// A metrics record for the current epoch, numbered after any earlier phase.

@@ -36,24 +36,26 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case evalBatchSize = "eval_batch_size", testBatchSize = "test_batch_size"
     }
 
-    /// A description of the first invalid option, or nil.
-    public func validationError() -> String? {
-        if !(lr > 0) || !lr.isFinite { return "--lr must be positive and finite (got \(lr))" }
-        if !(clip >= 0) { return "--clip must be non-negative (got \(clip))" }
-        if epochs < 1 { return "--epochs must be at least 1 (got \(epochs))" }
-        if batchSize < 1 { return "--batch-size must be at least 1 (got \(batchSize))" }
-        if bptt < 1 { return "--bptt must be at least 1 (got \(bptt))" }
-        if nonmono < 0 { return "--nonmono must be non-negative (got \(nonmono))" }
-        if logInterval < 1 { return "--log-interval must be at least 1 (got \(logInterval))" }
+    /// Checks every option, throwing `ConfigurationError.invalid` for the first
+    /// one outside its range.
+    public func validate() throws(ConfigurationError) {
+        typealias C = ConfigurationError
+        try C.require(lr > 0 && lr.isFinite, "lr", lr, .positiveAndFinite)
+        try C.require(clip >= 0, "clip", clip, .nonNegative)
+        try C.require(epochs >= 1, "epochs", epochs, .atLeast(1))
+        try C.require(batchSize >= 1, "batchSize", batchSize, .atLeast(1))
+        try C.require(bptt >= 1, "bptt", bptt, .atLeast(1))
+        try C.require(nonmono >= 0, "nonmono", nonmono, .nonNegative)
+        try C.require(logInterval >= 1, "logInterval", logInterval, .atLeast(1))
         // Infinite strengths would only surface as a NaN loss after the first epoch.
-        if !(alpha >= 0) || !(beta >= 0) || !alpha.isFinite || !beta.isFinite {
-            return "--alpha and --beta must be non-negative and finite (got \(alpha), \(beta))"
-        }
-        if !(wdecay >= 0) || !wdecay.isFinite { return "--wdecay must be non-negative and finite (got \(wdecay))" }
-        if let m = maxBatches, m < 1 { return "--max-batches must be at least 1 (got \(m))" }
-        if let m = maxMinutes, !(m > 0) { return "--max-minutes must be positive (got \(m))" }
-        if let c = checkpointEvery, c < 1 { return "--checkpoint-every must be at least 1 (got \(c))" }
-        return nil
+        try C.require(alpha >= 0 && alpha.isFinite, "alpha", alpha, .nonNegativeAndFinite)
+        try C.require(beta >= 0 && beta.isFinite, "beta", beta, .nonNegativeAndFinite)
+        try C.require(wdecay >= 0 && wdecay.isFinite, "wdecay", wdecay, .nonNegativeAndFinite)
+        if let m = maxBatches { try C.require(m >= 1, "maxBatches", m, .atLeast(1)) }
+        if let m = maxMinutes { try C.require(m > 0, "maxMinutes", m, .positive) }
+        if let c = checkpointEvery { try C.require(c >= 1, "checkpointEvery", c, .atLeast(1)) }
+        try C.require(evalBatchSize >= 1, "evalBatchSize", evalBatchSize, .atLeast(1))
+        try C.require(testBatchSize >= 1, "testBatchSize", testBatchSize, .atLeast(1))
     }
 }
 

@@ -1,0 +1,70 @@
+import Foundation
+
+/// An unusable setting of a model, a training run or a sampler, named by the
+/// Swift property that holds it (`evalBatchSize`, `dropouti`, `temperature`).
+///
+/// Thrown by `ModelConfig.validate()`, `TrainingOptions.validate()` and
+/// `Generator.validate()`. Front ends translate `field` into their own
+/// vocabulary (the command line shows `--eval-batch-size`).
+public enum ConfigurationError: Error, Equatable, Sendable {
+    /// `field` holds `value` (as Swift prints it), which is not `allowed`.
+    case invalid(field: String, value: String, allowed: Requirement)
+
+    /// What a field's value must be.
+    public enum Requirement: Equatable, Sendable, CustomStringConvertible {
+        /// An integer of at least this value.
+        case atLeast(Int)
+        /// A number above zero (and below infinity).
+        case positive
+        /// A number of zero or more (and below infinity).
+        case nonNegative
+        /// A number above zero and below infinity, written out as such where
+        /// infinity would pass a naive check (`lr`, `temperature`).
+        case positiveAndFinite
+        /// As `nonNegative`, with the same care.
+        case nonNegativeAndFinite
+        /// A probability of dropping: `0 ≤ p < 1`.
+        case dropProbability
+        /// A list in strictly increasing order.
+        case strictlyIncreasing
+        /// Below the vocabulary size (a word id or cluster boundary).
+        case belowVocabularySize(Int)
+
+        public var description: String {
+            switch self {
+            case .atLeast(let n): "at least \(n)"
+            case .positive: "positive"
+            case .nonNegative: "non-negative"
+            case .positiveAndFinite: "positive and finite"
+            case .nonNegativeAndFinite: "non-negative and finite"
+            case .dropProbability: "in [0, 1)"
+            case .strictlyIncreasing: "strictly increasing"
+            case .belowVocabularySize(let n): "below the vocabulary size \(n)"
+            }
+        }
+    }
+
+    /// The offending field's property name.
+    public var field: String {
+        switch self { case .invalid(let field, _, _): field }
+    }
+
+    /// The message with the field spelt by `name` (identity: the property name).
+    public func message(naming name: (String) -> String = { $0 }) -> String {
+        switch self {
+        case .invalid(let field, let value, let allowed): "\(name(field)) must be \(allowed) (got \(value))"
+        }
+    }
+}
+
+extension ConfigurationError: CustomStringConvertible, LocalizedError {
+    public var description: String { message() }
+    public var errorDescription: String? { description }
+}
+
+extension ConfigurationError {
+    /// Throws `.invalid` unless `valid`.
+    static func require(_ valid: Bool, _ field: String, _ value: some CustomStringConvertible, _ allowed: Requirement) throws(ConfigurationError) {
+        if !valid { throw ConfigurationError.invalid(field: field, value: value.description, allowed: allowed) }
+    }
+}

@@ -1,0 +1,40 @@
+import AWDLSTM
+import Foundation
+
+/// The command line's wording of errors: one line per error, with the library's
+/// field names spelt as this tool's flags (`evalBatchSize` → `--eval-batch-size`)
+/// and the way on after a divergence spelt as a command. Every error that
+/// reaches `reportingErrors` is printed through `line(for:)`.
+enum ErrorMessages {
+    static func line(for error: Error) -> String {
+        switch error {
+        case let e as ConfigurationError:
+            return e.message(naming: flag)
+        case let e as TrainingError:
+            return e.message(naming: flag, next: nextStep)
+        default:
+            return "\(error)"
+        }
+    }
+
+    /// The flag that sets a configuration field: the property name in kebab
+    /// case (`maxBatches` → `--max-batches`). The vocabulary size is no flag:
+    /// it comes from the data.
+    static func flag(_ field: String) -> String {
+        if field == "vocabSize" { return "the vocabulary size" }
+        var name = "--"
+        for c in field {
+            if c.isUppercase { name += "-" + c.lowercased() } else { name.append(c) }
+        }
+        return name
+    }
+
+    /// How to go on after a divergence, as commands of this tool.
+    static func nextStep(_ recovery: TrainingError.Recovery, folder: String) -> String {
+        switch recovery {
+        case .fineTuneAgain: "model.safetensors keeps the best weights; fine-tune again with a smaller --lr"
+        case .resume: "state.safetensors keeps the last good state; continue with `awd-lstm train --resume \(folder) --lr <smaller>`"
+        case .startAgain: "no weights were saved yet; start again with the same --save and a smaller --lr (or --clip)"
+        }
+    }
+}

@@ -49,10 +49,17 @@ public struct DynamicEvaluation: Sendable {
     /// `gradientStatistics`. With `lr == 0` this is plain evaluation.
     public func loss(model: AWDLSTMModel, tokens: [Int32], ms: FloatBuffer, progress: ((Int, Int) -> Void)? = nil) -> Double {
         let n = model.weights.count
+        // θ₀, the weights the updates decay towards; `withWeights` restores them at the end.
         let original = FloatBuffer(count: n)
-        original.copy(from: model.weights)
-        defer { model.weights.copy(from: original) }
+        return model.withWeights({ original.copy(from: $0) }) {
+            adaptingLoss(model: model, tokens: tokens, ms: ms, original: original, progress: progress)
+        }
+    }
 
+    /// The body of `loss`: scores and adapts the model's weights in place.
+    private func adaptingLoss(model: AWDLSTMModel, tokens: [Int32], ms: FloatBuffer, original: FloatBuffer,
+                              progress: ((Int, Int) -> Void)?) -> Double {
+        let n = model.weights.count
         // Decay rates: MS divided by the mean over parameter tensors of mean(MS), clipped at 1/λ.
         var gsum = 0.0
         for e in model.layout.entries {

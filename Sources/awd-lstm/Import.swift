@@ -7,18 +7,23 @@ struct Import: ParsableCommand {
         abstract: "Turn a PyTorch AWD-LSTM or QRNN checkpoint (safetensors) into a run folder.",
         discussion: """
         Sizes (vocabulary, emsize, nhid, nlayers) are inferred from the tensor shapes and checked for \
-        consistency; the decoder must be tied to the embedding. The vocabulary is rebuilt from --data in \
-        the authors' order (train, valid, test, first appearance) and must have the checkpoint's size; the \
-        word order itself cannot be checked, so use the corpus the model was trained on. Writes \
-        config.json (default dropouts and training options), vocab.txt and model.safetensors into --save, \
-        which must not already hold a model.
+        consistency; the decoder must be tied to the embedding. The checkpoint's words come from --vocab \
+        (one per line, used as they are: fastai's itos with xxbos, xxunk, ...) or, without it, from --data: \
+        its vocabulary rebuilt in the authors' order (train, valid, test, first appearance), which must have \
+        the checkpoint's size (the word order itself cannot be checked, so use the corpus the model was \
+        trained on). With both, words are matched by string: a mismatch is refused unless --remap-vocab moves \
+        the weights onto the data's vocabulary. Writes config.json (default dropouts and training options), \
+        vocab.txt and model.safetensors into --save, which must not already hold a model; a refused import \
+        leaves no folder behind.
         """)
 
     @Option(name: .customLong("from"), help: ArgumentHelp("Checkpoint to import (.safetensors, F32).", valueName: "file"))
     var checkpoint: String
     @Option(help: ArgumentHelp("Tensor names of the checkpoint: salesforce or fastai.", valueName: "format"))
     var format: CheckpointFormat
-    @OptionGroup var data: DataFlags
+    @Option(help: "Folder with train.txt, valid.txt, test.txt (or wiki.{train,valid,test}.tokens): the vocabulary to use.")
+    var data: String?
+    @OptionGroup var vocabulary: VocabularyFlags
     @Option(help: ArgumentHelp("Run folder to write.", valueName: "dir")) var save: String
     @Option(help: ArgumentHelp(
         "Split cross-entropy boundaries of a checkpoint with criterion tensors (default: the authors' main.py defaults for its vocabulary size).",
@@ -26,6 +31,12 @@ struct Import: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            if data == nil && vocabulary.vocab == nil {
+                throw CLIError("give --data (the corpus the model was trained on) or --vocab (its word list), or both")
+            }
+            if vocabulary.remapVocab && (data == nil || vocabulary.vocab == nil) {
+                throw CLIError("--remap-vocab moves the weights of --vocab's words onto --data's vocabulary: give both")
+            }
             let source = URL(fileURLWithPath: checkpoint)
             guard FileManager.default.fileExists(atPath: source.path) else {
                 throw CLIError("--from \(checkpoint): no such file")
@@ -35,12 +46,29 @@ struct Import: ParsableCommand {
                 throw CLIError("\(existing.path) already exists; refusing to overwrite it (choose another --save folder)")
             }
             let imported = try CheckpointImport(contentsOf: source, format: format, splits: splits?.values)
-            let corpus = try Corpus(folder: data.url)
-            try folder.lockForWriting()
-            let model = try folder.writeImported(imported, corpus: corpus, dataPath: data.data)
-            let c = imported.config
+            let words = try vocabulary.words(beside: nil)
+            var model = try imported.makeModel()
+            var config = imported.config
+            let target: Vocabulary
+            var note: String?
+            if let data {
+                target = try Corpus(folder: URL(fileURLWithPath: data)).vocabulary
+                if let remap = try vocabulary.match(imported, words: words, data: target, dataSource: "the data folder \(data)") {
+                    config.vocabSize = target.count
+                    config.splits = splits?.values ?? ModelConfig.defaultSplits(vocabSize: target.count)
+                    model = try model.remapped(to: config, remap)
+                    note = remap.summary
+                }
+            } else {
+                target = words!.words
+                try imported.requireVocabularySize(target.count, of: words!.source)
+            }
+            try folder.writeImported(model, vocabulary: target, config: RunConfig(model: config, training: TrainingOptions(), data: data ?? ""),
+                                     metadata: ["imported_from": imported.source, "format": format.rawValue])
+            let c = config
             logLine("Imported \(checkpoint) (\(format.rawValue), \(c.model.rawValue)): vocabulary \(c.vocabSize), emsize \(c.emsize), "
                     + "nhid \(c.nhid), nlayers \(c.nlayers), splits \(c.splitsDescription), \(model.layout.entries.reduce(0) { $0 + $1.count }) parameters -> \(folder.url.path)")
+            if let note { logLine(note) }
         }
     }
 }

@@ -22,6 +22,11 @@ struct Train: ParsableCommand {
     var save: String?
     @Option(help: "A run folder to continue exactly, or a .safetensors file to start from with a fresh optimiser.")
     var resume: String?
+    @OptionGroup var vocabulary: VocabularyFlags
+    @Flag(name: .customLong("new-data"), help: """
+        With --resume DIR: continue the run on another --data folder (its words must be in the run's vocabulary);         config.json records the change.
+        """)
+    var newData = false
     @Flag(help: "Print a JSON summary on stdout.") var json = false
 
     @OptionGroup var runtime: ThreadsFlag
@@ -51,6 +56,10 @@ struct Train: ParsableCommand {
         if let r = resumeURL, !FileManager.default.fileExists(atPath: r.path) {
             throw CLIError("--resume \(r.path): no such file or folder")
         }
+        if vocabulary.given && (resumeURL == nil || resumeRun) {
+            throw CLIError("--vocab and --remap-vocab go with --resume FILE.safetensors (a run folder keeps its vocabulary)")
+        }
+        if newData && !resumeRun { throw CLIError("--new-data goes with --resume DIR") }
 
         let trainer: Trainer
         let folder: RunFolder
@@ -61,6 +70,11 @@ struct Train: ParsableCommand {
                 throw CLIError("--resume DIR continues in DIR; --save must be omitted or the same folder")
             }
             let saved = try folder.readConfig()
+            let otherData = !sameFolder(saved.data, data.data)
+            if otherData && !newData {
+                throw CLIError("--data \(data.data) is not the run's data \(saved.data) (config.json); give --new-data to continue "
+                               + "the run on other data (config.json records it)")
+            }
             let conflicts = model.conflicts(with: saved.model) + training.conflicts(with: saved.training)
             if !conflicts.isEmpty {
                 throw FlagConflict.error(conflicts, "--resume DIR continues the run as configured: only "
@@ -80,6 +94,10 @@ struct Train: ParsableCommand {
             if communicator.isRoot {
                 try announceBLAS()
                 logLine("Resuming \(folder.url.path)")
+                if otherData {
+                    try folder.recordNewData(data.data)
+                    logLine("Continuing on new data \(data.data) (was \(saved.data)); recorded in config.json")
+                }
             }
         } else {
             var options = TrainingOptions()
@@ -87,23 +105,28 @@ struct Train: ParsableCommand {
             try options.validate()
             try Job.checkBatch(options.batchSize, communicator)
             let corpus = try Corpus(folder: data.url)
-            var startWeights: SafeTensors?
-            var base: ModelConfig?
+            var start: CheckpointImport?
+            var remap: VocabularyRemap?
+            var notes: [String] = []
             if let r = resumeURL {
-                let file = try SafeTensors(contentsOf: r)
-                base = try ModelConfig.inferred(from: file, source: r.path, splits: model.splits?.values)
-                guard base!.vocabSize == corpus.vocabulary.count else {
-                    throw CLIError("\(r.path): vocabulary of \(base!.vocabSize) words, but \(data.data) has \(corpus.vocabulary.count)")
-                }
-                try checkWordsMatch(weights: r, corpus.vocabulary)
-                startWeights = file
+                let imported = try CheckpointImport(contentsOf: r, format: .salesforce, splits: model.splits?.values)
+                let words = try vocabulary.words(beside: r.deletingLastPathComponent().appendingPathComponent("vocab.txt"))
+                remap = try vocabulary.match(imported, words: words, data: corpus.vocabulary, dataSource: data.data)
+                start = imported
             }
+            var base = start?.config
+            if remap != nil { base?.splits = model.splits?.values ?? ModelConfig.defaultSplits(vocabSize: corpus.vocabulary.count) }
             let config = model.config(vocabSize: corpus.vocabulary.count, base: base)
             try config.validate()
             try checkFits(corpus: corpus, options: options)
             var rng = RandomSource(seed: options.seed)
-            let m = AWDLSTMModel(config: config, rng: &rng)
-            if let file = startWeights, let r = resumeURL { try m.loadWeights(from: file, source: r.path) }
+            var m = AWDLSTMModel(config: config, rng: &rng)
+            if let start, let remap {
+                m = try start.makeModel().remapped(to: config, remap)
+                notes.append(remap.summary)
+            } else if let start {
+                try m.loadWeights(from: start.file, source: start.source)
+            }
             _ = try BLAS.prepare()  // a BLAS that fails its check stops the run before any folder is made
             if save == nil && communicator.isRoot {
                 folder = try RunFolder.createNew(under: URL(fileURLWithPath: "runs"))
@@ -124,6 +147,7 @@ struct Train: ParsableCommand {
                 try announceBLAS()
                 logLine("Args: \(describe(config, options)) | vocabulary \(corpus.vocabulary.count) | train tokens \(corpus.train.count)")
                 logLine("Model total parameters: \(m.layout.entries.reduce(0) { $0 + $1.count })")
+                notes.forEach(logLine)
                 if corpus.vocabulary.isCharacterLevel {
                     logLine("Character-level corpus (\(corpus.vocabulary.count) symbols): bpc = loss / ln 2 is the figure to read")
                 }
@@ -150,19 +174,11 @@ struct Train: ParsableCommand {
         return corpus
     }
 
-    /// Weights travel with their vocabulary: when a `vocab.txt` sits beside them,
-    /// each embedding row must stand for the same word in the data's vocabulary.
-    func checkWordsMatch(weights: URL, _ vocabulary: Vocabulary) throws {
-        let beside = weights.deletingLastPathComponent().appendingPathComponent("vocab.txt")
-        guard FileManager.default.fileExists(atPath: beside.path) else { return }
-        let theirs = try Vocabulary.read(from: beside)
-        let rows = vocabulary.words.map { theirs.id($0) }
-        if theirs.count == vocabulary.count && rows.enumerated().allSatisfy({ $1 == Int32($0) }) { return }
-        let shared = rows.compactMap { $0 }.count
-        let moved = rows.enumerated().filter { $1 != nil && $1 != Int32($0) }.count
-        throw CLIError("\(beside.path) (the weights' words) differs from the vocabulary of \(data.data): \(shared) of its "
-                       + "\(vocabulary.count) words are shared, \(moved) of them on other rows; starting from these weights would give "
-                       + "words the embeddings of others")
+    /// Whether two data paths name the same folder (resolved against the current
+    /// directory, symbolic links followed).
+    func sameFolder(_ a: String, _ b: String) -> Bool {
+        func resolved(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.resolvingSymlinksInPath().path }
+        return resolved(a) == resolved(b)
     }
 
     func checkFits(corpus: Corpus, options: TrainingOptions) throws {

@@ -30,7 +30,8 @@ final class ImportTests: XCTestCase {
         let imported = try CheckpointImport(contentsOf: fixture(format), format: format)
         XCTAssertEqual(imported.config, ModelConfig(vocabSize: want.vocab_size, emsize: want.emsize,
                                                     nhid: want.nhid, nlayers: want.nlayers), file: file, line: line)
-        let model = try imported.makeModel(vocabularySize: corpus.vocabulary.count)
+        try imported.requireVocabularySize(corpus.vocabulary.count, of: "the corpus")
+        let model = try imported.makeModel()
         let loss = Evaluator.loss(model: model, data: BatchedTokens(corpus.valid, batchSize: want.batch_size), bptt: want.bptt)
         let reference = format == .salesforce ? want.salesforce.valid_loss : want.fastai.valid_loss
         XCTAssertEqual(loss, reference, accuracy: 1e-5 * reference, "\(format) loss", file: file, line: line)
@@ -47,11 +48,11 @@ final class ImportTests: XCTestCase {
         let imported = try CheckpointImport(contentsOf: source, format: .salesforce)
         XCTAssertEqual(imported.config, ModelConfig(vocabSize: want.vocab_size, model: .qrnn, emsize: want.emsize,
                                                     nhid: want.nhid, nlayers: want.nlayers))
-        XCTAssertEqual(imported.sourceNames["rnns.0.linear.module.weight_raw"], "rnns.0.linear.module.weight_raw")
-        let model = try imported.makeModel(vocabularySize: corpus.vocabulary.count)
+        try imported.requireVocabularySize(corpus.vocabulary.count, of: "the corpus")
+        let model = try imported.makeModel()
+        XCTAssertEqual(try model.tensor("rnns.0.linear.module.weight_raw"), try imported.file.floats("rnns.0.linear.module.weight_raw"))
         let loss = Evaluator.loss(model: model, data: BatchedTokens(corpus.valid, batchSize: want.batch_size), bptt: want.bptt)
         XCTAssertEqual(loss, want.salesforce_qrnn.valid_loss, accuracy: 1e-5 * want.salesforce_qrnn.valid_loss)
-        XCTAssertEqual(try ModelConfig.inferred(from: SafeTensors(contentsOf: source), source: "qrnn"), imported.config)
         // The fastai format has no QRNN: its names are not taken for one.
         XCTAssertThrowsError(try CheckpointImport(contentsOf: source, format: .fastai))
     }
@@ -75,27 +76,37 @@ final class ImportTests: XCTestCase {
 
     func testFastaiImportMatchesPyTorchLoss() throws { try assertImportMatchesPyTorch(.fastai) }
 
-    /// fastai's raw hidden-to-hidden matrix is read, not the weight-dropped copy beside it.
+    /// fastai's raw hidden-to-hidden matrix is read, not the weight-dropped copy beside it;
+    /// saved under fastai's names, the model gives back every tensor of the file but the dropped copies.
     func testFastaiMapsRawMatrixAndIgnoresDroppedCopy() throws {
         let imported = try CheckpointImport(contentsOf: fixture(.fastai), format: .fastai)
-        XCTAssertEqual(imported.sourceNames["rnns.1.module.weight_hh_l0_raw"], "0.rnns.1.weight_hh_l0_raw")
-        XCTAssertEqual(imported.sourceNames["rnns.1.module.weight_ih_l0"], "0.rnns.1.module.weight_ih_l0")
-        XCTAssertEqual(imported.sourceNames["encoder.weight"], "0.encoder.weight")
-        let renamed = try imported.renamedTensors()
-        XCTAssertEqual(try renamed.floats("rnns.2.module.weight_hh_l0_raw"), try imported.file.floats("0.rnns.2.weight_hh_l0_raw"))
-        XCTAssertNotEqual(try renamed.floats("rnns.2.module.weight_hh_l0_raw"), try imported.file.floats("0.rnns.2.module.weight_hh_l0"))
-        XCTAssertEqual(try renamed.floats("decoder.weight"), try imported.file.floats("1.decoder.weight"))
-        XCTAssertEqual(Set(renamed.tensors.map(\.name)), Set(ParameterLayout(imported.config).entries.map(\.name) + ["decoder.weight"]))
+        let model = try imported.makeModel()
+        XCTAssertEqual(try model.tensor("rnns.2.module.weight_hh_l0_raw"), try imported.file.floats("0.rnns.2.weight_hh_l0_raw"))
+        XCTAssertNotEqual(try model.tensor("rnns.2.module.weight_hh_l0_raw"), try imported.file.floats("0.rnns.2.module.weight_hh_l0"))
+        XCTAssertEqual(try model.tensor("rnns.1.module.weight_ih_l0"), try imported.file.floats("0.rnns.1.module.weight_ih_l0"))
+        XCTAssertEqual(try model.tensor("encoder.weight"), try imported.file.floats("1.decoder.weight"))
+        try assertSaved(model, format: .fastai, equal: imported.file, except: { $0.hasSuffix(".module.weight_hh_l0") })
     }
 
-    /// The salesforce fixture renamed is the salesforce fixture.
-    func testSalesforceRenamedTensorsAreTheFile() throws {
-        let imported = try CheckpointImport(contentsOf: fixture(.salesforce), format: .salesforce)
-        let renamed = try imported.renamedTensors()
-        XCTAssertEqual(Set(renamed.tensors.map(\.name)), Set(imported.file.tensors.map(\.name)))
-        for t in imported.file.tensors {
-            XCTAssertEqual(try renamed.floats(t.name).map(\.bitPattern), try imported.file.floats(t.name).map(\.bitPattern), t.name)
-            XCTAssertEqual(renamed.info(t.name)?.shape, t.shape, t.name)
+    /// Saving the imported salesforce model gives back the salesforce file, bit for bit.
+    func testSalesforceImportSavesBackTheFile() throws {
+        for name in ["salesforce", "salesforce_qrnn"] {
+            let file = try SafeTensors(contentsOf: Self.folder.appendingPathComponent("\(name).safetensors"))
+            let model = try CheckpointImport(file: file, format: .salesforce, source: name).makeModel()
+            try assertSaved(model, format: .salesforce, equal: file, except: { _ in false })
+        }
+    }
+
+    /// `model` saved under `format`'s names holds exactly the tensors of `file` (those
+    /// `except` names aside), with their shapes and values.
+    func assertSaved(_ model: AWDLSTMModel, format: CheckpointFormat, equal file: SafeTensors, except: (String) -> Bool,
+                     line: UInt = #line) throws {
+        let saved = try SafeTensors(data: SafeTensors.encode(model.namedTensors(format: format)), source: "saved")
+        let expected = file.tensors.filter { !except($0.name) }
+        XCTAssertEqual(Set(saved.tensors.map(\.name)), Set(expected.map(\.name)), line: line)
+        for t in expected {
+            XCTAssertEqual(try saved.floats(t.name).map(\.bitPattern), try file.floats(t.name).map(\.bitPattern), t.name, line: line)
+            XCTAssertEqual(saved.info(t.name)?.shape, t.shape, t.name, line: line)
         }
     }
 
@@ -106,7 +117,9 @@ final class ImportTests: XCTestCase {
         let folder = RunFolder(tmp.url.appendingPathComponent("run"))
         let corpus = try Corpus(folder: Self.corpusFolder)
         let imported = try CheckpointImport(contentsOf: fixture(.fastai), format: .fastai)
-        let written = try folder.writeImported(imported, corpus: corpus, dataPath: Self.corpusFolder.path)
+        let written = try imported.makeModel()
+        let run = RunConfig(model: imported.config, training: TrainingOptions(), data: Self.corpusFolder.path)
+        try folder.writeImported(written, vocabulary: corpus.vocabulary, config: run, metadata: ["format": "fastai"])
         let (model, config, vocabulary) = try folder.loadModel()
         XCTAssertEqual(config.model, imported.config)
         XCTAssertEqual(config.model.dropout, ModelConfig(vocabSize: 1).dropout)
@@ -117,7 +130,7 @@ final class ImportTests: XCTestCase {
         let saved = try SafeTensors(contentsOf: folder.model)
         XCTAssertEqual(saved.metadata["format"], "fastai")
 
-        XCTAssertThrowsError(try folder.writeImported(imported, corpus: corpus, dataPath: "x")) { error in
+        XCTAssertThrowsError(try folder.writeImported(written, vocabulary: corpus.vocabulary, config: run, metadata: [:])) { error in
             XCTAssertTrue("\(error)".contains("model.safetensors already exists"), "\(error)")
         }
     }
@@ -168,8 +181,11 @@ final class ImportTests: XCTestCase {
         change(&tensors)
         let url = tmp.url.appendingPathComponent("modified.safetensors")
         try tensors.write(to: url)
-        XCTAssertThrowsError(try CheckpointImport(contentsOf: url, format: format).makeModel(vocabularySize: vocabularySize),
-                             file: file, line: line) { error in
+        XCTAssertThrowsError(try {
+            let imported = try CheckpointImport(contentsOf: url, format: format)
+            try vocabularySize.map { try imported.requireVocabularySize($0, of: "the data") }
+            return try imported.makeModel()
+        }(), file: file, line: line) { error in
             let text = "\(error)"
             XCTAssertTrue(error is IOError, "\(type(of: error))", file: file, line: line)
             for fragment in fragments + [url.path] {
@@ -246,23 +262,10 @@ final class ImportTests: XCTestCase {
 
     func testVocabularySizeMismatchIsRejected() throws {
         let imported = try CheckpointImport(contentsOf: fixture(.salesforce), format: .salesforce)
-        XCTAssertThrowsError(try imported.makeModel(vocabularySize: 13, vocabularySource: "the data folder D")) { error in
-            XCTAssertTrue("\(error)".contains("vocabulary of 12 words"), "\(error)")
+        XCTAssertThrowsError(try imported.requireVocabularySize(13, of: "the data folder D")) { error in
+            XCTAssertTrue("\(error)".contains("vocabulary of 12 words ('encoder.weight' is [12, 6])"), "\(error)")
             XCTAssertTrue("\(error)".contains("the data folder D has 13 words"), "\(error)")
         }
-        // Through the run folder: a corpus with one more word; nothing is written.
-        let tmp = try TemporaryFolder()
-        for split in ["train", "valid", "test"] {
-            let text = try String(contentsOf: Self.corpusFolder.appendingPathComponent("\(split).txt"), encoding: .utf8)
-            _ = try tmp.write("data/\(split).txt", split == "test" ? text + "zebra\n" : text)
-        }
-        let corpus = try Corpus(folder: tmp.url.appendingPathComponent("data"))
-        XCTAssertEqual(corpus.vocabulary.count, 13)
-        let folder = RunFolder(tmp.url.appendingPathComponent("run"))
-        XCTAssertThrowsError(try folder.writeImported(imported, corpus: corpus, dataPath: "data")) { error in
-            XCTAssertTrue("\(error)".contains("vocabulary of 12 words"), "\(error)")
-        }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.url.path))
     }
 
     func testUntiedDecoderIsRejected() throws {
@@ -302,5 +305,131 @@ final class ImportTests: XCTestCase {
         XCTAssertThrowsError(try CheckpointImport(contentsOf: url, format: .salesforce)) { error in
             XCTAssertTrue("\(error)".contains("tensor 'encoder.weight' has dtype F16"), "\(error)")
         }
+    }
+}
+
+extension AWDLSTMModel {
+    /// The values of the parameter the authors' `state_dict` calls `name`.
+    func tensor(_ name: String) throws -> [Float] {
+        let e = try XCTUnwrap(layout.entry(named: name), name)
+        return Array(UnsafeBufferPointer(start: weights.pointer + e.offset, count: e.count))
+    }
+}
+
+/// `import` through the executable: word lists (`--vocab`), remapping, refusals that leave nothing behind.
+final class ImportCommandTests: XCTestCase {
+    static var itos: URL { ImportTests.folder.appendingPathComponent("fastai_itos.txt") }
+    static var fastaiItos: URL { ImportTests.folder.appendingPathComponent("fastai_itos.safetensors") }
+
+    struct ItosExpected: Decodable {
+        let ids: [Int32], batch_size: Int, bptt: Int, valid_loss: Double, vocab_size: Int
+    }
+
+    /// fastai's model with its own word list (special tokens, no `<eos>`): the list is
+    /// the run's vocabulary as it is, and the imported model scores like PyTorch.
+    func testFastaiImportWithItsWordList() throws {
+        let tmp = try TemporaryFolder()
+        let run = tmp.url.appendingPathComponent("R")
+        let r = try CLI.run(["import", "--from", Self.fastaiItos.path, "--format", "fastai", "--vocab", Self.itos.path, "--save", run.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("vocabulary 16, emsize 6, nhid 8, nlayers 3"), r.stderr)
+        XCTAssertEqual(try Data(contentsOf: run.appendingPathComponent("vocab.txt")), try Data(contentsOf: Self.itos))
+        let want = try JSONDecoder().decode(ItosExpected.self, from: Data(contentsOf: ImportTests.folder.appendingPathComponent("fastai_itos.json")))
+        let (model, config, vocabulary) = try RunFolder(run).loadModel()
+        XCTAssertEqual(config.data, "")
+        XCTAssertEqual(vocabulary.words.first, "xxunk")
+        XCTAssertNil(vocabulary.id("<eos>"))
+        let loss = Evaluator.loss(model: model, data: BatchedTokens(want.ids, batchSize: want.batch_size), bptt: want.bptt)
+        XCTAssertEqual(loss, want.valid_loss, accuracy: 1e-5 * want.valid_loss)
+
+        // A word list of another length is refused, naming both sizes.
+        let short = try tmp.write("short.txt", "xxunk\nxxpad\n")
+        let bad = try CLI.run(["import", "--from", Self.fastaiItos.path, "--format", "fastai", "--vocab", short.path,
+                               "--save", tmp.url.appendingPathComponent("S").path])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("vocabulary of 16 words ('0.encoder.weight' is [16, 6]), but \(short.path) has 2 words"), bad.stderr)
+        let neither = try CLI.run(["import", "--from", Self.fastaiItos.path, "--format", "fastai", "--save", tmp.url.appendingPathComponent("S").path])
+        XCTAssertEqual(neither.status, 1, neither.stderr)
+        XCTAssertTrue(neither.stderr.contains("give --data (the corpus the model was trained on) or --vocab (its word list)"), neither.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp.url.appendingPathComponent("S").path))
+    }
+
+    /// A model of fastai's WikiText-103 vocabulary size (60,000 words, as fastai's
+    /// pretrained AWD_LSTM; small layers, made here) imports with its word list.
+    func testSixtyThousandWordFastaiModel() throws {
+        let tmp = try TemporaryFolder()
+        var rng = RandomSource(seed: 4)
+        let model = AWDLSTMModel(config: ModelConfig(vocabSize: 60_000, emsize: 4, nhid: 8, nlayers: 3, splits: []), rng: &rng)
+        let weights = tmp.url.appendingPathComponent("wt103.safetensors")
+        try SafeTensors.write(model.namedTensors(format: .fastai), to: weights)
+        let special = ["xxunk", "xxpad", "xxbos", "xxeos", "xxfld", "xxrep", "xxwrep", "xxup", "xxmaj"]
+        let itos = try tmp.write("itos.txt", (special + (special.count..<60_000).map { "word\($0)" }).joined(separator: "\n") + "\n")
+        let run = tmp.url.appendingPathComponent("R")
+        let r = try CLI.run(["import", "--from", weights.path, "--format", "fastai", "--vocab", itos.path, "--save", run.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("vocabulary 60000, emsize 4"), r.stderr)
+        let (loaded, config, vocabulary) = try RunFolder(run).loadModel()
+        XCTAssertEqual(config.model.vocabSize, 60_000)
+        XCTAssertEqual(vocabulary.count, 60_000)
+        XCTAssertEqual(loaded.weights.toArray(), model.weights.toArray())
+    }
+
+    /// `--vocab` with `--data`: words matched by string; a mismatch is refused unless
+    /// `--remap-vocab`, which carries the shared words' rows over (new words at the mean).
+    func testImportRemapsOntoTheData() throws {
+        let tmp = try TemporaryFolder()
+        let data = ImportTests.corpusFolder.path
+        let run = tmp.url.appendingPathComponent("R")
+        let args = ["import", "--from", Self.fastaiItos.path, "--format", "fastai", "--vocab", Self.itos.path, "--data", data, "--save", run.path]
+        let refused = try CLI.run(args)
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("\(Self.itos.path) (the weights' words) differs from the vocabulary of the data folder \(data): "
+                                              + "7 of its 12 words are shared"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("--remap-vocab"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run.path))
+
+        let r = try CLI.run(args + ["--remap-vocab"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("vocabulary remapped by word: 7 shared, 5 new (mean embedding row and bias), 9 dropped"), r.stderr)
+        let (model, _, vocabulary) = try RunFolder(run).loadModel()
+        XCTAssertEqual(vocabulary, try Corpus(folder: ImportTests.corpusFolder).vocabulary)
+        let source = try CheckpointImport(contentsOf: Self.fastaiItos, format: .fastai).makeModel()
+        let itos = try Vocabulary.read(from: Self.itos)
+        let e = source.config.emsize
+        let (old, new) = (try source.tensor("encoder.weight"), try model.tensor("encoder.weight"))
+        let (oldBias, newBias) = (try source.tensor("decoder.bias"), try model.tensor("decoder.bias"))
+        for (id, word) in vocabulary.words.enumerated() {
+            if let o = itos.id(word).map(Int.init) {
+                XCTAssertEqual(Array(new[id * e..<(id + 1) * e]), Array(old[o * e..<(o + 1) * e]), word)
+                XCTAssertEqual(newBias[id], oldBias[o], word)
+            } else {
+                for k in 0..<e {
+                    let mean = (0..<itos.count).map { Double(old[$0 * e + k]) }.reduce(0, +) / Double(itos.count)
+                    XCTAssertEqual(Double(new[id * e + k]), mean, accuracy: 1e-6, word)
+                }
+                XCTAssertEqual(Double(newBias[id]), oldBias.map(Double.init).reduce(0, +) / Double(itos.count), accuracy: 1e-6, word)
+            }
+        }
+        XCTAssertEqual(try model.tensor("rnns.1.module.weight_hh_l0_raw"), try source.tensor("rnns.1.module.weight_hh_l0_raw"))
+    }
+
+    /// A refused import leaves no folder behind, and a folder that was there as it was.
+    func testRefusedImportLeavesNothingBehind() throws {
+        let tmp = try TemporaryFolder()
+        let data = tmp.url.appendingPathComponent("data")
+        for split in ["train", "valid", "test"] {
+            let text = try String(contentsOf: ImportTests.corpusFolder.appendingPathComponent("\(split).txt"), encoding: .utf8)
+            _ = try tmp.write("data/\(split).txt", split == "test" ? text + "zebra\n" : text)
+        }
+        let fixture = ImportTests.folder.appendingPathComponent("salesforce.safetensors").path
+        let run = tmp.url.appendingPathComponent("R")
+        let r = try CLI.run(["import", "--from", fixture, "--format", "salesforce", "--data", data.path, "--save", run.path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("vocabulary of 12 words ('encoder.weight' is [12, 6]), but the data folder \(data.path) has 13 words"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run.path))
+        try FileManager.default.createDirectory(at: run, withIntermediateDirectories: false)
+        let again = try CLI.run(["import", "--from", fixture, "--format", "fastai", "--data", data.path, "--save", run.path])
+        XCTAssertEqual(again.status, 1)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: run.path), [])
     }
 }

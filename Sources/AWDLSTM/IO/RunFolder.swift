@@ -60,6 +60,17 @@ public struct RunFolder: Sendable {
 
     public func readVocabulary() throws -> Vocabulary { try Vocabulary.read(from: vocabulary) }
 
+    /// Records in `config.json` that the run goes on with the data at `path`:
+    /// `data` becomes `path`, and `data_history` gains the previous path with the
+    /// number of epochs `metrics.jsonl` holds for it.
+    public func recordNewData(_ path: String) throws {
+        var config = try readConfig()
+        let epochs = ((try? MetricsLog.read(metrics)) ?? []).filter { $0.kind == "epoch" }.map(\.epoch).max() ?? 0
+        config.dataHistory.append(.init(data: config.data, epochs: epochs))
+        config.data = path
+        try writeConfig(config)
+    }
+
     /// Loads the model of a finished or running training run (its best weights).
     public func loadModel() throws -> (AWDLSTMModel, RunConfig, Vocabulary) {
         let config = try readConfig()
@@ -84,6 +95,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var model: ModelConfig
     public var training: TrainingOptions
     public var data: String
+    /// The data folders the run trained on before `data` (`train --resume DIR --new-data`), oldest first.
+    public var dataHistory: [DataChange] = []
     /// The BLAS and CPU the run last trained on (written for the record, never required).
     public var blas: BLASReport?
 
@@ -94,13 +107,22 @@ public struct RunConfig: Codable, Equatable, Sendable {
         self.blas = blas
     }
 
-    private enum Keys: String, CodingKey { case data, tied, blas }
+    /// A data folder a run left: its path and the epochs that `metrics.jsonl` held when it changed.
+    public struct DataChange: Codable, Equatable, Sendable {
+        public var data: String
+        public var epochs: Int
+
+        public init(data: String, epochs: Int) { (self.data, self.epochs) = (data, epochs) }
+    }
+
+    private enum Keys: String, CodingKey { case data, tied, blas, dataHistory = "data_history" }
 
     public init(from decoder: Decoder) throws {
         model = try ModelConfig(from: decoder)
         training = try TrainingOptions(from: decoder)
         let c = try decoder.container(keyedBy: Keys.self)
         data = try c.decode(String.self, forKey: .data)
+        dataHistory = try c.decodeIfPresent([DataChange].self, forKey: .dataHistory) ?? []
         blas = try? c.decodeIfPresent(BLASReport.self, forKey: .blas)
     }
 
@@ -109,6 +131,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         try training.encode(to: encoder)
         var c = encoder.container(keyedBy: Keys.self)
         try c.encode(data, forKey: .data)
+        if !dataHistory.isEmpty { try c.encode(dataHistory, forKey: .dataHistory) }
         try c.encode(true, forKey: .tied)
         try c.encodeIfPresent(blas, forKey: .blas)
     }

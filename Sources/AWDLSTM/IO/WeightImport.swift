@@ -1,95 +1,9 @@
 import Foundation
 
-/// The naming of a PyTorch AWD-LSTM checkpoint exported to safetensors.
-///
-/// - `salesforce`: the authors' `RNNModel` (salesforce/awd-lstm-lm):
-///   `encoder.weight`, `rnns.{l}.module.weight_ih_l0`,
-///   `rnns.{l}.module.weight_hh_l0_raw`, `rnns.{l}.module.bias_ih_l0`,
-///   `rnns.{l}.module.bias_hh_l0`, `decoder.weight`, `decoder.bias`.
-/// - `fastai`: fastai's language model, `SequentialRNN(AWD_LSTM, LinearDecoder)`:
-///   `0.encoder.weight`, `0.encoder_dp.emb.weight` (the same tensor),
-///   `0.rnns.{l}.weight_hh_l0_raw` (outside `.module`),
-///   `0.rnns.{l}.module.weight_ih_l0`, `0.rnns.{l}.module.bias_ih_l0`,
-///   `0.rnns.{l}.module.bias_hh_l0`, `1.decoder.weight`, `1.decoder.bias`.
-///
-/// In both, a copy of the weight-dropped matrix `….module.weight_hh_l0` may be
-/// present; it is derived from the raw matrix and is ignored.
-///
-/// A salesforce QRNN (`--model QRNN`: torchqrnn's `QRNNLayer` with `WeightDrop`
-/// on its `linear`) has instead `rnns.{l}.linear.module.weight_raw [3H, window·In]`
-/// (gate blocks z, f, o; window 2 on the first layer) and
-/// `rnns.{l}.linear.module.bias [3H]` (and possibly the derived
-/// `rnns.{l}.linear.module.weight`, ignored).
-///
-/// A salesforce checkpoint of a model trained with the split cross-entropy
-/// (WikiText-103) also holds the criterion's `criterion.tail_vectors` and
-/// `criterion.tail_bias` (the authors' `SplitCrossEntropyLoss` parameters,
-/// prefixed `criterion.`).
-public enum CheckpointFormat: String, CaseIterable, Sendable {
-    case salesforce, fastai
-
-    /// The names of the embedding (first: the one the format always has), in the
-    /// order they are looked for. All present copies must be identical.
-    var embeddingNames: [String] {
-        switch self {
-        case .salesforce: ["encoder.weight"]
-        case .fastai: ["0.encoder.weight", "0.encoder_dp.emb.weight"]
-        }
-    }
-
-    var decoderWeight: String { self == .salesforce ? "decoder.weight" : "1.decoder.weight" }
-    var decoderBias: String { self == .salesforce ? "decoder.bias" : "1.decoder.bias" }
-    var layerPrefix: String { self == .salesforce ? "rnns." : "0.rnns." }
-    /// The split cross-entropy's parameters, which only the authors' code has.
-    var criterionNames: [String] { self == .salesforce ? ["criterion.tail_vectors", "criterion.tail_bias"] : [] }
-
-    /// Per-layer tensors, as suffixes after `layerPrefix + "{l}."`.
-    enum LayerTensor: CaseIterable {
-        case weightIH, weightHHRaw, biasIH, biasHH, droppedWeightHH
-        case qrnnWeightRaw, qrnnBias, qrnnDroppedWeight
-
-        var isQRNN: Bool { self == .qrnnWeightRaw || self == .qrnnBias || self == .qrnnDroppedWeight }
-    }
-
-    func suffix(_ t: LayerTensor) -> String {
-        switch t {
-        case .weightIH: "module.weight_ih_l0"
-        case .weightHHRaw: self == .salesforce ? "module.weight_hh_l0_raw" : "weight_hh_l0_raw"
-        case .biasIH: "module.bias_ih_l0"
-        case .biasHH: "module.bias_hh_l0"
-        case .droppedWeightHH: "module.weight_hh_l0"
-        case .qrnnWeightRaw: "linear.module.weight_raw"
-        case .qrnnBias: "linear.module.bias"
-        case .qrnnDroppedWeight: "linear.module.weight"
-        }
-    }
-
-    func name(_ t: LayerTensor, layer l: Int) -> String { "\(layerPrefix)\(l).\(suffix(t))" }
-
-    /// The layer and tensor a name stands for, or nil when it is not a layer tensor.
-    func parseLayerName(_ name: String) -> (Int, LayerTensor)? {
-        guard name.hasPrefix(layerPrefix) else { return nil }
-        let rest = name.dropFirst(layerPrefix.count)
-        guard let dot = rest.firstIndex(of: ".") else { return nil }
-        let digits = String(rest[..<dot])
-        // Canonical non-negative decimal only ("01" or "+1" are not PyTorch names).
-        guard let l = Int(digits), l >= 0, String(l) == digits else { return nil }
-        let suffix = String(rest[rest.index(after: dot)...])
-        // Only the authors' code builds a QRNN under these names.
-        guard let t = LayerTensor.allCases.first(where: { self.suffix($0) == suffix && (self == .salesforce || !$0.isQRNN) })
-        else { return nil }
-        return (l, t)
-    }
-
-    /// Whether `file` has this format's characteristic names.
-    func looksLike(_ file: SafeTensors) -> Bool {
-        file.info(embeddingNames[0]) != nil || file.info(name(.weightIH, layer: 0)) != nil
-    }
-}
-
 /// A PyTorch AWD-LSTM checkpoint (safetensors) checked for consistency, with
-/// its sizes inferred from the shapes and every tensor mapped to this
-/// toolkit's (the authors') names.
+/// its sizes inferred from the shapes: the one inference of a configuration
+/// from weights (`import`, `train --resume FILE`). Its tensors are read under
+/// `CheckpointFormat`'s names.
 ///
 /// Checks, each failing with one message that names the file and the tensor:
 /// every tensor is F32; no tensor is unknown to the format; layers
@@ -101,10 +15,8 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
 /// embedding's shape and identical values (tied); the decoder bias is `[V]`.
 public struct CheckpointImport: Sendable {
     public let format: CheckpointFormat
+    /// The inferred sizes and kind; dropouts keep their defaults.
     public let config: ModelConfig
-    /// For each parameter of `ParameterLayout(config)` (and `decoder.weight`), the
-    /// name of the tensor in the file that holds its values.
-    public let sourceNames: [String: String]
     public let file: SafeTensors
     /// The file's path, used in messages.
     public let source: String
@@ -126,7 +38,7 @@ public struct CheckpointImport: Sendable {
 
         // 1. Every tensor must be known to the format.
         var layerNames: [Int: [CheckpointFormat.LayerTensor: SafeTensors.TensorInfo]] = [:]
-        let fixed = Set(format.embeddingNames + [format.decoderWeight, format.decoderBias] + format.criterionNames)
+        let fixed = Set(format.embeddingCopies + [format.decoderBias] + format.criterionNames)
         for t in file.tensors.sorted(by: { $0.name < $1.name }) {
             if fixed.contains(t.name) { continue }
             if let (l, kind) = format.parseLayerName(t.name) {
@@ -142,7 +54,7 @@ public struct CheckpointImport: Sendable {
         }
 
         // 2. The embedding: vocabulary size and emsize.
-        let embeddingCandidates = format.embeddingNames + [format.decoderWeight]
+        let embeddingCandidates = format.embeddingCopies
         guard let embedding = embeddingCandidates.lazy.compactMap({ file.info($0) }).first else {
             throw fail("missing tensor '\(format.embeddingNames[0])' (the word embedding)\(hint)")
         }
@@ -186,8 +98,6 @@ public struct CheckpointImport: Sendable {
         let kinds = Set(layerNames.values.flatMap { $0.keys.map(\.isQRNN) })
         guard kinds.count == 1 else { throw fail("the layers mix LSTM and QRNN tensors") }
         let model: RNNType = kinds.first! ? .qrnn : .lstm
-        var names: [String: String] = ["encoder.weight": embedding.name, "decoder.bias": bias.name]
-        if let d = file.info(format.decoderWeight) { names[ParameterLayout.decoderWeightName] = d.name }
         var hidden: [Int] = []
         /// The last layer feeds the tied decoder (width emsize); the others share one nhid.
         func checkWidth(_ h: Int, layer l: Int, of name: String) throws {
@@ -235,8 +145,6 @@ public struct CheckpointImport: Sendable {
                 let (h, weight) = try qrnnLayer(l, input: input, inputFrom: inputFrom, tensor: tensor, present: present)
                 try checkWidth(h, layer: l, of: weight.name)
                 hidden.append(h)
-                names["rnns.\(l).linear.module.weight_raw"] = weight.name
-                names["rnns.\(l).linear.module.bias"] = format.name(.qrnnBias, layer: l)
                 continue
             }
             let hh = try tensor(.weightHHRaw)
@@ -259,11 +167,6 @@ public struct CheckpointImport: Sendable {
             }
             try checkWidth(h, layer: l, of: hh.name)
             hidden.append(h)
-            let ours = "rnns.\(l).module."
-            names[ours + "weight_ih_l0"] = ih.name
-            names[ours + "weight_hh_l0_raw"] = hh.name
-            names[ours + "bias_ih_l0"] = format.name(.biasIH, layer: l)
-            names[ours + "bias_hh_l0"] = format.name(.biasHH, layer: l)
         }
 
         // 6. The split cross-entropy's tombstones: [k, E] and [k], both or neither.
@@ -278,73 +181,74 @@ public struct CheckpointImport: Sendable {
             guard tailBias.shape == [vectors.shape[0]] else {
                 throw fail("tensor '\(tailBias.name)' has shape \(tailBias.shape), expected [\(vectors.shape[0])] (the rows of '\(vectors.name)')")
             }
-            names[vectors.name] = vectors.name
-            names[tailBias.name] = tailBias.name
         } else if tails.count > 1, let tailBias = tails[1] {
             throw fail("'\(tailBias.name)' without 'criterion.tail_vectors'")
         }
-        let splits = try ModelConfig.checkpointSplits(tailClusters: (tails.first ?? nil)?.shape[0], vocabSize: vocab,
+        let splits = try Self.checkpointSplits(tailClusters: (tails.first ?? nil)?.shape[0], vocabSize: vocab,
                                                       given: splits, source: source)
 
         let config = ModelConfig(vocabSize: vocab, model: model, emsize: emsize,
                                  nhid: nlayers == 1 ? emsize : hidden[0], nlayers: nlayers, splits: splits)
         do { try config.validate() } catch { throw fail(error.description) }
         self.config = config
-        sourceNames = names
     }
 
-    /// The parameters under this toolkit's names (the authors' salesforce
-    /// layout, `decoder.weight` included), as an in-memory safetensors file.
-    public func renamedTensors() throws -> SafeTensors {
-        let layout = ParameterLayout(config)
-        var values = [Float](repeating: 0, count: layout.totalCount)
-        try values.withUnsafeMutableBufferPointer { buffer in
-            for e in layout.entries {
-                try file.read(sourceNames[e.name]!, into: UnsafeMutableBufferPointer(rebasing: buffer[e.offset..<(e.offset + e.count)]))
+    /// The splits of a checkpoint with `tailClusters` rows of `criterion.tail_vectors`
+    /// (nil: none, a full-softmax model). The boundaries are not stored in the
+    /// authors' checkpoints: they are `given` (`--splits`) or the defaults of their
+    /// `main.py` for the vocabulary size, and their number must match the file's.
+    static func checkpointSplits(tailClusters: Int?, vocabSize: Int, given: [Int]?, source: String) throws -> [Int] {
+        guard let k = tailClusters else {
+            if let given, !given.isEmpty {
+                throw IOError("\(source): --splits given, but the checkpoint has no 'criterion.tail_vectors' (a full-softmax model)")
             }
+            return []
         }
-        let data = values.withUnsafeBufferPointer { buffer in
-            var tensors: [SafeTensors.Tensor] = []
-            for e in layout.entries {
-                let view = UnsafeBufferPointer(rebasing: buffer[e.offset..<(e.offset + e.count)])
-                tensors.append(.init(name: e.name, shape: e.shape, values: view))
-                if e.name == layout.encoder.name {
-                    tensors.append(.init(name: ParameterLayout.decoderWeightName, shape: e.shape, values: view))
-                }
-            }
-            return SafeTensors.encode(tensors)
+        let splits = given ?? ModelConfig.defaultSplits(vocabSize: vocabSize)
+        guard splits.count == k else {
+            throw IOError("\(source): 'criterion.tail_vectors' has \(k) rows (tail clusters), but the splits "
+                          + "[\(splits.map(String.init).joined(separator: ", "))] make \(splits.count); give the model's boundaries with --splits A,B,C")
         }
-        return try SafeTensors(data: data, source: source)
+        return splits
     }
 
-    /// A model with the checkpoint's weights. `vocabularySize`, when given, must
-    /// equal the checkpoint's (`vocabularySource` names where it comes from).
-    public func makeModel(vocabularySize: Int? = nil, vocabularySource: String = "the data") throws -> AWDLSTMModel {
-        if let n = vocabularySize, n != config.vocabSize {
-            throw IOError("\(source): vocabulary of \(config.vocabSize) words ('\(sourceNames["encoder.weight"]!)' is [\(config.vocabSize), \(config.emsize)]), but \(vocabularySource) has \(n) words")
-        }
+    /// A model of `config` with the checkpoint's weights.
+    public func makeModel() throws -> AWDLSTMModel {
         var rng = RandomSource(seed: 0)
         let model = AWDLSTMModel(config: config, rng: &rng)
-        try model.loadWeights(from: renamedTensors(), source: source)
+        try model.loadWeights(from: file, format: format, source: source)
         return model
+    }
+
+    /// Checks that `vocabulary` (`vocabularySource` says where it comes from) has
+    /// as many words as the checkpoint's embedding has rows.
+    public func requireVocabularySize(_ count: Int, of vocabularySource: String) throws {
+        guard count != config.vocabSize else { return }
+        let embedding = format.embeddingCopies.first { file.info($0) != nil } ?? format.embeddingNames[0]
+        throw IOError("\(source): vocabulary of \(config.vocabSize) words ('\(embedding)' is [\(config.vocabSize), \(config.emsize)]), but \(vocabularySource) has \(count) words")
     }
 }
 
 extension RunFolder {
-    /// Writes a run folder from an imported checkpoint: `config.json` (the
-    /// inferred sizes, default dropouts and training options), `vocab.txt` (the
-    /// corpus's vocabulary, which must have the checkpoint's size) and
-    /// `model.safetensors`. Refuses to replace an existing model or training state.
-    @discardableResult
-    public func writeImported(_ checkpoint: CheckpointImport, corpus: Corpus, dataPath: String) throws -> AWDLSTMModel {
-        for existing in [model, state] where exists(existing) {
+    /// Writes a run folder from imported weights: `config.json` (`config`),
+    /// `vocab.txt` and `model.safetensors` (with `metadata`). Refuses to replace
+    /// an existing model or training state, before touching anything; when a
+    /// write fails, the folder is left as it was (removed when this made it).
+    public func writeImported(_ model: AWDLSTMModel, vocabulary: Vocabulary, config: RunConfig,
+                              metadata: [String: String]) throws {
+        for existing in [self.model, state] where exists(existing) {
             throw IOError("\(existing.path) already exists; refusing to overwrite it (choose another --save folder)")
         }
-        let m = try checkpoint.makeModel(vocabularySize: corpus.vocabulary.count, vocabularySource: "the data folder \(dataPath)")
-        try create()
-        try writeConfig(RunConfig(model: checkpoint.config, training: TrainingOptions(), data: dataPath))
-        try writeVocabulary(corpus.vocabulary)
-        try m.saveWeights(to: model, metadata: ["imported_from": checkpoint.source, "format": checkpoint.format.rawValue])
-        return m
+        let made = !exists(url)
+        let new = [self.config, self.vocabulary, self.model, lockFile].filter { !exists($0) }
+        do {
+            try lockForWriting()
+            try writeConfig(config)
+            try writeVocabulary(vocabulary)
+            try model.saveWeights(to: self.model, metadata: metadata)
+        } catch {
+            for file in made ? [url] : new { try? FileManager.default.removeItem(at: file) }
+            throw error
+        }
     }
 }

@@ -58,36 +58,33 @@ public struct ParameterLayout: Sendable, Equatable {
             offset += (e.count + 15) / 16 * 16
             return e
         }
-        encoder = add("encoder.weight", [config.vocabSize, config.emsize])
+        // The names are the authors' (one table: `CheckpointFormat`).
+        let names = CheckpointFormat.salesforce
+        encoder = add(names.embeddingNames[0], [config.vocabSize, config.emsize])
         var layers: [LayerEntries] = []
         for l in 0..<config.nlayers {
             let h = config.hiddenSize(l), i = config.inputSize(l)
             switch config.model {
             case .lstm:
-                let p = "rnns.\(l).module."
                 layers.append(.lstm(LSTMEntries(
-                    weightIH: add(p + "weight_ih_l0", [4 * h, i]),
-                    weightHH: add(p + "weight_hh_l0_raw", [4 * h, h]),
-                    biasIH: add(p + "bias_ih_l0", [4 * h]),
-                    biasHH: add(p + "bias_hh_l0", [4 * h]))))
+                    weightIH: add(names.name(.weightIH, layer: l), [4 * h, i]),
+                    weightHH: add(names.name(.weightHHRaw, layer: l), [4 * h, h]),
+                    biasIH: add(names.name(.biasIH, layer: l), [4 * h]),
+                    biasHH: add(names.name(.biasHH, layer: l), [4 * h]))))
             case .qrnn:
-                let p = "rnns.\(l).linear.module."
                 layers.append(.qrnn(QRNNEntries(
-                    weight: add(p + "weight_raw", [3 * h, config.window(l) * i]),
-                    bias: add(p + "bias", [3 * h]))))
+                    weight: add(names.name(.qrnnWeightRaw, layer: l), [3 * h, config.window(l) * i]),
+                    bias: add(names.name(.qrnnBias, layer: l), [3 * h]))))
             }
         }
         self.layers = layers
-        decoderBias = add("decoder.bias", [config.vocabSize])
+        decoderBias = add(names.decoderBias, [config.vocabSize])
         let tails = config.splits.count
-        tailVectors = tails > 0 ? add("criterion.tail_vectors", [tails, config.emsize]) : nil
-        tailBias = tails > 0 ? add("criterion.tail_bias", [tails]) : nil
+        tailVectors = tails > 0 ? add(CheckpointFormat.tailVectors, [tails, config.emsize]) : nil
+        tailBias = tails > 0 ? add(CheckpointFormat.tailBias, [tails]) : nil
         self.entries = entries
         totalCount = offset
     }
 
     public func entry(named name: String) -> Entry? { entries.first { $0.name == name } }
-
-    /// The name under which the tied decoder matrix is also saved.
-    public static let decoderWeightName = "decoder.weight"
 }

@@ -42,33 +42,29 @@ struct Import: ParsableCommand {
                 throw CLIError("--from \(checkpoint): no such file")
             }
             let folder = RunFolder(URL(fileURLWithPath: save))
-            for existing in [folder.model, folder.state] where folder.exists(existing) {
-                throw CLIError("\(existing.path) already exists; refusing to overwrite it (choose another --save folder)")
-            }
             let imported = try CheckpointImport(contentsOf: source, format: format, splits: splits?.values)
             let words = try vocabulary.words(beside: nil)
             var model = try imported.makeModel()
             var config = imported.config
-            let target: Vocabulary
-            var note: String?
+            var target = words?.words ?? Vocabulary()
+            var remap: VocabularyRemap?
             if let data {
                 target = try Corpus(folder: URL(fileURLWithPath: data)).vocabulary
-                if let remap = try vocabulary.match(imported, words: words, data: target, dataSource: "the data folder \(data)") {
-                    config.vocabSize = target.count
-                    config.splits = splits?.values ?? ModelConfig.defaultSplits(vocabSize: target.count)
-                    model = try model.remapped(to: config, remap)
-                    note = remap.summary
-                }
-            } else {
-                target = words!.words
-                try imported.requireVocabularySize(target.count, of: words!.source)
+                remap = try vocabulary.match(imported, words: words, data: target, dataSource: "the data folder \(data)")
+            } else if let words {
+                try imported.requireVocabularySize(words.words.count, of: words.source)
+            }
+            if let remap {
+                config.vocabSize = target.count
+                config.splits = splits?.values ?? ModelConfig.defaultSplits(vocabSize: target.count)
+                model = try model.remapped(to: config, remap)
             }
             try folder.writeImported(model, vocabulary: target, config: RunConfig(model: config, training: TrainingOptions(), data: data ?? ""),
                                      metadata: ["imported_from": imported.source, "format": format.rawValue])
-            let c = config
-            logLine("Imported \(checkpoint) (\(format.rawValue), \(c.model.rawValue)): vocabulary \(c.vocabSize), emsize \(c.emsize), "
-                    + "nhid \(c.nhid), nlayers \(c.nlayers), splits \(c.splitsDescription), \(model.layout.entries.reduce(0) { $0 + $1.count }) parameters -> \(folder.url.path)")
-            if let note { logLine(note) }
+            logLine("Imported \(checkpoint) (\(format.rawValue), \(config.model.rawValue)): vocabulary \(config.vocabSize), emsize \(config.emsize), "
+                    + "nhid \(config.nhid), nlayers \(config.nlayers), splits \(config.splitsDescription), "
+                    + "\(model.layout.entries.reduce(0) { $0 + $1.count }) parameters -> \(folder.url.path)")
+            if let remap { logLine(remap.summary) }
         }
     }
 }

@@ -23,9 +23,8 @@ struct Train: ParsableCommand {
     @Option(help: "A run folder to continue exactly, or a .safetensors file to start from with a fresh optimiser.")
     var resume: String?
     @OptionGroup var vocabulary: VocabularyFlags
-    @Flag(name: .customLong("new-data"), help: """
-        With --resume DIR: continue the run on another --data folder (its words must be in the run's vocabulary);         config.json records the change.
-        """)
+    @Flag(name: .customLong("new-data"),
+          help: "With --resume DIR: continue the run on another --data folder (its words must be in the run's vocabulary); config.json records the change.")
     var newData = false
     @Flag(help: "Print a JSON summary on stdout.") var json = false
 
@@ -107,7 +106,6 @@ struct Train: ParsableCommand {
             let corpus = try Corpus(folder: data.url)
             var start: CheckpointImport?
             var remap: VocabularyRemap?
-            var notes: [String] = []
             if let r = resumeURL {
                 let imported = try CheckpointImport(contentsOf: r, format: .salesforce, splits: model.splits?.values)
                 let words = try vocabulary.words(beside: r.deletingLastPathComponent().appendingPathComponent("vocab.txt"))
@@ -123,7 +121,6 @@ struct Train: ParsableCommand {
             var m = AWDLSTMModel(config: config, rng: &rng)
             if let start, let remap {
                 m = try start.makeModel().remapped(to: config, remap)
-                notes.append(remap.summary)
             } else if let start {
                 try m.loadWeights(from: start.file, source: start.source)
             }
@@ -147,7 +144,7 @@ struct Train: ParsableCommand {
                 try announceBLAS()
                 logLine("Args: \(describe(config, options)) | vocabulary \(corpus.vocabulary.count) | train tokens \(corpus.train.count)")
                 logLine("Model total parameters: \(m.layout.entries.reduce(0) { $0 + $1.count })")
-                notes.forEach(logLine)
+                if let remap { logLine(remap.summary) }
                 if corpus.vocabulary.isCharacterLevel {
                     logLine("Character-level corpus (\(corpus.vocabulary.count) symbols): bpc = loss / ln 2 is the figure to read")
                 }

@@ -185,7 +185,7 @@ public struct CheckpointImport: Sendable {
             throw fail("'\(tailBias.name)' without 'criterion.tail_vectors'")
         }
         let splits = try Self.checkpointSplits(tailClusters: (tails.first ?? nil)?.shape[0], vocabSize: vocab,
-                                                      given: splits, source: source)
+                                               given: splits, source: source)
 
         let config = ModelConfig(vocabSize: vocab, model: model, emsize: emsize,
                                  nhid: nlayers == 1 ? emsize : hidden[0], nlayers: nlayers, splits: splits)
@@ -220,8 +220,8 @@ public struct CheckpointImport: Sendable {
         return model
     }
 
-    /// Checks that `vocabulary` (`vocabularySource` says where it comes from) has
-    /// as many words as the checkpoint's embedding has rows.
+    /// Checks that a vocabulary of `count` words (`vocabularySource` says where it
+    /// comes from) has as many words as the checkpoint's embedding has rows.
     public func requireVocabularySize(_ count: Int, of vocabularySource: String) throws {
         guard count != config.vocabSize else { return }
         let embedding = format.embeddingCopies.first { file.info($0) != nil } ?? format.embeddingNames[0]

@@ -113,6 +113,12 @@ class AWDLSTMTests(unittest.TestCase):
                                  fixture["expected.output"].reshape(-1, e))
         self.assertLess((got - fixture["expected.logprob"]).abs().max().item(), 1e-5)
         self.assertTrue(torch.allclose(got.exp().sum(-1), torch.ones(got.size(0)), atol=1e-5))
+        # The training loss, restricted to each target's clusters, is the mean -log p of the targets.
+        targets = fixture["target"].long().reshape(-1)
+        with torch.no_grad():
+            loss = crit.cross_entropy(fixture["encoder.weight"], fixture["decoder.bias"],
+                                      fixture["expected.output"].reshape(-1, e), targets)
+        self.assertAlmostEqual(loss.item(), F.nll_loss(got, targets).item(), places=5)
 
     def test_qrnn_state_dict_names_and_carry(self):
         """The authors' QRNN names; the previous input and the cell carry across calls until reset()."""

@@ -1,42 +1,23 @@
 #!/usr/bin/env python3
 """PyTorch CPU reference benchmark for the AWD-LSTM training step and evaluation.
 
-This is the baseline that the Swift `awd-lstm bench` command is compared
-against (`make bench` runs both and prints the ratios).  It builds the
+This is the baseline that the Swift `awd-lstm` bench command is compared
+against (`make bench` runs both and prints the ratios).  The model is the
 AWD-LSTM language model of Merity, Keskar & Socher (2017), "Regularizing and
-Optimizing LSTM Language Models", with the semantics of the authors'
-salesforce/awd-lstm-lm code (model.py, weight_drop.py, locked_dropout.py,
-embed_regularize.py and the training loss in main.py), feeds it synthetic
-tokens, and times it on the CPU.
+Optimizing LSTM Language Models", as scripts/pytorch/awd_lstm.py holds it:
+the semantics of the authors' salesforce/awd-lstm-lm code (model.py,
+weight_drop.py, locked_dropout.py, embed_regularize.py; with `--model QRNN`
+torchqrnn's QRNNLayer as their model.py builds it, its pooling a time loop of
+PyTorch element-wise ops since PyTorch has no CPU QRNN kernel; with splits
+their split cross-entropy, splitcross.py, restricted to the rows of each tail
+cluster as their training computes it).  This script adds the training loss
+of the authors' main.py and the timing:
 
-Model (all float32):
-  * encoder: embedding V x E, initialised U(-0.1, 0.1);
-  * embedding dropout `dropoute`: each forward, one Bernoulli(1 - p) draw per
-    vocabulary row, expanded to a full V x E mask and scaled by 1/(1 - p), the
-    embedding is looked up in the masked weight (the authors' embedded_dropout);
-  * locked (variational) dropout `dropouti` on the embedding output, one mask
-    [1, B, E] shared over time;
-  * L single-layer torch.nn.LSTM modules; layer l reads E (l = 0) or H inputs
-    and has H hidden units, except the last, which has E (tied weights);
-  * weight drop (DropConnect) `wdrop` on each layer's weight_hh: F.dropout of
-    the raw [4H, H] matrix once per forward, the dropped matrix is passed to
-    the unchanged nn.LSTM kernel through torch.func.functional_call (the
-    authors' WeightDrop);
-  * locked dropout `dropouth` between layers and `dropout` on the last output;
-  * decoder: Linear E -> V whose weight is the encoder weight (tied) plus its
-    own bias (zero-initialised); full-softmax F.cross_entropy, mean over the
-    B * bptt tokens;
+  * raw loss = mean cross-entropy over the B * bptt tokens (AWDLSTM.loss);
   * AR  = alpha * mean(dropped_last_output ** 2),
     TAR = beta  * mean((raw_last_output[1:] - raw_last_output[:-1]) ** 2);
-  * SGD (lr, weight decay wdecay), global-norm clipping clip_grad_norm_(0.25);
+  * SGD (lr, weight decay wdecay), global-norm clipping clip_grad_norm_(clip);
   * hidden state carried, detached, from one window to the next.
-
-With `--model QRNN` the LSTMs are replaced by the authors' QRNN layers
-(torchqrnn's QRNNLayer as their model.py builds it: window 2 on the first
-layer, weight drop on each layer's linear map), taken from
-scripts/pytorch/awd_lstm.py; PyTorch has no CPU QRNN kernel, so the pooling
-c_t = f_t*z_t + (1-f_t)*c_{t-1} is a time loop of PyTorch element-wise ops
-there, as torchqrnn's own CPU fallback does.
 
 Data: token ids drawn uniformly over the vocabulary from a fixed seed, cut into
 fixed windows of `bptt` steps (no variable sequence length, so the authors'
@@ -85,148 +66,13 @@ import sys
 import time
 
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
-from torch.func import functional_call
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pytorch"))
-from awd_lstm import QRNNLayer  # noqa: E402
+from awd_lstm import AWDLSTM, repackage_hidden  # noqa: E402
 
 
 def log(*args):
     print(*args, file=sys.stderr, flush=True)
-
-
-# ----------------------------------------------------------------- dropouts
-
-def embedded_dropout(weight, words, p, training):
-    """Drop whole vocabulary rows of the embedding weight, then look up."""
-    if training and p > 0:
-        keep = weight.new_empty((weight.size(0), 1)).bernoulli_(1 - p)
-        mask = keep.expand_as(weight) / (1 - p)          # full V x E mask
-        weight = mask * weight
-    return F.embedding(words, weight)
-
-
-def locked_dropout(x, p, training):
-    """Variational dropout: one mask [1, B, features] shared over time."""
-    if not training or p == 0:
-        return x
-    mask = x.new_empty((1, x.size(1), x.size(2))).bernoulli_(1 - p) / (1 - p)
-    return x * mask
-
-
-class WeightDropLSTM(nn.Module):
-    """One nn.LSTM layer with DropConnect on its hidden-to-hidden matrix.
-
-    The raw matrix stays the parameter `module.weight_hh_l0`; each training
-    forward draws F.dropout of it once and runs the stock LSTM kernel with the
-    dropped matrix substituted via torch.func.functional_call, so gradients
-    flow through the dropout to the raw weight.
-    """
-
-    def __init__(self, ninp, nhid, wdrop):
-        super().__init__()
-        self.module = nn.LSTM(ninp, nhid)
-        self.wdrop = wdrop
-
-    def forward(self, x, hx):
-        if self.training and self.wdrop > 0:
-            w = F.dropout(self.module.weight_hh_l0, p=self.wdrop, training=True)
-            return functional_call(self.module, {"weight_hh_l0": w}, (x, hx))
-        return self.module(x, hx)
-
-
-class AWDLSTM(nn.Module):
-    def __init__(self, a):
-        super().__init__()
-        self.vocab, self.emsize, self.nhid, self.nlayers = a.vocab, a.emsize, a.nhid, a.nlayers
-        self.dropout, self.dropouth = a.dropout, a.dropouth
-        self.dropouti, self.dropoute = a.dropouti, a.dropoute
-        self.encoder = nn.Embedding(a.vocab, a.emsize)
-        # hidden size per layer; the last is E so the decoder can be tied
-        self.sizes = [a.emsize if l == a.nlayers - 1 else a.nhid for l in range(a.nlayers)]
-        self.qrnn = a.model == "QRNN"
-        if self.qrnn:
-            self.rnns = nn.ModuleList(
-                QRNNLayer(a.emsize if l == 0 else a.nhid, self.sizes[l], 2 if l == 0 else 1, a.wdrop)
-                for l in range(a.nlayers))
-        else:
-            self.rnns = nn.ModuleList(
-                WeightDropLSTM(a.emsize if l == 0 else a.nhid, self.sizes[l], a.wdrop)
-                for l in range(a.nlayers))
-        self.decoder = nn.Linear(a.emsize, a.vocab)
-        self.decoder.weight = self.encoder.weight          # tied
-        self.criterion = SplitCrossEntropy(a.emsize, a.splits) if a.splits else None
-        nn.init.uniform_(self.encoder.weight, -0.1, 0.1)
-        nn.init.zeros_(self.decoder.bias)
-
-    def init_hidden(self, bsz):
-        """Zero state; for the QRNN also forgets the previous inputs (the authors' model.reset())."""
-        w = self.encoder.weight
-        if self.qrnn:
-            for rnn in self.rnns:
-                rnn.reset()
-            return [w.new_zeros(1, bsz, h) for h in self.sizes]
-        return [(w.new_zeros(1, bsz, h), w.new_zeros(1, bsz, h)) for h in self.sizes]
-
-    def forward(self, tokens, hidden):
-        """Returns (dropped last output [T,B,E], new hidden, raw last output)."""
-        x = embedded_dropout(self.encoder.weight, tokens, self.dropoute, self.training)
-        x = locked_dropout(x, self.dropouti, self.training)
-        new_hidden = []
-        for l, rnn in enumerate(self.rnns):
-            x, h = rnn(x, hidden[l])
-            new_hidden.append(h)
-            if l != self.nlayers - 1:
-                x = locked_dropout(x, self.dropouth, self.training)
-        raw_last = x
-        out = locked_dropout(raw_last, self.dropout, self.training)
-        return out, new_hidden, raw_last
-
-    def loss(self, out, targets):
-        if self.criterion is not None:
-            return self.criterion(self.decoder.weight, self.decoder.bias,
-                                  out.reshape(-1, out.size(2)), targets.reshape(-1))
-        logits = self.decoder(out.reshape(-1, out.size(2)))
-        return F.cross_entropy(logits, targets.reshape(-1))
-
-
-class SplitCrossEntropy(nn.Module):
-    """The authors' split cross-entropy (salesforce/awd-lstm-lm splitcross.py),
-    computed the way their training computes it: a head softmax over the first
-    splits[0] words plus one tombstone per tail cluster (tail_vectors,
-    tail_bias, zero-initialised) for every row; each tail cluster's softmax
-    only for the rows whose target falls in it, cluster i taking its tombstone
-    from head column -i. Mean of -log p over the rows."""
-
-    def __init__(self, emsize, splits):
-        super().__init__()
-        self.splits = list(splits)
-        self.tail_vectors = nn.Parameter(torch.zeros(len(splits), emsize))
-        self.tail_bias = nn.Parameter(torch.zeros(len(splits)))
-
-    def forward(self, weight, bias, hidden, targets):
-        bounds = [0] + self.splits + [weight.size(0)]
-        s1 = bounds[1]
-        head = F.log_softmax(F.linear(hidden, torch.cat([weight[:s1], self.tail_vectors]),
-                                      torch.cat([bias[:s1], self.tail_bias])), dim=-1)
-        cluster = torch.bucketize(targets, torch.tensor(self.splits), right=True)
-        in_head = cluster == 0
-        total = -head[in_head].gather(1, targets[in_head][:, None]).sum()
-        for i in range(1, len(bounds) - 1):
-            rows = (cluster == i).nonzero().squeeze(1)
-            if len(rows) == 0:
-                continue
-            a, b = bounds[i], bounds[i + 1]
-            tail = F.log_softmax(F.linear(hidden[rows], weight[a:b], bias[a:b]), dim=-1)
-            total = total - (head[rows, head.size(1) - i]
-                             + tail.gather(1, (targets[rows] - a)[:, None]).squeeze(1)).sum()
-        return total / targets.numel()
-
-
-def detach(hidden):
-    return [h.detach() if torch.is_tensor(h) else tuple(t.detach() for t in h) for h in hidden]
 
 
 # ---------------------------------------------------------------- benchmark
@@ -242,10 +88,17 @@ def make_windows(gen, vocab, n_windows, bptt, bsz, zipf=None):
             for i in range(n_windows)]
 
 
+def init_hidden(model, bsz):
+    """Zero state; for the QRNN also forgets the previous inputs (the authors' model.reset())."""
+    model.reset()
+    return model.init_hidden(bsz)
+
+
 def train_step(model, opt, params, a, x, y, hidden):
-    hidden = detach(hidden)
+    hidden = repackage_hidden(hidden)
     opt.zero_grad(set_to_none=True)
-    out, hidden, raw_last = model(x, hidden)
+    out, hidden, raw_outputs, _ = model.encode(x, hidden)
+    raw_last = raw_outputs[-1]
     raw_loss = model.loss(out, y)
     loss = raw_loss
     if a.alpha:
@@ -330,12 +183,13 @@ def main(argv=None):
     log(f"[bench] threading/BLAS env: {env or '(none)'}; "
         f"BLAS_INFO={config_field('BLAS_INFO')}, mkldnn enabled={torch.backends.mkldnn.enabled}")
 
-    model = AWDLSTM(a)
+    model = AWDLSTM(a.vocab, a.emsize, a.nhid, a.nlayers, dropout=a.dropout, dropouth=a.dropouth,
+                    dropouti=a.dropouti, dropoute=a.dropoute, wdrop=a.wdrop, rnn_type=a.model, splits=a.splits)
     params = list(model.parameters())                 # tied weight counted once
     n_params = sum(p.numel() for p in params)
     opt = torch.optim.SGD(params, lr=a.lr, weight_decay=a.wdecay)
     log(f"[bench] model V={a.vocab} E={a.emsize} H={a.nhid} L={a.nlayers} "
-        f"layer sizes={model.sizes} params={n_params}")
+        f"layer sizes={[model.layer_hidden_size(l) for l in range(a.nlayers)]} params={n_params}")
 
     gen = torch.Generator().manual_seed(a.seed)
     train_windows = make_windows(gen, a.vocab, a.warmup + a.steps, a.bptt, a.batch_size, a.zipf)
@@ -344,7 +198,7 @@ def main(argv=None):
 
     # training
     model.train()
-    hidden = model.init_hidden(a.batch_size)
+    hidden = init_hidden(model, a.batch_size)
     step_s, losses = [], []
     for i, (x, y) in enumerate(train_windows):
         t0 = time.perf_counter()
@@ -364,11 +218,11 @@ def main(argv=None):
     if a.eval_steps:
         model.eval()
         with torch.no_grad():
-            hidden = model.init_hidden(a.eval_batch_size)
+            hidden = init_hidden(model, a.eval_batch_size)
             total = 0.0
             for i, (x, y) in enumerate(eval_windows):
                 t0 = time.perf_counter()
-                out, hidden, _ = model(x, hidden)
+                out, hidden, _, _ = model.encode(x, hidden)
                 l = model.loss(out, y)
                 dt = time.perf_counter() - t0
                 if i >= 1:

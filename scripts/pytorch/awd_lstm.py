@@ -279,6 +279,18 @@ class AWDLSTM(nn.Module):
                 for l in range(self.nlayers)]
 
     def forward(self, input: torch.Tensor, hidden: Hidden, return_h: bool = False):
+        output, new_hidden, raw_outputs, outputs = self.encode(input, hidden)
+        if self.criterion is not None:
+            logits = self.criterion.log_probs(self.decoder.weight, self.decoder.bias, output)
+        else:
+            logits = self.decoder(output)
+        if return_h:
+            return logits, new_hidden, raw_outputs, outputs
+        return logits, new_hidden
+
+    def encode(self, input: torch.Tensor, hidden: Hidden):
+        """Everything before the decoder: (output [T, B, E], the decoder's input after
+        the last locked dropout; new hidden; per-layer raw outputs; per-layer dropped outputs)."""
         emb = embedded_dropout(self.encoder, input, self.dropoute if self.training else 0.0)
         output = self.lockdrop(emb, self.dropouti)
 
@@ -294,14 +306,16 @@ class AWDLSTM(nn.Module):
                 outputs.append(output)
         output = self.lockdrop(output, self.dropout)
         outputs.append(output)
+        return output, new_hidden, raw_outputs, outputs
 
+    def loss(self, output: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Mean cross-entropy of `targets` [T, B] given the decoder's input `output`
+        [T, B, E] (from `encode`): the full softmax, or with `splits` the authors' split
+        cross-entropy as their training computes it (SplitSoftmax.cross_entropy)."""
+        output, targets = output.reshape(-1, output.size(-1)), targets.reshape(-1)
         if self.criterion is not None:
-            logits = self.criterion.log_probs(self.decoder.weight, self.decoder.bias, output)
-        else:
-            logits = self.decoder(output)
-        if return_h:
-            return logits, new_hidden, raw_outputs, outputs
-        return logits, new_hidden
+            return self.criterion.cross_entropy(self.decoder.weight, self.decoder.bias, output, targets)
+        return F.cross_entropy(self.decoder(output), targets)
 
 
 def repackage_hidden(hidden: Hidden) -> Hidden:
@@ -350,6 +364,28 @@ class SplitSoftmax(nn.Module):
             tail = F.log_softmax(F.linear(hidden, weight[a:b], bias[a:b]), dim=-1)
             parts.append(head[..., head.size(-1) - i:head.size(-1) - i + 1] + tail)
         return torch.cat(parts, dim=-1)
+
+    def cross_entropy(self, weight: torch.Tensor, bias: torch.Tensor, hidden: torch.Tensor,
+                      targets: torch.Tensor) -> torch.Tensor:
+        """Mean of -log p(target) for hidden [N, E] and targets [N], computed the way the
+        authors' training does: the head softmax for every row, each tail cluster's
+        softmax only for the rows whose target falls in it (no [N, V] matrix)."""
+        bounds = [0] + self.splits + [weight.size(0)]
+        s1 = bounds[1]
+        head = F.log_softmax(F.linear(hidden, torch.cat([weight[:s1], self.tail_vectors]),
+                                      torch.cat([bias[:s1], self.tail_bias])), dim=-1)
+        cluster = torch.bucketize(targets, torch.tensor(self.splits), right=True)
+        in_head = cluster == 0
+        total = -head[in_head].gather(1, targets[in_head][:, None]).sum()
+        for i in range(1, len(bounds) - 1):
+            rows = (cluster == i).nonzero().squeeze(1)
+            if len(rows) == 0:
+                continue
+            a, b = bounds[i], bounds[i + 1]
+            tail = F.log_softmax(F.linear(hidden[rows], weight[a:b], bias[a:b]), dim=-1)
+            total = total - (head[rows, head.size(1) - i]
+                             + tail.gather(1, (targets[rows] - a)[:, None]).squeeze(1)).sum()
+        return total / targets.numel()
 
 
 def model_from_config(config: Dict) -> AWDLSTM:

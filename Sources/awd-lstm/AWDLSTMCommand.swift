@@ -62,7 +62,7 @@ func reportingErrors(dataParallel: Bool = false, _ body: () throws -> Void) thro
 }
 
 func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("awd-lstm: error: \(Job.errorPrefix)\(message)\n".utf8))
+    logLine("awd-lstm: error: \(Job.errorPrefix)\(message)")
     exit(1)
 }
 
@@ -73,9 +73,10 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ message: String) { description = message }
 }
 
-/// Writes a line to stderr (logs and progress never go to stdout).
+/// Writes a line to stderr (logs and progress never go to stdout), clearing
+/// any progress status line first (`ProgressDisplay`).
 func logLine(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    ProgressDisplay.shared.log(text)
 }
 
 /// Prints one JSON object on stdout (machine-readable output; infinity and NaN

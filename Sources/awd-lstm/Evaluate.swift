@@ -28,10 +28,11 @@ struct Evaluate: ParsableCommand {
             try announceBLAS()
             let data = BatchedTokens(tokens, batchSize: b)
             let start = Date()
-            let loss = Evaluator.loss(model: loaded.model, data: data, bptt: window)
+            let loss = Evaluator.loss(model: loaded.model, data: data, bptt: window,
+                                      progress: ProgressTask("evaluate \(loaded.name)", unit: "windows").handler)
             let result = EvaluationResult(loss: loss, tokens: tokens.count)
             let seconds = Date().timeIntervalSince(start)
-            logLine(String(format: "| %@ | loss %5.2f | ppl %8.2f | bpc %8.3f | %.1fs, %.0f tokens/s",
+            logLine(logFormat("| %@ | loss %5.2f | ppl %8.2f | bpc %8.3f | %.1fs, %.0f tokens/s",
                            loaded.name, result.loss, result.ppl, result.bpc, seconds, Double(tokens.count) / seconds))
             try report(result, json: json)
         }

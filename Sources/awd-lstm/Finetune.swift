@@ -51,7 +51,7 @@ struct Finetune: ParsableCommand {
             let interrupt = Interrupt.install()
             trainer.shouldStop = { interrupt.requested ? .interrupted : nil }
             let start = trainer.startingValidLoss ?? .nan
-            logLine(String(format: "Fine-tuning %@ | starting valid ppl %.2f | valid bpc %.3f", folder.url.path,
+            logLine(logFormat("Fine-tuning %@ | starting valid ppl %.2f | valid bpc %.3f", folder.url.path,
                            exp(start), start / log(2.0)))
             let result = try trainer.run()
             if json {

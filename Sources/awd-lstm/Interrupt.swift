@@ -19,10 +19,10 @@ final class Interrupt: @unchecked Sendable {
             // Signals that arrive together are coalesced into one event; `data` counts them.
             count += Int32(clamping: max(1, source.data))
             if count >= 2 {
-                FileHandle.standardError.write(Data("\nsecond interrupt: exiting now\n".utf8))
+                logLine("second interrupt: exiting now")
                 _exit(130)
             }
-            FileHandle.standardError.write(Data("\ninterrupt: stopping after this batch (Ctrl-C again to exit now)\n".utf8))
+            logLine("interrupt: stopping after this batch (Ctrl-C again to exit now)")
         }
         source.resume()
         return Interrupt(source: source)

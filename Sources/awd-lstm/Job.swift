@@ -22,7 +22,7 @@ enum Job {
         let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
         source.setEventHandler {
             let resume = runFolder.map { "; the last checkpoint in \($0) is intact: continue with `awd-lstm train --resume \($0)`" } ?? ""
-            FileHandle.standardError.write(Data("awd-lstm: error: \(errorPrefix)ended by mpirun (another rank failed or the job was stopped)\(resume)\n".utf8))
+            logLine("awd-lstm: error: \(errorPrefix)ended by mpirun (another rank failed or the job was stopped)\(resume)")
             _exit(143)
         }
         source.resume()

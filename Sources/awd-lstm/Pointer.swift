@@ -28,8 +28,9 @@ struct Pointer: ParsableCommand {
             try announceBLAS()
             let pointer = CachePointer(lambda: lambdasm, theta: theta, window: window, bptt: bptt)
             let start = Date()
-            let result = EvaluationResult(loss: pointer.loss(model: model, tokens: tokens), tokens: tokens.count)
-            logLine(String(format: "| pointer %@ | lambdasm %g theta %g window %d | loss %5.2f | ppl %8.2f | bpc %8.3f | %.1fs",
+            let progress = ProgressTask("pointer \(loaded.name)", unit: "chunks of \(bptt) tokens").handler
+            let result = EvaluationResult(loss: pointer.loss(model: model, tokens: tokens, progress: progress), tokens: tokens.count)
+            logLine(logFormat("| pointer %@ | lambdasm %g theta %g window %d | loss %5.2f | ppl %8.2f | bpc %8.3f | %.1fs",
                            loaded.name, lambdasm, theta, window, result.loss, result.ppl, result.bpc, Date().timeIntervalSince(start)))
             try report(result, json: json)
         }

@@ -24,7 +24,8 @@ public struct CachePointer: Sendable {
         self.bptt = bptt
     }
 
-    /// The mean loss per token of `tokens` (batch size 1).
+    /// The mean loss per token of `tokens` (batch size 1). `progress` is called
+    /// after each chunk of `bptt` tokens with the chunks done and the total.
     public func loss(model: AWDLSTMModel, tokens: [Int32], progress: ((Int, Int) -> Void)? = nil) -> Double {
         let data = BatchedTokens(tokens, batchSize: 1)
         let e = model.config.emsize

@@ -24,13 +24,15 @@ public struct DynamicEvaluation: Sendable {
     public init() {}
 
     /// Per-parameter RMS gradient (flat layout of the model's weights).
-    public func gradientStatistics(model: AWDLSTMModel, train: [Int32], progress: ((Int) -> Void)? = nil) -> FloatBuffer {
+    /// `progress` is called after each batch with the batches done and the total.
+    public func gradientStatistics(model: AWDLSTMModel, train: [Int32], progress: ((Int, Int) -> Void)? = nil) -> FloatBuffer {
         let data = BatchedTokens(train, batchSize: statsBatchSize)
         let ms = FloatBuffer(count: model.weights.count)
         model.resetHidden(batchSize: statsBatchSize)
         var rng = RandomSource(seed: 0)
         var batches = 0
         var i = 0
+        let total = min(Self.segments(rows: data.rows, bptt: bptt), maxStatsBatches ?? .max)
         while i < data.rows - 2 {
             if let m = maxStatsBatches, batches >= m { break }
             let batch = data.window(at: i, length: bptt)
@@ -38,7 +40,7 @@ public struct DynamicEvaluation: Sendable {
             Pointwise.addProduct(model.gradients.pointer, model.gradients.pointer, count: ms.count, into: ms.pointer)
             batches += 1
             i += bptt
-            progress?(batches)
+            progress?(batches, total)
         }
         let scale = 1 / Float(max(1, batches))
         for k in 0..<ms.count { ms[k] = (ms[k] * scale).squareRoot() }
@@ -46,7 +48,8 @@ public struct DynamicEvaluation: Sendable {
     }
 
     /// Mean loss per scored token of `tokens` with dynamic evaluation. `ms` comes from
-    /// `gradientStatistics`. With `lr == 0` this is plain evaluation.
+    /// `gradientStatistics`. With `lr == 0` this is plain evaluation. `progress` is
+    /// called after each segment with the segments done and the total.
     public func loss(model: AWDLSTMModel, tokens: [Int32], ms: FloatBuffer, progress: ((Int, Int) -> Void)? = nil) -> Double {
         let n = model.weights.count
         // θ₀, the weights the updates decay towards; `withWeights` restores them at the end.
@@ -76,7 +79,8 @@ public struct DynamicEvaluation: Sendable {
         model.resetHidden(batchSize: 1)
         var rng = RandomSource(seed: 0)
         var total = 0.0, weight = 0.0
-        var i = 0
+        var i = 0, done = 0
+        let segments = Self.segments(rows: data.rows, bptt: bptt)
         let lam = Float(lambda), eta = Float(lr), eps = Float(epsilon)
         let w = model.weights.pointer, g = model.gradients.pointer, w0 = original.pointer
         let msp = ms.pointer, dp = decay.pointer
@@ -90,8 +94,13 @@ public struct DynamicEvaluation: Sendable {
             total += fraction * loss.crossEntropy
             weight += fraction
             i += batch.steps
-            progress?(i, data.rows)
+            done += 1
+            progress?(done, segments)
         }
         return total / weight
     }
+
+    /// The windows of `bptt` rows that both loops read (while a row is left
+    /// beyond the next two, as the authors' `i < rows − 2`).
+    private static func segments(rows: Int, bptt: Int) -> Int { (max(0, rows - 2) + bptt - 1) / bptt }
 }

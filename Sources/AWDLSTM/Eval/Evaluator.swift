@@ -1,7 +1,8 @@
 /// The authors' `evaluate`: fixed `bptt` windows from a zeroed state, each
 /// window's mean loss weighted by its length, the sum divided by the number of
 /// rows of the batchified data (not rows − 1: the reference's normalisation,
-/// kept so that figures compare).
+/// kept so that figures compare). `progress` is called after each window with
+/// the windows done and the total.
 public enum Evaluator {
     public static func loss(
         model: AWDLSTMModel, data: BatchedTokens, bptt: Int, progress: ((Int, Int) -> Void)? = nil

@@ -22,7 +22,8 @@ public struct Generator: Sendable {
     }
 
     /// `count` sampled word ids following `prompt` (ids; may be empty).
-    public func sample(model: AWDLSTMModel, prompt: [Int32], count: Int) -> [Int32] {
+    /// `progress` is called after each word with the words sampled and `count`.
+    public func sample(model: AWDLSTMModel, prompt: [Int32], count: Int, progress: ((Int, Int) -> Void)? = nil) -> [Int32] {
         var rng = RandomSource(seed: seed)
         let v = model.config.vocabSize
         model.resetHidden(batchSize: 1)
@@ -48,6 +49,7 @@ public struct Generator: Sendable {
             }
             out.append(Int32(next))
             input = [Int32(next)]
+            progress?(k + 1, count)
         }
         return out
     }

@@ -1,0 +1,89 @@
+import Foundation
+import XCTest
+import AWDLSTM
+
+/// What a terminal shows after `output`: `\r` returns to the start of the line,
+/// `ESC [K` clears to its end, `\n` ends it. Returns the finished lines and
+/// what is left on the last one.
+func terminalScreen(_ output: String) -> (lines: [String], current: String) {
+    var lines: [String] = []
+    var line: [Character] = [], column = 0
+    var rest = Substring(output)
+    while let c = rest.first {
+        rest = rest.dropFirst()
+        switch c {
+        case "\r": column = 0
+        case "\n": lines.append(String(line)); (line, column) = ([], 0)
+        case "\u{1B}":
+            if rest.hasPrefix("[K") { line.removeSubrange(min(column, line.count)...); rest = rest.dropFirst(2) } else { line.append(c) }
+        default:
+            if column < line.count { line[column] = c } else { line.append(c) }
+            column += 1
+        }
+    }
+    return (lines, String(line))
+}
+
+/// Progress of the long commands, through the executable. Tests read stderr
+/// through a pipe, so the terminal's mode is forced with `AWDLSTM_PROGRESS=terminal`.
+final class ProgressTests: XCTestCase {
+    static let trained = SharedFixture { () throws -> (folder: TemporaryFolder, run: URL, data: URL) in
+        let dir = try TemporaryFolder()
+        let data = try writeTinyCorpus(dir)
+        let run = dir.url.appendingPathComponent("run")
+        let r = try CLI.run(["train", "--data", data.path, "--save", run.path, "--epochs", "1", "--max-batches", "5"] + tinyModelFlags)
+        guard r.status == 0 else { throw XCTSkip("training the shared run failed: \(r.stderr)") }
+        return (dir, run, data)
+    }
+
+    override class func tearDown() { trained.reset() }
+
+    /// The commands after training, each with the start of its tasks' progress text.
+    func commands() throws -> [(args: [String], tasks: [String])] {
+        let (_, run, data) = try Self.trained.get()
+        let target = ["--checkpoint", run.path, "--data", data.path]
+        return [(["evaluate"] + target, ["evaluate test "]),
+                (["pointer", "--window", "20", "--bptt", "20"] + target, ["pointer test "]),
+                (["dynamic-eval", "--batch-size", "4"] + target, ["gradient statistics (train) ", "dynamic evaluation test "]),
+                (["generate", "--checkpoint", run.path, "--words", "50"], ["generate "])]
+    }
+
+    /// On a terminal: a status line with an ETA is drawn in place and cleared
+    /// before every log line and at the end, so the screen holds the log lines alone.
+    func testTerminalStatusLineIsClearedBeforeLogLines() throws {
+        for (args, tasks) in try commands() {
+            let r = try CLI.run(args, environment: ["AWDLSTM_PROGRESS": "terminal"])
+            XCTAssertEqual(r.status, 0, "\(args): \(r.stderr)")
+            for task in tasks {
+                XCTAssertTrue(r.stderr.contains("\r\u{1B}[K" + task), "\(args): no status line in \(r.stderr.debugDescription)")
+            }
+            XCTAssertTrue(r.stderr.contains("| ETA "), "\(args)")
+            let screen = terminalScreen(r.stderr)
+            XCTAssertEqual(screen.current, "", "\(args): the status line is left on the screen")
+            for line in screen.lines {
+                XCTAssertFalse(line.contains("ETA"), "\(args): a log line glued to the status line: \(line.debugDescription)")
+            }
+            XCTAssertTrue(screen.lines.contains { $0.hasPrefix("BLAS: ") }, "\(args): \(screen.lines)")
+            XCTAssertFalse(r.stdout.contains("\r") || r.stdout.contains("ETA"), "\(args): progress on stdout")
+        }
+    }
+
+    /// Off a terminal (the default through a pipe): periodic plain lines, never a control character.
+    func testLinesOffATerminal() throws {
+        for (args, tasks) in try commands() {
+            let r = try CLI.run(args)
+            XCTAssertEqual(r.status, 0, "\(args): \(r.stderr)")
+            XCTAssertFalse(r.stderr.contains("\r") || r.stderr.contains("\u{1B}"), "\(args): \(r.stderr.debugDescription)")
+            for task in tasks {
+                // A line for each tenth of the task, with its count, share and ETA.
+                let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix(task) }
+                XCTAssertGreaterThanOrEqual(lines.count, 5, "\(args): \(r.stderr)")
+                XCTAssertTrue(lines.allSatisfy { $0.contains(" %) ") && $0.contains("| ETA ") }, "\(args): \(lines)")
+            }
+        }
+        let (_, run, _) = try Self.trained.get()
+        let quiet = try CLI.run(["generate", "--checkpoint", run.path, "--words", "50"], environment: ["AWDLSTM_PROGRESS": "off"])
+        XCTAssertEqual(quiet.status, 0, quiet.stderr)
+        XCTAssertFalse(quiet.stderr.contains("generate "), quiet.stderr)
+    }
+}

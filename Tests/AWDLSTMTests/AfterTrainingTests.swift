@@ -25,10 +25,10 @@ final class AfterTrainingTests: XCTestCase {
         return Corpus(vocabulary: v, train: train, valid: valid, test: test)
     }
 
-    static func trainedRun(_ dir: TemporaryFolder, epochs: Int = 2, model kind: RNNType = .lstm) throws -> (RunFolder, Corpus) {
+    static func trainedRun(_ dir: TemporaryFolder, model kind: RNNType = .lstm) throws -> (RunFolder, Corpus) {
         let corpus = corpus()
         var o = TrainingOptions()
-        (o.batchSize, o.bptt, o.epochs, o.maxBatches, o.lr, o.evalBatchSize, o.logInterval) = (8, 10, epochs, 60, 0.01, 4, 1000)
+        (o.batchSize, o.bptt, o.epochs, o.maxBatches, o.lr, o.evalBatchSize, o.logInterval) = (8, 10, 2, 60, 0.01, 4, 1000)
         o.optimizer = .adam
         var rng = RandomSource(seed: 3)
         let model = AWDLSTMModel(config: ModelConfig(vocabSize: 40, model: kind, emsize: 16, nhid: 24, nlayers: 2, dropout: 0.1,
@@ -39,9 +39,23 @@ final class AfterTrainingTests: XCTestCase {
         return (RunFolder(dir.url), corpus)
     }
 
-    func testPointerWithoutCacheEqualsEvaluation() throws {
+    /// The LSTM run that every test but the QRNN's reads, trained once for the class.
+    static let trained = SharedFixture { () throws -> (TemporaryFolder, RunFolder, Corpus) in
         let dir = try TemporaryFolder()
-        let (folder, corpus) = try Self.trainedRun(dir)
+        let (folder, corpus) = try trainedRun(dir)
+        return (dir, folder, corpus)
+    }
+
+    override class func tearDown() { trained.reset() }
+
+    /// The shared trained run (not to be written: see `testFinetuning…`, which copies it).
+    func trainedLSTM() throws -> (RunFolder, Corpus) {
+        let (_, folder, corpus) = try Self.trained.get()
+        return (folder, corpus)
+    }
+
+    func testPointerWithoutCacheEqualsEvaluation() throws {
+        let (folder, corpus) = try trainedLSTM()
         let (model, _, _) = try folder.loadModel()
         let plain = Evaluator.loss(model: model, data: BatchedTokens(corpus.test, batchSize: 1), bptt: 70)
         let pointer = CachePointer(lambda: 0, theta: 1, window: 50, bptt: 333).loss(model: model, tokens: corpus.test)
@@ -73,8 +87,7 @@ final class AfterTrainingTests: XCTestCase {
     }
 
     func testPointerAndDynamicEvaluationExploitRepetition() throws {
-        let dir = try TemporaryFolder()
-        let (folder, corpus) = try Self.trainedRun(dir)
+        let (folder, corpus) = try trainedLSTM()
         let (model, _, _) = try folder.loadModel()
         let plain = exp(Evaluator.loss(model: model, data: BatchedTokens(corpus.test, batchSize: 1), bptt: 70))
         let pointer = exp(CachePointer(lambda: 0.9, theta: 5, window: 100, bptt: 200).loss(model: model, tokens: corpus.test))
@@ -89,8 +102,7 @@ final class AfterTrainingTests: XCTestCase {
     }
 
     func testDynamicEvaluationWithZeroLearningRateIsPlainEvaluation() throws {
-        let dir = try TemporaryFolder()
-        let (folder, corpus) = try Self.trainedRun(dir)
+        let (folder, corpus) = try trainedLSTM()
         let (model, _, _) = try folder.loadModel()
         let before = model.weights.toArray()
         let data = BatchedTokens(corpus.valid, batchSize: 1)
@@ -106,8 +118,7 @@ final class AfterTrainingTests: XCTestCase {
     }
 
     func testGenerationIsDeterministicAndUsesTheVocabulary() throws {
-        let dir = try TemporaryFolder()
-        let (folder, _) = try Self.trainedRun(dir, epochs: 1)
+        let (folder, _) = try trainedLSTM()
         let (model, _, vocabulary) = try folder.loadModel()
         let g = Generator(temperature: 0.8, seed: 5)
         let a = g.sample(model: model, prompt: [1, 2, 3], count: 200)
@@ -128,7 +139,8 @@ final class AfterTrainingTests: XCTestCase {
 
     func testFinetuningNeverRaisesTheSavedValidationLoss() throws {
         let dir = try TemporaryFolder()
-        let (folder, corpus) = try Self.trainedRun(dir)
+        let (shared, corpus) = try trainedLSTM()
+        let folder = RunFolder(try dir.copy(shared.url, as: "run"))
         let (model, config, _) = try folder.loadModel()
         let valid = BatchedTokens(corpus.valid, batchSize: 4)
         let before = Evaluator.loss(model: model, data: valid, bptt: 10)

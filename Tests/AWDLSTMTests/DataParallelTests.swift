@@ -141,8 +141,7 @@ final class DataParallelTests: XCTestCase {
         try? FileManager.default.removeItem(at: run)
         let p = try CLI.start(flags + ["--save", run.path], launcher: launcher)
         let state = run.appendingPathComponent("state.safetensors")
-        while p.process.isRunning && !FileManager.default.fileExists(atPath: state.path) { usleep(2_000) }
-        usleep(30_000)
+        waitUntil("the first checkpoint") { !p.process.isRunning || FileManager.default.fileExists(atPath: state.path) }
         let ranks = launcher.isEmpty ? [p.process.processIdentifier] : rankProcesses(of: p.process.processIdentifier)
         guard p.process.isRunning, let victim = ranks.last else { _ = p.finish(); return nil }
         kill(victim, SIGKILL)

@@ -19,6 +19,24 @@ func smallCorpus(_ dir: TemporaryFolder, name: String = "D", words: [String]? = 
 final class FieldFaultTests: XCTestCase {
     static let model = ["--emsize", "16", "--nhid", "24", "--nlayers", "3", "--batch-size", "4", "--bptt", "10", "--epochs", "1"]
 
+    /// One good run (`D`, three batches), trained once for the class; each test that needs one changes a copy.
+    static let trained = SharedFixture { () throws -> (folder: TemporaryFolder, run: URL, data: URL) in
+        let dir = try TemporaryFolder()
+        let data = try smallCorpus(dir)
+        let run = dir.url.appendingPathComponent("R")
+        let r = try CLI.run(["train", "--data", data.path, "--save", run.path, "--max-batches", "3"] + model)
+        guard r.status == 0 else { throw XCTSkip("training the shared run failed: \(r.stderr)") }
+        return (dir, run, data)
+    }
+
+    override class func tearDown() { trained.reset() }
+
+    /// A copy of the class's good run in `dir`, and its corpus.
+    func goodRun(_ dir: TemporaryFolder) throws -> (run: URL, data: URL) {
+        let shared = try Self.trained.get()
+        return (try dir.copy(shared.run, as: "R"), shared.data)
+    }
+
     func json(_ r: CLI.Result, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
         let object = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         return try XCTUnwrap(object, "stdout is not one JSON object: '\(r.stdout)' (stderr: \(r.stderr))", file: file, line: line)
@@ -59,9 +77,7 @@ final class FieldFaultTests: XCTestCase {
     /// A loss that is NaN is no result: the JSON still says "NaN", and the exit status is 1.
     func testNaNLossIsAnError() throws {
         let dir = try TemporaryFolder()
-        let data = try smallCorpus(dir)
-        let run = dir.url.appendingPathComponent("R")
-        XCTAssertEqual(try CLI.run(["train", "--data", data.path, "--save", run.path, "--max-batches", "2"] + Self.model).status, 0)
+        let (run, data) = try goodRun(dir)
         // Finite weights whose logits overflow: the last layer saturated (i, g, o open,
         // f shut: h = tanh(1) in every unit), every embedding row 3e38, so every logit
         // is +inf and the softmax computes inf − inf.
@@ -102,9 +118,7 @@ final class FieldFaultTests: XCTestCase {
     /// run resumes from them.
     func testDivergenceAfterAGoodEpochIsResumable() throws {
         let dir = try TemporaryFolder()
-        let data = try smallCorpus(dir)
-        let run = dir.url.appendingPathComponent("R")
-        XCTAssertEqual(try CLI.run(["train", "--data", data.path, "--save", run.path, "--max-batches", "3"] + Self.model).status, 0)
+        let (run, data) = try goodRun(dir)
         let files = ["model.safetensors", "state.safetensors"].map { run.appendingPathComponent($0) }
         let before = try files.map { try Data(contentsOf: $0) }
         let r = try CLI.run(["train", "--resume", run.path, "--data", data.path, "--epochs", "2", "--lr", "1e39"])
@@ -119,9 +133,7 @@ final class FieldFaultTests: XCTestCase {
     /// Every command that loads weights refuses a NaN in them.
     func testNonFiniteWeightsAreRefusedEverywhere() throws {
         let dir = try TemporaryFolder()
-        let data = try smallCorpus(dir)
-        let run = dir.url.appendingPathComponent("R")
-        XCTAssertEqual(try CLI.run(["train", "--data", data.path, "--save", run.path, "--max-batches", "2"] + Self.model).status, 0)
+        let (run, data) = try goodRun(dir)
         let model = run.appendingPathComponent("model.safetensors")
         try rewrite(model, tensor: "rnns.1.module.bias_hh_l0") { $0[5] = .nan }
         let target = ["--checkpoint", run.path, "--data", data.path]
@@ -221,6 +233,18 @@ final class AuthorsCommandTests: XCTestCase {
 
 /// Shared folders, help and numerical edges.
 final class FolderAndEdgeTests: XCTestCase {
+    /// One run (`D`, five batches, on one thread) that the help and edge tests only read.
+    static let trained = SharedFixture { () throws -> (folder: TemporaryFolder, run: URL, data: URL, stderr: String) in
+        let dir = try TemporaryFolder()
+        let data = try smallCorpus(dir)
+        let run = dir.url.appendingPathComponent("R")
+        let r = try CLI.run(["train", "--data", data.path, "--save", run.path, "--max-batches", "5", "--threads", "1"] + FieldFaultTests.model)
+        guard r.status == 0 else { throw XCTSkip("training the shared run failed: \(r.stderr)") }
+        return (dir, run, data, r.stderr)
+    }
+
+    override class func tearDown() { trained.reset() }
+
     /// A second writer of a folder in use gets a clear error; a run without
     /// --save gets a folder of its own, printed first.
     func testRunFolderIsLockedWhileWritten() throws {
@@ -228,8 +252,7 @@ final class FolderAndEdgeTests: XCTestCase {
         let data = try smallCorpus(dir)
         let run = dir.url.appendingPathComponent("R").path
         let first = try CLI.start(["train", "--data", data.path, "--save", run, "--epochs", "1000"] + Array(FieldFaultTests.model.dropLast(2)))
-        let deadline = Date().addingTimeInterval(60)
-        while first.process.isRunning && !first.stderrSoFar.contains("Args:") && Date() < deadline { usleep(5_000) }
+        waitUntil("the first run's Args line", timeout: 60) { !first.process.isRunning || first.stderrSoFar.contains("Args:") }
         XCTAssertTrue(first.process.isRunning, first.stderrSoFar)
         for args in [["train", "--data", data.path, "--save", run] + FieldFaultTests.model,
                      ["train", "--data", data.path, "--resume", run], ["finetune", "--checkpoint", run, "--data", data.path]] {
@@ -274,11 +297,8 @@ final class FolderAndEdgeTests: XCTestCase {
         }
         XCTAssertTrue(try CLI.run(["train", "--help"]).stdout.contains("(values: sgd, adam)"))
         let dir = try TemporaryFolder()
-        let data = try smallCorpus(dir)
-        let run = dir.url.appendingPathComponent("R")
-        let one = try CLI.run(["train", "--data", data.path, "--save", run.path, "--max-batches", "1", "--threads", "1"] + FieldFaultTests.model)
-        XCTAssertEqual(one.status, 0, one.stderr)
-        XCTAssertTrue(one.stderr.contains(", 1 thread;"), one.stderr)
+        let (_, run, data, trainedOnOneThread) = try Self.trained.get()
+        XCTAssertTrue(trainedOnOneThread.contains(", 1 thread;"), trainedOnOneThread)
         let zero = try CLI.run(["evaluate", "--checkpoint", run.path, "--data", data.path, "--threads", "0"])
         XCTAssertEqual(zero.status, 1)
         XCTAssertTrue(zero.stderr.contains("--threads must be at least 1"), zero.stderr)
@@ -292,9 +312,7 @@ final class FolderAndEdgeTests: XCTestCase {
     /// splits too small to score.
     func testNumericalEdges() throws {
         let dir = try TemporaryFolder()
-        let data = try smallCorpus(dir)
-        let run = dir.url.appendingPathComponent("R")
-        XCTAssertEqual(try CLI.run(["train", "--data", data.path, "--save", run.path, "--max-batches", "5"] + FieldFaultTests.model).status, 0)
+        let (_, run, data, _) = try Self.trained.get()
         let vocabulary = try RunFolder(run).readVocabulary()
         for t in ["4.9e-324", "1e-300", "1e308"] {
             let r = try CLI.run(["generate", "--checkpoint", run.path, "--words", "40", "--temperature", t])

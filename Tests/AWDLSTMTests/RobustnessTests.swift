@@ -50,13 +50,44 @@ final class RobustnessTests: XCTestCase {
         try assertFails(["evaluate", "--checkpoint", dir.url.path, "--data", data.path], "config.json: missing")
     }
 
-    /// A run folder to corrupt, trained once per test.
-    func trainedRun(_ dir: TemporaryFolder) throws -> (run: URL, data: URL) {
+    /// A negative number after an option is its value (as argparse reads it), so
+    /// it reaches the command's own check instead of failing as an unknown option.
+    func testNegativeNumbersReachTheChecks() throws {
+        let dir = try TemporaryFolder()
+        let data = try writeTinyCorpus(dir)
+        let missing = dir.url.appendingPathComponent("no-run").path
+        try assertFails(["generate", "--checkpoint", missing, "--temperature", "-1"], "--temperature must be positive and finite (got -1.0)")
+        try assertFails(["pointer", "--checkpoint", missing, "--data", data.path, "--lambdasm", "-0.5"], "--lambdasm must be in [0, 1] (got -0.5)")
+        try assertFails(["dynamic-eval", "--checkpoint", missing, "--data", data.path, "--lr", "-1e-3"], "--lr and --lamb must be non-negative")
+        let train = ["train", "--data", data.path, "--save", dir.url.appendingPathComponent("run").path]
+        try assertFails(train + ["--emsize", "-4"], "--emsize must be at least 1")
+        try assertFails(train + ["--lr", "-30"], "--lr must be positive")
+        // The authors' spellings (a prefix, underscores) are joined too.
+        try assertFails(["generate", "--checkpoint", missing, "--temp", "-1e-9"], "--temperature must be positive")
+        try assertFails(train + ["--batch_size", "-4"], "--batch-size must be at least 1")
+        try assertFails(["bench", "--zipf", "-1"], "--zipf must be a non-negative exponent (got -1.0)")
+        // A flag takes no value: the number stays an (unknown) argument of its own.
+        let flag = try CLI.run(train + ["--fixed-bptt", "-1"])
+        XCTAssertEqual(flag.status, 64, flag.stderr)
+        XCTAssertTrue(flag.stderr.contains("Unknown option '-1'"), flag.stderr)
+    }
+
+    /// One run folder trained for the whole class; each test corrupts a copy.
+    static let trained = SharedFixture { () throws -> (folder: TemporaryFolder, run: URL, data: URL) in
+        let dir = try TemporaryFolder()
         let data = try writeTinyCorpus(dir)
         let run = dir.url.appendingPathComponent("run")
         let r = try CLI.run(["train", "--data", data.path, "--save", run.path, "--epochs", "1", "--max-batches", "5"] + tinyModelFlags)
-        XCTAssertEqual(r.status, 0, r.stderr)
-        return (run, data)
+        guard r.status == 0 else { throw XCTSkip("training the shared run failed: \(r.stderr)") }
+        return (dir, run, data)
+    }
+
+    override class func tearDown() { trained.reset() }
+
+    /// A copy of the class's trained run in `dir`, and the corpus it was trained on.
+    func trainedRun(_ dir: TemporaryFolder) throws -> (run: URL, data: URL) {
+        let shared = try Self.trained.get()
+        return (try dir.copy(shared.run, as: "run"), shared.data)
     }
 
     func testExistingRunIsNotOverwritten() throws {
@@ -144,10 +175,9 @@ final class RobustnessTests: XCTestCase {
         for _ in 0..<3 where !killedMidway {
             try? FileManager.default.removeItem(at: b)
             let p = try CLI.start(["train", "--save", b.path] + flags)
-            // Kill as soon as a mid-epoch checkpoint exists.
+            // Kill as soon as a mid-epoch checkpoint exists (it appears by an atomic rename).
             let state = b.appendingPathComponent("state.safetensors")
-            while p.process.isRunning && !FileManager.default.fileExists(atPath: state.path) { usleep(2_000) }
-            usleep(30_000)
+            waitUntil("the first checkpoint") { !p.process.isRunning || FileManager.default.fileExists(atPath: state.path) }
             kill(p.process.processIdentifier, SIGKILL)
             let r = p.finish()
             killedMidway = r.status == SIGKILL && p.process.terminationReason == .uncaughtSignal
@@ -173,7 +203,7 @@ final class RobustnessTests: XCTestCase {
                      "--nlayers", "2", "--batch-size", "8", "--bptt", "20"]
         let p = try CLI.start(["train"] + flags)
         let model = run.appendingPathComponent("model.safetensors")
-        while p.process.isRunning && !FileManager.default.fileExists(atPath: model.path) { usleep(5_000) }
+        waitUntil("the first saved model") { !p.process.isRunning || FileManager.default.fileExists(atPath: model.path) }
         kill(p.process.processIdentifier, SIGINT)
         let r = p.finish()
         XCTAssertEqual(r.status, 0, r.stderr)

@@ -43,3 +43,50 @@ func syntheticCorpus(vocab: Int = 30, train: Int = 4000, valid: Int = 600, test:
     for i in 0..<vocab { v.add("w\(i)") }
     return Corpus(vocabulary: v, train: stream(train), valid: stream(valid), test: stream(test))
 }
+
+/// A value built on first use and shared by the tests of one class until
+/// `reset()` (from the class's `tearDown()`): a model trained once instead of
+/// once per test. A test that changes a shared run folder works on a `copy`.
+final class SharedFixture<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value?
+    private let make: () throws -> Value
+
+    init(_ make: @escaping () throws -> Value) { self.make = make }
+
+    func get() throws -> Value {
+        try lock.withLock {
+            if let value { return value }
+            let made = try make()
+            value = made
+            return made
+        }
+    }
+
+    func reset() { lock.withLock { value = nil } }
+}
+
+extension TemporaryFolder {
+    /// A copy of `folder` (a run folder, say) under this one, named `name`.
+    func copy(_ folder: URL, as name: String) throws -> URL {
+        let target = url.appendingPathComponent(name)
+        try FileManager.default.copyItem(at: folder, to: target)
+        return target
+    }
+}
+
+/// Waits until `condition` holds, polling every 2 ms, for at most `timeout`
+/// seconds; fails the test (and returns false) when the deadline passes.
+@discardableResult
+func waitUntil(_ what: String, timeout: Double = 120, file: StaticString = #filePath, line: UInt = #line,
+               _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while !condition() {
+        if Date() >= deadline {
+            XCTFail("timed out after \(timeout) s waiting for \(what)", file: file, line: line)
+            return false
+        }
+        usleep(2_000)
+    }
+    return true
+}

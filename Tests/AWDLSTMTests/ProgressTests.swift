@@ -27,20 +27,14 @@ func terminalScreen(_ output: String) -> (lines: [String], current: String) {
 /// Progress of the long commands, through the executable. Tests read stderr
 /// through a pipe, so the terminal's mode is forced with `AWDLSTM_PROGRESS=terminal`.
 final class ProgressTests: XCTestCase {
-    static let trained = SharedFixture { () throws -> (folder: TemporaryFolder, run: URL, data: URL) in
-        let dir = try TemporaryFolder()
-        let data = try writeTinyCorpus(dir)
-        let run = dir.url.appendingPathComponent("run")
-        let r = try CLI.run(["train", "--data", data.path, "--save", run.path, "--epochs", "1", "--max-batches", "5"] + tinyModelFlags)
-        guard r.status == 0 else { throw XCTSkip("training the shared run failed: \(r.stderr)") }
-        return (dir, run, data)
-    }
+    static let trained = TrainedRun.shared(corpus: { try writeTinyCorpus($0) }, ["--epochs", "1", "--max-batches", "5"] + tinyModelFlags)
 
     override class func tearDown() { trained.reset() }
 
     /// The commands after training, each with the start of its tasks' progress text.
     func commands() throws -> [(args: [String], tasks: [String])] {
-        let (_, run, data) = try Self.trained.get()
+        let shared = try Self.trained.get()
+        let (run, data) = (shared.run, shared.data)
         let target = ["--checkpoint", run.path, "--data", data.path]
         return [(["evaluate"] + target, ["evaluate test "]),
                 (["pointer", "--window", "20", "--bptt", "20"] + target, ["pointer test "]),
@@ -81,7 +75,7 @@ final class ProgressTests: XCTestCase {
                 XCTAssertTrue(lines.allSatisfy { $0.contains(" %) ") && $0.contains("| ETA ") }, "\(args): \(lines)")
             }
         }
-        let (_, run, _) = try Self.trained.get()
+        let run = try Self.trained.get().run
         let quiet = try CLI.run(["generate", "--checkpoint", run.path, "--words", "50"], environment: ["AWDLSTM_PROGRESS": "off"])
         XCTAssertEqual(quiet.status, 0, quiet.stderr)
         XCTAssertFalse(quiet.stderr.contains("generate "), quiet.stderr)

@@ -73,14 +73,7 @@ final class RobustnessTests: XCTestCase {
     }
 
     /// One run folder trained for the whole class; each test corrupts a copy.
-    static let trained = SharedFixture { () throws -> (folder: TemporaryFolder, run: URL, data: URL) in
-        let dir = try TemporaryFolder()
-        let data = try writeTinyCorpus(dir)
-        let run = dir.url.appendingPathComponent("run")
-        let r = try CLI.run(["train", "--data", data.path, "--save", run.path, "--epochs", "1", "--max-batches", "5"] + tinyModelFlags)
-        guard r.status == 0 else { throw XCTSkip("training the shared run failed: \(r.stderr)") }
-        return (dir, run, data)
-    }
+    static let trained = TrainedRun.shared(corpus: { try writeTinyCorpus($0) }, ["--epochs", "1", "--max-batches", "5"] + tinyModelFlags)
 
     override class func tearDown() { trained.reset() }
 

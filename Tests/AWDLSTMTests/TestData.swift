@@ -66,6 +66,27 @@ final class SharedFixture<Value>: @unchecked Sendable {
     func reset() { lock.withLock { value = nil } }
 }
 
+/// A run folder trained through the executable, in a temporary folder of its own.
+struct TrainedRun {
+    let folder: TemporaryFolder
+    let run: URL, data: URL
+    /// What training printed on stderr.
+    let stderr: String
+
+    /// A run trained once, on first use, with `train --data D --save RUN` and
+    /// `flags`, on the corpus `corpus` writes; skips the tests if training fails.
+    static func shared(name: String = "run", corpus: @escaping (TemporaryFolder) throws -> URL, _ flags: [String]) -> SharedFixture<TrainedRun> {
+        SharedFixture {
+            let dir = try TemporaryFolder()
+            let data = try corpus(dir)
+            let run = dir.url.appendingPathComponent(name)
+            let r = try CLI.run(["train", "--data", data.path, "--save", run.path] + flags)
+            guard r.status == 0 else { throw XCTSkip("training the shared run failed: \(r.stderr)") }
+            return TrainedRun(folder: dir, run: run, data: data, stderr: r.stderr)
+        }
+    }
+}
+
 extension TemporaryFolder {
     /// A copy of `folder` (a run folder, say) under this one, named `name`.
     func copy(_ folder: URL, as name: String) throws -> URL {

@@ -12,6 +12,12 @@ enum ErrorMessages {
             return e.message(naming: flag)
         case let e as TrainingError:
             return e.message(naming: flag, next: nextStep)
+        case CorpusError.downloadFailed:
+            return "\(error). Fetch the archive elsewhere and pass it with --archive FILE"
+        case let e as ImportError:
+            return e.message(naming: flag)
+        case RunFolderError.alreadyExists:
+            return "\(error) (choose another --save folder)"
         default:
             return "\(error)"
         }

@@ -221,10 +221,7 @@ struct EvaluationTarget: ParsableArguments {
         let tokens: [Int32], name: String
         if let file {
             guard let bytes = FileManager.default.contents(atPath: file) else { throw CLIError("--file \(file): cannot read it") }
-            let (ids, unknown): ([Int32], Int)
-            do { (ids, unknown) = try Corpus.tokenize(bytes, source: file, mappingUnknownWordsOf: vocabulary) } catch let e as IOError {
-                throw CLIError("\(e.description) (which has no \(Vocabulary.unknown) to stand for it)")
-            }
+            let (ids, unknown) = try Corpus.tokenize(bytes, source: file, mappingUnknownWordsOf: vocabulary)
             if unknown > 0 { logLine("\(file): \(unknown) of \(ids.count) tokens are outside the vocabulary and scored as \(Vocabulary.unknown)") }
             (tokens, name) = (ids, file)
         } else {

@@ -60,12 +60,12 @@ final class ErrorTests: XCTestCase {
 
     // MARK: training
 
-    func smallModel(_ corpus: Corpus) -> AWDLSTMModel {
+    static func smallModel(_ corpus: Corpus) -> AWDLSTMModel {
         var rng = RandomSource(seed: 1)
         return AWDLSTMModel(config: ModelConfig(vocabSize: corpus.vocabulary.count, emsize: 8, nhid: 12, nlayers: 2), rng: &rng)
     }
 
-    func smallOptions() -> TrainingOptions {
+    static func smallOptions() -> TrainingOptions {
         var o = TrainingOptions()
         (o.batchSize, o.bptt, o.epochs, o.maxBatches, o.evalBatchSize) = (4, 10, 1, 1, 5)
         return o
@@ -75,7 +75,7 @@ final class ErrorTests: XCTestCase {
         let full = syntheticCorpus(train: 400, valid: 60, test: 40)
         let corpus = Corpus(vocabulary: full.vocabulary, train: full.train, valid: Array(full.valid.prefix(9)), test: full.test)
         let dir = try TemporaryFolder()
-        let trainer = try Trainer(model: smallModel(corpus), corpus: corpus, options: smallOptions(),
+        let trainer = try Trainer(model: Self.smallModel(corpus), corpus: corpus, options: Self.smallOptions(),
                                   folder: RunFolder(dir.url), dataPath: "synthetic")
         let error = caught(TrainingError.self) { _ = try trainer.run() }
         XCTAssertEqual(error, .dataTooSmall(split: .valid, tokens: 9, rows: 2, batchSize: 5, batchSizeField: "evalBatchSize"))
@@ -86,15 +86,96 @@ final class ErrorTests: XCTestCase {
     /// names the cause, what the folder holds and that nothing was saved to resume from.
     func testDivergenceCarriesItsCauseAndTheFolder() throws {
         let corpus = syntheticCorpus(train: 400, valid: 60, test: 40)
-        var options = smallOptions()
+        var options = Self.smallOptions()
         options.lr = 1e39
         let dir = try TemporaryFolder()
-        let trainer = try Trainer(model: smallModel(corpus), corpus: corpus, options: options,
+        let trainer = try Trainer(model: Self.smallModel(corpus), corpus: corpus, options: options,
                                   folder: RunFolder(dir.url), dataPath: "synthetic")
         let error = caught(TrainingError.self) { _ = try trainer.run() }
         XCTAssertEqual(error, .diverged(cause: .validationLoss(epoch: 1, isNaN: true), folder: dir.url.path,
                                         files: ["config.json", "metrics.jsonl", "vocab.txt"], recovery: .startAgain))
         XCTAssertTrue(error?.description.contains("no weights were saved yet") == true, "\(String(describing: error))")
+    }
+
+    // MARK: corpora and files
+
+    func testCorpusErrorsCarryTheSourceAndWord() throws {
+        let dir = try TemporaryFolder()
+        let missing = dir.url.appendingPathComponent("none")
+        XCTAssertEqual(caught(CorpusError.self) { _ = try Corpus(folder: missing) }, .noSuchFolder(path: missing.path))
+        XCTAssertEqual(caught(CorpusError.self) { _ = try Corpus(folder: dir.url) }, .missingSplitFiles(folder: dir.url.path))
+        var vocabulary = Vocabulary()
+        vocabulary.add("a")
+        XCTAssertEqual(caught(CorpusError.self) { _ = try Corpus.tokenize(Data("a zz\n".utf8), source: "t.txt", vocabulary: vocabulary) },
+                       .wordNotInVocabulary(word: "zz", source: "t.txt", noUnknownToken: false))
+        XCTAssertEqual(caught(CorpusError.self) { _ = try Corpus.tokenize(Data("a zz\n".utf8), source: "t.txt", mappingUnknownWordsOf: vocabulary) },
+                       .wordNotInVocabulary(word: "zz", source: "t.txt", noUnknownToken: true))
+        XCTAssertEqual(caught(CorpusError.self) { _ = try Generator.encode("a zz", vocabulary: vocabulary) },
+                       .wordNotInVocabulary(word: "zz", source: "prompt", noUnknownToken: true))
+        XCTAssertEqual(caught(CorpusError.self) { _ = try Corpus.tokenize(Data(), source: "e.txt") }, .emptyFile(source: "e.txt"))
+        XCTAssertEqual(caught(CorpusError.self) { _ = try Vocabulary(fileData: Data("a\nb\na\n".utf8), source: "v.txt") },
+                       .duplicateWord(word: "a", source: "v.txt"))
+        XCTAssertEqual(caught(CorpusError.self) { _ = try Enwik8.split(Data(count: 10), heldOut: 5) },
+                       .tooSmallToSplit(name: "enwik8", bytes: 10, heldOut: 5))
+    }
+
+    func testFileErrorsNameThePathAndStep() throws {
+        let dir = try TemporaryFolder()
+        let target = dir.url.appendingPathComponent("no/such/folder/x.txt")
+        guard case .cannotWrite(let path, let step, let reason)? = caught(FileError.self, { try AtomicFile.write("x", to: target) }) else {
+            return XCTFail("not a write error")
+        }
+        XCTAssertTrue(path.hasPrefix(target.deletingLastPathComponent().path), path)
+        XCTAssertEqual(step, .create)
+        XCTAssertEqual(reason, String(cString: strerror(ENOENT)))
+        XCTAssertEqual(caught(FileError.self) { _ = try SafeTensors(contentsOf: target) }, .unreadable(path: target.path))
+    }
+
+    // MARK: checkpoints, run folders, imports
+
+    func testCheckpointErrorsNameTheTensor() throws {
+        XCTAssertEqual(caught(CheckpointError.self) { _ = try SafeTensors(data: Data([1, 2, 3]), source: "x") },
+                       .malformed(source: "x", reason: "truncated file (3 bytes, no header length)"))
+        var rng = RandomSource(seed: 1)
+        let model = AWDLSTMModel(config: ModelConfig(vocabSize: 10, emsize: 4, nhid: 6, nlayers: 2), rng: &rng)
+        let other = AWDLSTMModel(config: ModelConfig(vocabSize: 12, emsize: 4, nhid: 6, nlayers: 2), rng: &rng)
+        let file = try SafeTensors(data: SafeTensors.encode(other.namedTensors()), source: "m")
+        XCTAssertEqual(caught(CheckpointError.self) { try model.loadWeights(from: file, source: "m") },
+                       .shapeMismatch(source: "m", tensor: "encoder.weight", shape: [12, 4], expected: [10, 4]))
+        model.weights.pointer[5] = .nan
+        let nan = try SafeTensors(data: SafeTensors.encode(model.namedTensors()), source: "n")
+        XCTAssertEqual(caught(CheckpointError.self) { try model.loadWeights(from: nan, source: "n") },
+                       .nonFinite(source: "n", tensor: "encoder.weight", index: 5))
+    }
+
+    func testRunFolderErrorsNameTheFile() throws {
+        let dir = try TemporaryFolder()
+        let folder = RunFolder(dir.url)
+        XCTAssertEqual(caught(RunFolderError.self) { _ = try folder.loadModel() },
+                       .missingConfiguration(path: folder.config.path, folder: dir.url.path))
+        let corpus = syntheticCorpus(train: 400, valid: 60, test: 40)
+        let model = Self.smallModel(corpus)
+        try folder.writeConfig(RunConfig(model: model.config, training: TrainingOptions(), data: "synthetic"))
+        try folder.writeVocabulary(corpus.vocabulary)
+        XCTAssertEqual(caught(RunFolderError.self) { _ = try folder.loadModel() }, .missingModel(path: folder.model.path))
+        XCTAssertEqual(caught(RunFolderError.self) {
+            _ = try Trainer(resuming: folder, model: model, corpus: corpus, options: TrainingOptions())
+        }, .missingState(path: folder.state.path, folder: dir.url.path))
+        var bad = model.config
+        bad.nhid = 0
+        try folder.writeConfig(RunConfig(model: bad, training: TrainingOptions(), data: "synthetic"))
+        XCTAssertEqual(caught(RunFolderError.self) { _ = try folder.loadModel() },
+                       .invalidConfiguration(path: folder.config.path, .invalid(field: "nhid", value: "0", allowed: .atLeast(1))))
+    }
+
+    func testImportErrorsNameTheSplits() throws {
+        let url = Fixtures.folder.appendingPathComponent("import/salesforce.safetensors")
+        XCTAssertEqual(caught(ImportError.self) { _ = try CheckpointImport(contentsOf: url, format: .salesforce, splits: [5]) },
+                       .splitsWithoutTailClusters(source: url.path))
+        let imported = try CheckpointImport(contentsOf: url, format: .salesforce)
+        XCTAssertEqual(caught(ImportError.self) { try imported.requireVocabularySize(13, of: "D") },
+                       .vocabularyMismatch(source: url.path, tensor: "encoder.weight", words: 12, emsize: imported.config.emsize,
+                                           vocabularySource: "D", vocabularyWords: 13))
     }
 }
 
@@ -118,5 +199,18 @@ final class ErrorLineTests: XCTestCase {
         try assertErrorLine(train + ["--dropouti", "1"], "--dropouti must be in [0, 1) (got 1.0)")
         try assertErrorLine(["generate", "--checkpoint", dir.url.path, "--temperature", "0"],
                             "--temperature must be positive and finite (got 0.0)")
+    }
+
+    func testImportErrorsSpellTheFlags() throws {
+        let dir = try TemporaryFolder()
+        let fixtures = Fixtures.folder.appendingPathComponent("import")
+        let salesforce = fixtures.appendingPathComponent("salesforce.safetensors").path
+        let base = ["import", "--from", salesforce, "--data", fixtures.appendingPathComponent("corpus").path,
+                    "--save", dir.url.appendingPathComponent("run").path]
+        try assertErrorLine(base + ["--format", "fastai"],
+                            "\(salesforce): unexpected tensor 'decoder.bias' for a fastai AWD-LSTM checkpoint "
+                            + "(the names are those of a salesforce checkpoint: try --format salesforce)")
+        try assertErrorLine(base + ["--format", "salesforce", "--splits", "5"],
+                            "\(salesforce): --splits given, but the checkpoint has no 'criterion.tail_vectors' (a full-softmax model)")
     }
 }

@@ -187,7 +187,7 @@ final class ImportTests: XCTestCase {
             return try imported.makeModel()
         }(), file: file, line: line) { error in
             let text = "\(error)"
-            XCTAssertTrue(error is IOError, "\(type(of: error))", file: file, line: line)
+            XCTAssertTrue(error is ImportError || error is CheckpointError, "\(type(of: error))", file: file, line: line)
             for fragment in fragments + [url.path] {
                 XCTAssertTrue(text.contains(fragment), "message '\(text)' lacks '\(fragment)'", file: file, line: line)
             }
@@ -252,11 +252,13 @@ final class ImportTests: XCTestCase {
     }
 
     func testWrongFormatGetsAHint() throws {
-        XCTAssertThrowsError(try CheckpointImport(contentsOf: fixture(.salesforce), format: .fastai)) { error in
-            XCTAssertTrue("\(error)".contains("try --format salesforce"), "\(error)")
-        }
-        XCTAssertThrowsError(try CheckpointImport(contentsOf: fixture(.fastai), format: .salesforce)) { error in
-            XCTAssertTrue("\(error)".contains("try --format fastai"), "\(error)")
+        for (given, likely) in [(CheckpointFormat.fastai, CheckpointFormat.salesforce), (.salesforce, .fastai)] {
+            XCTAssertThrowsError(try CheckpointImport(contentsOf: fixture(likely), format: given)) { error in
+                guard case .wrongFormat(let source, _, let named)? = error as? ImportError else { return XCTFail("\(error)") }
+                XCTAssertEqual(source, fixture(likely).path)
+                XCTAssertEqual(named, likely)
+                XCTAssertTrue("\(error)".contains("try format \(likely.rawValue)"), "\(error)")
+            }
         }
     }
 

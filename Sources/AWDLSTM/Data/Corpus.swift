@@ -32,13 +32,13 @@ public struct Corpus: Sendable {
     public static func files(in folder: URL) throws -> [URL] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDir), isDir.boolValue else {
-            throw IOError("\(folder.path): no such data folder")
+            throw CorpusError.noSuchFolder(path: folder.path)
         }
         for pattern in ["%@.txt", "wiki.%@.tokens", "ptb.%@.txt"] {
             let urls = Split.allCases.map { folder.appendingPathComponent(String(format: pattern, $0.rawValue)) }
             if urls.allSatisfy({ FileManager.default.fileExists(atPath: $0.path) }) { return urls }
         }
-        throw IOError("\(folder.path): expected train.txt, valid.txt and test.txt (or wiki.{train,valid,test}.tokens)")
+        throw CorpusError.missingSplitFiles(folder: folder.path)
     }
 
     /// Loads a folder, building the vocabulary; with `vocabulary` given (a trained
@@ -57,7 +57,7 @@ public struct Corpus: Sendable {
     /// Reads and tokenises one file, adding new words unless `frozen`.
     static func tokenize(_ url: URL, vocabulary: inout Vocabulary, frozen: Bool) throws -> [Int32] {
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw IOError("\(url.path): cannot read file")
+            throw FileError.unreadable(path: url.path)
         }
         return try tokenize(data, source: url.path, vocabulary: &vocabulary, frozen: frozen)
     }
@@ -77,9 +77,13 @@ public struct Corpus: Sendable {
         -> (ids: [Int32], unknownWords: Int) {
         var vocab = vocabulary
         var unknown = 0
-        let ids = try tokenize(data, source: source, vocabulary: &vocab, frozen: true,
-                               unknown: vocabulary.id(Vocabulary.unknown), unknownCount: &unknown)
-        return (ids, unknown)
+        let unk = vocabulary.id(Vocabulary.unknown)
+        do {
+            let ids = try tokenize(data, source: source, vocabulary: &vocab, frozen: true, unknown: unk, unknownCount: &unknown)
+            return (ids, unknown)
+        } catch CorpusError.wordNotInVocabulary(let word, let source, _) {
+            throw CorpusError.wordNotInVocabulary(word: word, source: source, noUnknownToken: true)
+        }
     }
 
     /// Tokenises the bytes of one file, adding new words unless `frozen`; a frozen
@@ -93,20 +97,20 @@ public struct Corpus: Sendable {
 
     static func tokenize(_ data: Data, source: String, vocabulary: inout Vocabulary, frozen: Bool,
                          unknown: Int32?, unknownCount: inout Int) throws -> [Int32] {
-        guard !data.isEmpty else { throw IOError("\(source): file is empty") }
+        guard !data.isEmpty else { throw CorpusError.emptyFile(source: source) }
         var ids: [Int32] = []
         ids.reserveCapacity(data.count / 4)  // WikiText has about 5 bytes per token: no regrowth
-        var failure: IOError?
+        var failure: CorpusError?
         var table = WordTable(words: vocabulary.words)
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             let bytes = raw.bindMemory(to: UInt8.self)
-            guard Tokenizer.isValidUTF8(bytes) else { throw IOError("\(source): not valid UTF-8 text") }
+            guard Tokenizer.isValidUTF8(bytes) else { throw CorpusError.notUTF8(source: source) }
             func id(_ word: UnsafeBufferPointer<UInt8>) -> Int32? {
                 if frozen {
                     if let id = table.id(word) { return id }
                     if let unknown { unknownCount += 1; return unknown }
                     if failure == nil {
-                        failure = IOError("\(source): word '\(String(decoding: word, as: UTF8.self))' is not in the model's vocabulary")
+                        failure = .wordNotInVocabulary(word: String(decoding: word, as: UTF8.self), source: source, noUnknownToken: false)
                     }
                     return nil
                 }

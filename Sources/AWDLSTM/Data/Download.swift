@@ -65,13 +65,13 @@ public struct CorpusSource: Sendable {
                 } catch { errors.append("\(error)") }
             }
             if !errors.isEmpty {
-                throw IOError("cannot download \(name) (offline?): \(errors.joined(separator: "; ")). Fetch the archive elsewhere and pass it with --archive FILE")
+                throw CorpusError.downloadFailed(corpus: name, reasons: errors)
             }
         }
         if let expected = archiveMD5 {
-            guard let data = fm.contents(atPath: archiveURL.path) else { throw IOError("\(archiveURL.path): cannot read the archive") }
+            guard let data = fm.contents(atPath: archiveURL.path) else { throw FileError.unreadable(path: archiveURL.path) }
             let sum = MD5.hex(data)
-            guard sum == expected else { throw IOError("\(archiveURL.path): MD5 \(sum), expected \(expected) for \(name)") }
+            guard sum == expected else { throw CorpusError.checksumMismatch(corpus: name, file: archiveURL.path, member: nil, md5: sum, expected: expected) }
         }
         let out = work.appendingPathComponent("out")
         try fm.createDirectory(at: out, withIntermediateDirectories: true)
@@ -85,11 +85,11 @@ public struct CorpusSource: Sendable {
         var extracted: [URL] = []
         for (k, member) in members.enumerated() {
             let file = isZip ? out.appendingPathComponent((member as NSString).lastPathComponent) : out.appendingPathComponent(member)
-            guard let data = fm.contents(atPath: file.path) else { throw IOError("\(archiveURL.path): member \(member) missing") }
+            guard let data = fm.contents(atPath: file.path) else { throw CorpusError.missingMember(archive: archiveURL.path, member: member) }
             if !md5.isEmpty {
                 let sum = MD5.hex(data)
                 guard sum == md5[k] else {
-                    throw IOError("\(archiveURL.path): \(member) has MD5 \(sum), expected \(md5[k])")
+                    throw CorpusError.checksumMismatch(corpus: name, file: archiveURL.path, member: member, md5: sum, expected: md5[k])
                 }
             }
             extracted.append(file)
@@ -109,9 +109,9 @@ public struct CorpusSource: Sendable {
         var request = URLRequest(url: url)
         request.timeoutInterval = 30
         let task = URLSession.shared.dataTask(with: request) { data, response, error in
-            if let error { box.result = .failure(IOError(error.localizedDescription)) }
+            if let error { box.result = .failure(CorpusError.fetchFailed(url: url.absoluteString, reason: error.localizedDescription)) }
             else if let http = response as? HTTPURLResponse, http.statusCode != 200 {
-                box.result = .failure(IOError("HTTP \(http.statusCode)"))
+                box.result = .failure(CorpusError.fetchFailed(url: url.absoluteString, reason: "HTTP \(http.statusCode)"))
             } else { box.result = .success(data ?? Data()) }
             done.signal()
         }
@@ -134,6 +134,6 @@ public struct CorpusSource: Sendable {
         let status = run(tool, args)
         if status == 0 { return }
         if status == 127 || status == nil, let (f, fargs) = fallback, run(f, fargs) == 0 { return }
-        throw IOError("cannot unpack the archive with \(tool) (exit status \(status.map(String.init) ?? "n/a"))")
+        throw CorpusError.unpackFailed(tool: tool, status: status)
     }
 }

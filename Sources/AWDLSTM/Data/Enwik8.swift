@@ -20,7 +20,7 @@ public enum Enwik8 {
     /// The authors' split: `[train, valid, test]`.
     public static func split(_ data: Data, heldOut n: Int = heldOutBytes) throws -> [Data] {
         guard n >= 1, data.count > 2 * n else {
-            throw IOError("enwik8 has \(data.count) bytes; the split needs more than 2 × \(n)")
+            throw CorpusError.tooSmallToSplit(name: "enwik8", bytes: data.count, heldOut: n)
         }
         let a = data.startIndex, b = data.endIndex - 2 * n, c = data.endIndex - n
         return [data[a..<b], data[b..<c], data[c...]].map { Data($0) }
@@ -44,7 +44,7 @@ public enum Enwik8 {
     /// `unzip` is missing) and writes the six files into `folder`, each atomically.
     public static func prepare(zip: URL, to folder: URL, heldOut n: Int = heldOutBytes, log: (String) -> Void) throws {
         let fm = FileManager.default
-        guard fm.fileExists(atPath: zip.path) else { throw IOError("\(zip.path): no such file") }
+        guard fm.fileExists(atPath: zip.path) else { throw FileError.missing(path: zip.path) }
         let work = fm.temporaryDirectory.appendingPathComponent("awd-lstm-enwik8-\(UUID().uuidString)")
         try fm.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? fm.removeItem(at: work) }
@@ -53,12 +53,12 @@ public enum Enwik8 {
             fallback: ("python3", ["-c", "import sys,zipfile,os\nopen(os.path.join(sys.argv[2],'enwik8'),'wb').write(zipfile.ZipFile(sys.argv[1]).read('enwik8'))",
                                    zip.path, work.path]))
         guard let data = fm.contents(atPath: work.appendingPathComponent("enwik8").path) else {
-            throw IOError("\(zip.path): no member 'enwik8'")
+            throw CorpusError.missingMember(archive: zip.path, member: "enwik8")
         }
         log("Length of enwik8: \(data.count)")
         let parts = try split(data, heldOut: n)
         do { try fm.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-            throw IOError("\(folder.path): cannot create the folder")
+            throw FileError.cannotCreateFolder(path: folder.path)
         }
         for (name, part) in Swift.zip(["train.txt", "valid.txt", "test.txt"], parts) {
             log("\(name) will have \(part.count) bytes")

@@ -18,7 +18,7 @@ public struct Vocabulary: Sendable, Equatable {
 
     public init(words: [String]) throws {
         for w in words {
-            guard ids[Key(w)] == nil else { throw IOError("vocabulary lists '\(w)' twice") }
+            guard ids[Key(w)] == nil else { throw CorpusError.duplicateWord(word: w, source: nil) }
             _ = add(w)
         }
     }
@@ -46,7 +46,7 @@ public struct Vocabulary: Sendable, Equatable {
 
     public static func read(from url: URL) throws -> Vocabulary {
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw IOError("\(url.path): cannot read vocabulary")
+            throw FileError.unreadable(path: url.path)
         }
         return try Vocabulary(fileData: data, source: url.path)
     }
@@ -54,9 +54,11 @@ public struct Vocabulary: Sendable, Equatable {
     /// The contents of a `vocab.txt` held in memory; `source` names it in errors.
     public init(fileData data: Data, source: String) throws {
         // Not `String(data:encoding:)`, which drops a leading U+FEFF: a word may start with it.
-        guard let text = String(validating: data, as: UTF8.self) else { throw IOError("\(source): not valid UTF-8") }
+        guard let text = String(validating: data, as: UTF8.self) else { throw CorpusError.notUTF8(source: source) }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
-        do { try self.init(words: lines) } catch { throw IOError("\(source): \(error)") }
+        do { try self.init(words: lines) } catch CorpusError.duplicateWord(let word, _) {
+            throw CorpusError.duplicateWord(word: word, source: source)
+        }
     }
 }

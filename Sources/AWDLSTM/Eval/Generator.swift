@@ -74,7 +74,7 @@ public struct Generator: Sendable {
         try prompt.split(whereSeparator: { $0.isWhitespace }).map { word in
             if let id = vocabulary.id(String(word)) { return id }
             if let unk = vocabulary.id(Vocabulary.unknown) { return unk }
-            throw IOError("prompt word '\(word)' is not in the vocabulary, which has no \(Vocabulary.unknown)")
+            throw CorpusError.wordNotInVocabulary(word: String(word), source: "prompt", noUnknownToken: true)
         }
     }
 }

@@ -13,7 +13,7 @@ public enum AtomicFile {
         let dir = url.deletingLastPathComponent()
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw IOError("cannot create \(tmp.path): \(errnoText())") }
+        guard fd >= 0 else { throw FileError.cannotWrite(path: tmp.path, step: .create, reason: errnoText()) }
         var failure: Error?
         data.withUnsafeBytes { raw in
             var done = 0
@@ -21,19 +21,19 @@ public enum AtomicFile {
                 let n = Glibc_write(fd, raw.baseAddress! + done, raw.count - done)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    failure = IOError("cannot write \(tmp.path): \(errnoText())")
+                    failure = FileError.cannotWrite(path: tmp.path, step: .write, reason: errnoText())
                     return
                 }
                 done += n
             }
         }
-        if failure == nil && fsync(fd) != 0 { failure = IOError("cannot flush \(tmp.path): \(errnoText())") }
+        if failure == nil && fsync(fd) != 0 { failure = FileError.cannotWrite(path: tmp.path, step: .flush, reason: errnoText()) }
         close(fd)
         if let failure { unlink(tmp.path); throw failure }
         guard rename(tmp.path, url.path) == 0 else {
             let message = errnoText()
             unlink(tmp.path)
-            throw IOError("cannot replace \(url.path): \(message)")
+            throw FileError.cannotWrite(path: url.path, step: .replace, reason: message)
         }
         let dfd = open(dir.path, O_RDONLY)
         if dfd >= 0 { _ = fsync(dfd); close(dfd) }
@@ -42,12 +42,6 @@ public enum AtomicFile {
     public static func write(_ text: String, to url: URL) throws {
         try write(Data(text.utf8), to: url)
     }
-}
-
-/// A file-system or format error with a one-line message for the user.
-public struct IOError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ message: String) { description = message }
 }
 
 func errnoText() -> String { String(cString: strerror(errno)) }

@@ -20,12 +20,11 @@ extension RunFolder {
         let path = lockFile.standardizedFileURL.path
         try FolderLocks.shared.take(path) {
             let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw IOError("\(path): cannot open the run folder's lock file") }
+            guard fd >= 0 else { throw RunFolderError.lockUnavailable(path: path) }
             guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
                 let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
                 close(fd)
-                throw IOError("\(url.path) is being written by another process\(holder.isEmpty ? "" : " (pid \(holder))"); "
-                              + "wait for it to finish or choose another folder")
+                throw RunFolderError.locked(folder: url.path, holder: holder.isEmpty ? nil : holder)
             }
             // The holder's pid, for the message above; the lock, not this text, is what counts.
             let pid = "\(getpid())\n"

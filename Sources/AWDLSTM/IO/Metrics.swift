@@ -59,7 +59,7 @@ public final class MetricsLog {
         // A diverged run can have an infinite perplexity: see `JSONFormat`.
         var data = try JSONFormat.encoder().encode(record)
         data.append(0x0A)
-        guard let handle = try? FileHandle(forWritingTo: url) else { throw IOError("\(url.path): cannot append") }
+        guard let handle = try? FileHandle(forWritingTo: url) else { throw FileError.cannotWrite(path: url.path, step: .append, reason: nil) }
         defer { try? handle.close() }
         handle.seekToEndOfFile()
         handle.write(data)
@@ -68,12 +68,12 @@ public final class MetricsLog {
 
     public static func read(_ url: URL) throws -> [MetricsRecord] {
         guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
-            throw IOError("\(url.path): cannot read metrics")
+            throw FileError.unreadable(path: url.path)
         }
         let decoder = JSONFormat.decoder()
         return try text.split(separator: "\n").enumerated().map { (n, line) in
             do { return try decoder.decode(MetricsRecord.self, from: Data(line.utf8)) } catch {
-                throw IOError("\(url.path): line \(n + 1) is not a metrics record")
+                throw RunFolderError.malformedMetrics(path: url.path, line: n + 1)
             }
         }
     }

@@ -139,13 +139,13 @@ extension AWDLSTMModel {
         var sources: [(ParameterLayout.Entry, String)] = []
         for (e, names) in format.tensorNames(layout) {
             let present = names.compactMap { file.info($0) }
-            guard let t = present.first else { throw IOError("\(source): missing tensor '\(names[0])'") }
+            guard let t = present.first else { throw CheckpointError.missingTensor(source: source, tensor: names[0]) }
             guard t.shape == e.shape else {
-                throw IOError("\(source): tensor '\(t.name)' has shape \(t.shape), the configuration expects \(e.shape)")
+                throw CheckpointError.shapeMismatch(source: source, tensor: t.name, shape: t.shape, expected: e.shape)
             }
-            guard t.dtype == "F32" else { throw IOError("\(source): tensor '\(t.name)' has dtype \(t.dtype); only F32 is supported") }
+            guard t.dtype == "F32" else { throw CheckpointError.unsupportedDType(source: source, tensor: t.name, dtype: t.dtype) }
             for copy in present.dropFirst() where copy.shape != e.shape {
-                throw IOError("\(source): tensor '\(copy.name)' has shape \(copy.shape), expected \(e.shape) (tied to \(t.name))")
+                throw CheckpointError.shapeMismatch(source: source, tensor: copy.name, shape: copy.shape, expected: e.shape)
             }
             try file.requireFinite(t.name)
             sources.append((e, t.name))

@@ -17,7 +17,7 @@ public struct RunFolder: Sendable {
 
     public func create() throws {
         do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
-            throw IOError("\(url.path): cannot create run folder")
+            throw FileError.cannotCreateFolder(path: url.path)
         }
     }
 
@@ -26,7 +26,7 @@ public struct RunFolder: Sendable {
     /// the same second never share one.
     public static func createNew(under parent: URL) throws -> RunFolder {
         do { try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
-            throw IOError("\(parent.path): cannot create the folder for runs")
+            throw FileError.cannotCreateFolder(path: parent.path)
         }
         let f = DateFormatter()
         f.dateFormat = "yyyyMMdd-HHmmss"
@@ -34,9 +34,9 @@ public struct RunFolder: Sendable {
         for n in 1...1000 {
             let url = parent.appendingPathComponent(n == 1 ? stamp : "\(stamp)-\(n)")
             if mkdir(url.path, 0o755) == 0 { return RunFolder(url) }
-            guard errno == EEXIST else { throw IOError("\(url.path): cannot create run folder") }
+            guard errno == EEXIST else { throw FileError.cannotCreateFolder(path: url.path) }
         }
-        throw IOError("\(parent.path): no free run folder name for \(stamp)")
+        throw RunFolderError.noFreeName(parent: parent.path, stamp: stamp)
     }
 
     public func exists(_ file: URL) -> Bool { FileManager.default.fileExists(atPath: file.path) }
@@ -47,10 +47,10 @@ public struct RunFolder: Sendable {
 
     public func readConfig() throws -> RunConfig {
         guard let data = FileManager.default.contents(atPath: config.path) else {
-            throw IOError("\(config.path): missing (is \(url.path) a run folder?)")
+            throw RunFolderError.missingConfiguration(path: config.path, folder: url.path)
         }
         do { return try JSONFormat.decoder().decode(RunConfig.self, from: data) } catch {
-            throw IOError("\(config.path): malformed or incomplete configuration")
+            throw RunFolderError.malformedConfiguration(path: config.path)
         }
     }
 
@@ -74,15 +74,15 @@ public struct RunFolder: Sendable {
     /// Loads the model of a finished or running training run (its best weights).
     public func loadModel() throws -> (AWDLSTMModel, RunConfig, Vocabulary) {
         let config = try readConfig()
-        do { try config.model.validate() } catch { throw IOError("\(self.config.path): \(error)") }
+        do { try config.model.validate() } catch { throw RunFolderError.invalidConfiguration(path: self.config.path, error) }
         let vocabulary = try readVocabulary()
         guard vocabulary.count == config.model.vocabSize else {
-            throw IOError("\(self.vocabulary.path): \(vocabulary.count) words, but config.json says vocab_size \(config.model.vocabSize)")
+            throw RunFolderError.vocabularySizeMismatch(path: self.vocabulary.path, words: vocabulary.count, vocabSize: config.model.vocabSize)
         }
         var rng = RandomSource(seed: 0)
         let model = AWDLSTMModel(config: config.model, rng: &rng)
         guard exists(self.model) else {
-            throw IOError("\(self.model.path): missing (no model saved yet)")
+            throw RunFolderError.missingModel(path: self.model.path)
         }
         try model.loadWeights(from: SafeTensors(contentsOf: self.model), source: self.model.path)
         return (model, config, vocabulary)

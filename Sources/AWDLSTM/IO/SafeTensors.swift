@@ -34,13 +34,13 @@ public struct SafeTensors: Sendable {
     public init(contentsOf url: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw IOError("\(url.path): cannot read file")
+            throw FileError.unreadable(path: url.path)
         }
         try self.init(data: data, source: url.path)
     }
 
     public init(data: Data, source: String = "safetensors data") throws {
-        func fail(_ why: String) -> IOError { IOError("\(source): \(why)") }
+        func fail(_ why: String) -> CheckpointError { .malformed(source: source, reason: why) }
         self.source = source
         bytes = data
         guard data.count >= 8 else { throw fail("truncated file (\(data.count) bytes, no header length)") }
@@ -99,7 +99,7 @@ public struct SafeTensors: Sendable {
 
     /// The values of an F32 tensor, in row-major order.
     public func floats(_ name: String) throws -> [Float] {
-        guard let t = info(name) else { throw IOError("\(source): no tensor named '\(name)'") }
+        guard let t = info(name) else { throw CheckpointError.missingTensor(source: source, tensor: name) }
         var out = [Float](repeating: 0, count: t.elementCount)
         try read(name, into: &out)
         return out
@@ -107,10 +107,10 @@ public struct SafeTensors: Sendable {
 
     /// Copies an F32 tensor into `destination`, which must hold exactly its elements.
     public func read(_ name: String, into destination: UnsafeMutableBufferPointer<Float>) throws {
-        guard let t = info(name) else { throw IOError("\(source): no tensor named '\(name)'") }
-        guard t.dtype == "F32" else { throw IOError("\(source): tensor '\(name)' has dtype \(t.dtype); only F32 is supported") }
+        guard let t = info(name) else { throw CheckpointError.missingTensor(source: source, tensor: name) }
+        guard t.dtype == "F32" else { throw CheckpointError.unsupportedDType(source: source, tensor: name, dtype: t.dtype) }
         guard destination.count == t.elementCount else {
-            throw IOError("\(source): tensor '\(name)' has \(t.elementCount) values, expected \(destination.count)")
+            throw CheckpointError.valueCountMismatch(source: source, tensor: name, count: t.elementCount, expected: destination.count)
         }
         bytes.withUnsafeBytes { raw in
             let src = raw.baseAddress! + dataStart + t.range.lowerBound
@@ -143,8 +143,7 @@ public struct SafeTensors: Sendable {
     /// Throws when the tensor holds an infinite or NaN value.
     public func requireFinite(_ name: String) throws {
         if let i = firstNonFinite(name) {
-            throw IOError("\(source): tensor '\(name)' holds a non-finite value (NaN or infinity) at index \(i); "
-                          + "these weights are unusable (saved from a diverged run?)")
+            throw CheckpointError.nonFinite(source: source, tensor: name, index: i)
         }
     }
 

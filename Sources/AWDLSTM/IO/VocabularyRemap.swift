@@ -46,19 +46,19 @@ extension AWDLSTMModel {
     /// tail vectors and biases carry over when both models have the same number
     /// of tail clusters, and otherwise start at zero (the authors' initialisation).
     ///
-    /// - Throws: `IOError` when `config`'s recurrent layers differ from this model's
+    /// - Throws: `CheckpointError.remapMismatch` when `config`'s recurrent layers differ from this model's
     ///   or its vocabulary size is not that of `remap`'s target.
     public func remapped(to config: ModelConfig, _ remap: VocabularyRemap) throws -> AWDLSTMModel {
         guard config.vocabSize == remap.sourceRows.count, config.emsize == self.config.emsize else {
-            throw IOError("remapping a vocabulary: the model has emsize \(config.emsize) and \(config.vocabSize) words, "
-                          + "expected emsize \(self.config.emsize) and \(remap.sourceRows.count) words")
+            throw CheckpointError.remapMismatch(reason: "the model has emsize \(config.emsize) and \(config.vocabSize) words, "
+                                                + "expected emsize \(self.config.emsize) and \(remap.sourceRows.count) words")
         }
         var rng = RandomSource(seed: 0)
         let target = AWDLSTMModel(config: config, rng: &rng)
         let from = layout, to = target.layout
         let layers = zip(from.layers, to.layers).map { ($0.entries, $1.entries) }
         guard from.layers.count == to.layers.count, layers.allSatisfy({ $0.map(\.shape) == $1.map(\.shape) }) else {
-            throw IOError("remapping a vocabulary: the recurrent layers of the configuration differ from the weights'")
+            throw CheckpointError.remapMismatch(reason: "the recurrent layers of the configuration differ from the weights'")
         }
         let src = UnsafePointer(weights.pointer), dst = target.weights.pointer
         func copy(_ a: ParameterLayout.Entry, _ b: ParameterLayout.Entry) {

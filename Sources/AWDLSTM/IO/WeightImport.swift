@@ -31,10 +31,12 @@ public struct CheckpointImport: Sendable {
         self.file = file
         self.format = format
         self.source = source
-        func fail(_ why: String) -> IOError { IOError("\(source): \(why)") }
         let other: CheckpointFormat = format == .salesforce ? .fastai : .salesforce
-        let hint = other.looksLike(file) && !format.looksLike(file)
-            ? " (the names are those of a \(other.rawValue) checkpoint: try --format \(other.rawValue))" : ""
+        let likelyOther = other.looksLike(file) && !format.looksLike(file)
+        // `formatHint`: the failure may come from the wrong format, named when the tensors look like the other's.
+        func fail(_ why: String, formatHint: Bool = false) -> ImportError {
+            formatHint && likelyOther ? .wrongFormat(source: source, reason: why, likely: other) : .inconsistent(source: source, reason: why)
+        }
 
         // 1. Every tensor must be known to the format.
         var layerNames: [Int: [CheckpointFormat.LayerTensor: SafeTensors.TensorInfo]] = [:]
@@ -45,18 +47,18 @@ public struct CheckpointImport: Sendable {
                 layerNames[l, default: [:]][kind] = t
                 continue
             }
-            throw fail("unexpected tensor '\(t.name)' for a \(format.rawValue) AWD-LSTM checkpoint\(hint)")
+            throw fail("unexpected tensor '\(t.name)' for a \(format.rawValue) AWD-LSTM checkpoint", formatHint: true)
         }
         func requireF32(_ t: SafeTensors.TensorInfo) throws {
             guard t.dtype == "F32" else {
-                throw fail("tensor '\(t.name)' has dtype \(t.dtype); only F32 is supported (export with .float())")
+                throw ImportError.unsupportedDType(source: source, tensor: t.name, dtype: t.dtype)
             }
         }
 
         // 2. The embedding: vocabulary size and emsize.
         let embeddingCandidates = format.embeddingCopies
         guard let embedding = embeddingCandidates.lazy.compactMap({ file.info($0) }).first else {
-            throw fail("missing tensor '\(format.embeddingNames[0])' (the word embedding)\(hint)")
+            throw fail("missing tensor '\(format.embeddingNames[0])' (the word embedding)", formatHint: true)
         }
         try requireF32(embedding)
         guard embedding.shape.count == 2, embedding.shape[0] >= 1, embedding.shape[1] >= 1 else {
@@ -84,7 +86,7 @@ public struct CheckpointImport: Sendable {
         }
 
         // 4. The decoder bias.
-        guard let bias = file.info(format.decoderBias) else { throw fail("missing tensor '\(format.decoderBias)'\(hint)") }
+        guard let bias = file.info(format.decoderBias) else { throw fail("missing tensor '\(format.decoderBias)'", formatHint: true) }
         try requireF32(bias)
         guard bias.shape == [vocab] else {
             throw fail("tensor '\(bias.name)' has shape \(bias.shape), expected [\(vocab)] (the vocabulary size of '\(embedding.name)')")
@@ -93,7 +95,7 @@ public struct CheckpointImport: Sendable {
         // 5. The layers: complete, of one kind, chained, one nhid, the last one of width emsize.
         let nlayers = (layerNames.keys.max() ?? -1) + 1
         guard nlayers > 0 else {
-            throw fail("no recurrent layers (missing tensor '\(format.name(.weightIH, layer: 0))')\(hint)")
+            throw fail("no recurrent layers (missing tensor '\(format.name(.weightIH, layer: 0))')", formatHint: true)
         }
         let kinds = Set(layerNames.values.flatMap { $0.keys.map(\.isQRNN) })
         guard kinds.count == 1 else { throw fail("the layers mix LSTM and QRNN tensors") }
@@ -189,7 +191,7 @@ public struct CheckpointImport: Sendable {
 
         let config = ModelConfig(vocabSize: vocab, model: model, emsize: emsize,
                                  nhid: nlayers == 1 ? emsize : hidden[0], nlayers: nlayers, splits: splits)
-        do { try config.validate() } catch { throw fail(error.description) }
+        do { try config.validate() } catch { throw ImportError.invalidConfiguration(source: source, error) }
         self.config = config
     }
 
@@ -200,14 +202,13 @@ public struct CheckpointImport: Sendable {
     static func checkpointSplits(tailClusters: Int?, vocabSize: Int, given: [Int]?, source: String) throws -> [Int] {
         guard let k = tailClusters else {
             if let given, !given.isEmpty {
-                throw IOError("\(source): --splits given, but the checkpoint has no 'criterion.tail_vectors' (a full-softmax model)")
+                throw ImportError.splitsWithoutTailClusters(source: source)
             }
             return []
         }
         let splits = given ?? ModelConfig.defaultSplits(vocabSize: vocabSize)
         guard splits.count == k else {
-            throw IOError("\(source): 'criterion.tail_vectors' has \(k) rows (tail clusters), but the splits "
-                          + "[\(splits.map(String.init).joined(separator: ", "))] make \(splits.count); give the model's boundaries with --splits A,B,C")
+            throw ImportError.splitCountMismatch(source: source, tailClusters: k, splits: splits)
         }
         return splits
     }
@@ -225,7 +226,8 @@ public struct CheckpointImport: Sendable {
     public func requireVocabularySize(_ count: Int, of vocabularySource: String) throws {
         guard count != config.vocabSize else { return }
         let embedding = format.embeddingCopies.first { file.info($0) != nil } ?? format.embeddingNames[0]
-        throw IOError("\(source): vocabulary of \(config.vocabSize) words ('\(embedding)' is [\(config.vocabSize), \(config.emsize)]), but \(vocabularySource) has \(count) words")
+        throw ImportError.vocabularyMismatch(source: source, tensor: embedding, words: config.vocabSize, emsize: config.emsize,
+                                             vocabularySource: vocabularySource, vocabularyWords: count)
     }
 }
 
@@ -237,7 +239,7 @@ extension RunFolder {
     public func writeImported(_ model: AWDLSTMModel, vocabulary: Vocabulary, config: RunConfig,
                               metadata: [String: String]) throws {
         for existing in [self.model, state] where exists(existing) {
-            throw IOError("\(existing.path) already exists; refusing to overwrite it (choose another --save folder)")
+            throw RunFolderError.alreadyExists(path: existing.path)
         }
         let made = !exists(url)
         let new = [self.config, self.vocabulary, self.model, lockFile].filter { !exists($0) }

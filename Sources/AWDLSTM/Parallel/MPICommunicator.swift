@@ -28,7 +28,7 @@ public final class MPICommunicator: Communicator {
         guard launchedRanks > 1 else { return SingleProcess() }
         var message = [CChar](repeating: 0, count: 512)
         guard awd_mpi_init(&message, message.count) == 0 else {
-            throw IOError(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw DataParallelError.mpiUnavailable(reason: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         return MPICommunicator(rank: Int(awd_mpi_rank()), size: Int(awd_mpi_size()))
     }

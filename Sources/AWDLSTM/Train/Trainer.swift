@@ -79,7 +79,7 @@ public final class Trainer {
         self.folder = folder
         self.communicator = communicator
         guard folder.exists(folder.state) else {
-            throw IOError("\(folder.state.path): missing (nothing to resume in \(folder.url.path))")
+            throw RunFolderError.missingState(path: folder.state.path, folder: folder.url.path)
         }
         (state, optimizer) = try TrainingState.read(from: folder.state, model: model, weightDecay: options.wdecay,
                                                      batchSize: options.batchSize, columns: communicator.columns(of: options.batchSize))
@@ -110,7 +110,7 @@ public final class Trainer {
             let target = folder.url.appendingPathComponent(kept)
             if fm.fileExists(atPath: file.path) && !fm.fileExists(atPath: target.path) {
                 do { try fm.copyItem(at: file, to: target) } catch {
-                    throw IOError("\(target.path): cannot keep the pre-finetune copy")
+                    throw FileError.cannotWrite(path: target.path, step: .copy, reason: error.localizedDescription)
                 }
             }
         }

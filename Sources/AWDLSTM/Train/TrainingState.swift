@@ -110,13 +110,14 @@ extension TrainingState {
         let file = try SafeTensors(contentsOf: url)
         guard let json = file.metadata["state"],
               let state = try? JSONFormat.decoder().decode(TrainingState.self, from: Data(json.utf8)) else {
-            throw IOError("\(url.path): not a training state file")
+            throw CheckpointError.notTrainingState(source: url.path)
         }
-        guard RandomSource(state: state.rng) != nil else { throw IOError("\(url.path): invalid generator state") }
+        guard RandomSource(state: state.rng) != nil else { throw CheckpointError.invalidGeneratorState(source: url.path) }
         let n = model.weights.count
         func load(_ name: String, _ b: FloatBuffer) throws {
-            guard file.info(name)?.shape == [b.count] else {
-                throw IOError("\(url.path): tensor '\(name)' is missing or does not match the model configuration")
+            guard let shape = file.info(name)?.shape else { throw CheckpointError.missingTensor(source: url.path, tensor: name) }
+            guard shape == [b.count] else {
+                throw CheckpointError.shapeMismatch(source: url.path, tensor: name, shape: shape, expected: [b.count])
             }
             try file.requireFinite(name)
             try file.read(name, into: b.buffer)

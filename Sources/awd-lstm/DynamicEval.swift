@@ -37,13 +37,13 @@ struct DynamicEval: ParsableCommand {
             (dyn.lr, dyn.lambda, dyn.epsilon, dyn.bptt, dyn.statsBatchSize, dyn.maxStatsBatches) =
                 (lr, lamb, epsilon, bptt, batchSize, maxBatches)
             let start = Date()
-            let ms = dyn.gradientStatistics(model: model, train: corpus.train,
+            let ms = try dyn.gradientStatistics(model: model, train: corpus.train,
                                             progress: ProgressTask("gradient statistics (train)", unit: "batches").handler)
             let tokens = loaded.tokens
             // The authors' loop scores segments while i < rows − 2.
             guard tokens.count >= 3 else { throw CLIError("\(loaded.name) has \(tokens.count) tokens; dynamic evaluation needs at least 3") }
             let progress = ProgressTask("dynamic evaluation \(loaded.name)", unit: "segments").handler
-            let result = EvaluationResult(loss: dyn.loss(model: model, tokens: tokens, ms: ms, progress: progress), tokens: tokens.count)
+            let result = EvaluationResult(loss: try dyn.loss(model: model, tokens: tokens, ms: ms, progress: progress), tokens: tokens.count)
             logLine(logFormat("| dynamic eval %@ | lr %g lamb %g | loss %5.2f | ppl %8.2f | bpc %8.3f | %.1fs",
                            loaded.name, lr, lamb, result.loss, result.ppl, result.bpc, Date().timeIntervalSince(start)))
             try report(result, json: json)

@@ -28,7 +28,7 @@ struct Evaluate: ParsableCommand {
             try announceBLAS()
             let data = BatchedTokens(tokens, batchSize: b)
             let start = Date()
-            let loss = Evaluator.loss(model: loaded.model, data: data, bptt: window,
+            let loss = try Evaluator.loss(model: loaded.model, data: data, bptt: window,
                                       progress: ProgressTask("evaluate \(loaded.name)", unit: "windows").handler)
             let result = EvaluationResult(loss: loss, tokens: tokens.count)
             let seconds = Date().timeIntervalSince(start)

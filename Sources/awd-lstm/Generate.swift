@@ -24,7 +24,7 @@ struct Generate: ParsableCommand {
             let promptIds = try prompt.map { try Generator.encode($0, vocabulary: vocabulary) } ?? []
             if prompt != nil && promptIds.isEmpty { throw CLIError("--prompt has no words") }
             try announceBLAS()
-            let ids = Generator(temperature: temperature, seed: seed).sample(model: model, prompt: promptIds, count: words,
+            let ids = try Generator(temperature: temperature, seed: seed).sample(model: model, prompt: promptIds, count: words,
                                                                              progress: ProgressTask("generate", unit: "words").handler)
             let text = Generator.text(ids, vocabulary: vocabulary)
             if let out {

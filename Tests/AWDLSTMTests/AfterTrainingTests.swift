@@ -57,8 +57,8 @@ final class AfterTrainingTests: XCTestCase {
     func testPointerWithoutCacheEqualsEvaluation() throws {
         let (folder, corpus) = try trainedLSTM()
         let (model, _, _) = try folder.loadModel()
-        let plain = Evaluator.loss(model: model, data: BatchedTokens(corpus.test, batchSize: 1), bptt: 70)
-        let pointer = CachePointer(lambda: 0, theta: 1, window: 50, bptt: 333).loss(model: model, tokens: corpus.test)
+        let plain = try Evaluator.loss(model: model, data: BatchedTokens(corpus.test, batchSize: 1), bptt: 70)
+        let pointer = try CachePointer(lambda: 0, theta: 1, window: 50, bptt: 333).loss(model: model, tokens: corpus.test)
         XCTAssertEqual(pointer, plain, accuracy: 1e-6)
     }
 
@@ -72,29 +72,29 @@ final class AfterTrainingTests: XCTestCase {
         let (model, config, _) = try folder.loadModel()
         XCTAssertEqual(config.model.model, .qrnn)
         let data = BatchedTokens(corpus.test, batchSize: 1)
-        let plain = Evaluator.loss(model: model, data: data, bptt: 70)
-        XCTAssertEqual(Evaluator.loss(model: model, data: data, bptt: 13), plain, accuracy: 1e-5)
-        XCTAssertEqual(CachePointer(lambda: 0, theta: 1, window: 50, bptt: 333).loss(model: model, tokens: corpus.test),
+        let plain = try Evaluator.loss(model: model, data: data, bptt: 70)
+        XCTAssertEqual(try Evaluator.loss(model: model, data: data, bptt: 13), plain, accuracy: 1e-5)
+        XCTAssertEqual(try CachePointer(lambda: 0, theta: 1, window: 50, bptt: 333).loss(model: model, tokens: corpus.test),
                        plain, accuracy: 1e-5)
         var dyn = DynamicEvaluation()
         (dyn.lr, dyn.lambda, dyn.statsBatchSize, dyn.bptt) = (0, 0, 10, 70)
-        let ms = dyn.gradientStatistics(model: model, train: corpus.train)
+        let ms = try dyn.gradientStatistics(model: model, train: corpus.train)
         // Dynamic evaluation divides by the scored tokens (rows − 1), evaluate by all rows.
-        XCTAssertEqual(dyn.loss(model: model, tokens: corpus.test, ms: ms),
+        XCTAssertEqual(try dyn.loss(model: model, tokens: corpus.test, ms: ms),
                        plain * Double(data.rows) / Double(data.rows - 1), accuracy: 1e-5)
-        let a = Generator(temperature: 0.8, seed: 5).sample(model: model, prompt: [1, 2, 3], count: 50)
-        XCTAssertEqual(a, Generator(temperature: 0.8, seed: 5).sample(model: model, prompt: [1, 2, 3], count: 50))
+        let a = try Generator(temperature: 0.8, seed: 5).sample(model: model, prompt: [1, 2, 3], count: 50)
+        XCTAssertEqual(a, try Generator(temperature: 0.8, seed: 5).sample(model: model, prompt: [1, 2, 3], count: 50))
     }
 
     func testPointerAndDynamicEvaluationExploitRepetition() throws {
         let (folder, corpus) = try trainedLSTM()
         let (model, _, _) = try folder.loadModel()
-        let plain = exp(Evaluator.loss(model: model, data: BatchedTokens(corpus.test, batchSize: 1), bptt: 70))
-        let pointer = exp(CachePointer(lambda: 0.9, theta: 5, window: 100, bptt: 200).loss(model: model, tokens: corpus.test))
+        let plain = try exp(Evaluator.loss(model: model, data: BatchedTokens(corpus.test, batchSize: 1), bptt: 70))
+        let pointer = try exp(CachePointer(lambda: 0.9, theta: 5, window: 100, bptt: 200).loss(model: model, tokens: corpus.test))
         var dyn = DynamicEvaluation()
         (dyn.lr, dyn.lambda, dyn.statsBatchSize) = (0.002, 0.002, 10)
-        let ms = dyn.gradientStatistics(model: model, train: corpus.train)
-        let dynamic = exp(dyn.loss(model: model, tokens: corpus.test, ms: ms))
+        let ms = try dyn.gradientStatistics(model: model, train: corpus.train)
+        let dynamic = try exp(dyn.loss(model: model, tokens: corpus.test, ms: ms))
         print("repeated text: plain ppl \(plain), pointer \(pointer), dynamic \(dynamic)")
         XCTAssertGreaterThan(plain, 40, "the phrase contradicts what the model learned")
         XCTAssertLessThan(pointer, plain / 3)
@@ -107,13 +107,13 @@ final class AfterTrainingTests: XCTestCase {
         let before = model.weights.toArray()
         let data = BatchedTokens(corpus.valid, batchSize: 1)
         // evaluate divides by all rows, dynamic evaluation by the scored tokens (rows − 1).
-        let plain = Evaluator.loss(model: model, data: data, bptt: 5) * Double(data.rows) / Double(data.rows - 1)
+        let plain = try Evaluator.loss(model: model, data: data, bptt: 5) * Double(data.rows) / Double(data.rows - 1)
         var dyn = DynamicEvaluation()
         (dyn.lr, dyn.lambda, dyn.statsBatchSize, dyn.maxStatsBatches) = (0, 0.02, 10, 20)
-        let ms = dyn.gradientStatistics(model: model, train: corpus.train)
-        XCTAssertEqual(dyn.loss(model: model, tokens: corpus.valid, ms: ms), plain, accuracy: 1e-6)
+        let ms = try dyn.gradientStatistics(model: model, train: corpus.train)
+        XCTAssertEqual(try dyn.loss(model: model, tokens: corpus.valid, ms: ms), plain, accuracy: 1e-6)
         dyn.lr = 0.01
-        _ = dyn.loss(model: model, tokens: corpus.valid, ms: ms)
+        _ = try dyn.loss(model: model, tokens: corpus.valid, ms: ms)
         XCTAssertEqual(model.weights.toArray(), before, "dynamic evaluation restores the trained weights")
     }
 
@@ -121,10 +121,10 @@ final class AfterTrainingTests: XCTestCase {
         let (folder, _) = try trainedLSTM()
         let (model, _, vocabulary) = try folder.loadModel()
         let g = Generator(temperature: 0.8, seed: 5)
-        let a = g.sample(model: model, prompt: [1, 2, 3], count: 200)
-        let b = g.sample(model: model, prompt: [1, 2, 3], count: 200)
+        let a = try g.sample(model: model, prompt: [1, 2, 3], count: 200)
+        let b = try g.sample(model: model, prompt: [1, 2, 3], count: 200)
         XCTAssertEqual(a, b)
-        XCTAssertNotEqual(a, Generator(temperature: 0.8, seed: 6).sample(model: model, prompt: [1, 2, 3], count: 200))
+        XCTAssertNotEqual(a, try Generator(temperature: 0.8, seed: 6).sample(model: model, prompt: [1, 2, 3], count: 200))
         XCTAssertTrue(a.allSatisfy { $0 >= 0 && Int($0) < vocabulary.count })
         XCTAssertGreaterThan(Set(a).count, 5)
         let text = Generator.text(a, vocabulary: vocabulary)
@@ -143,7 +143,7 @@ final class AfterTrainingTests: XCTestCase {
         let folder = RunFolder(try dir.copy(shared.url, as: "run"))
         let (model, config, _) = try folder.loadModel()
         let valid = BatchedTokens(corpus.valid, batchSize: 4)
-        let before = Evaluator.loss(model: model, data: valid, bptt: 10)
+        let before = try Evaluator.loss(model: model, data: valid, bptt: 10)
         let pre = try Data(contentsOf: folder.model)
         var options = config.training
         options.epochs = 4
@@ -152,7 +152,7 @@ final class AfterTrainingTests: XCTestCase {
         trainer.testAtEnd = false
         _ = try trainer.run()
         let (after, _, _) = try folder.loadModel()
-        XCTAssertLessThanOrEqual(Evaluator.loss(model: after, data: valid, bptt: 10), before + 1e-12)
+        XCTAssertLessThanOrEqual(try Evaluator.loss(model: after, data: valid, bptt: 10), before + 1e-12)
         XCTAssertEqual(try Data(contentsOf: folder.url.appendingPathComponent("model.pre-finetune.safetensors")), pre)
         let epochs = try MetricsLog.read(folder.metrics).filter { $0.kind == "epoch" }
         XCTAssertGreaterThan(epochs.count, 2, "training epochs and fine-tuning epochs are both logged")

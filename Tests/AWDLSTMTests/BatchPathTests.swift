@@ -7,15 +7,15 @@ import AWDLSTM
 /// gradients through each of them. With 37 hidden units every step runs on one
 /// thread; with 200 the steps are shared between the pool's threads by hidden units.
 final class BatchPathTests: XCTestCase {
-    func testAllRecurrentPathsAgree() {
-        checkPathsAgree(nhid: 37)
+    func testAllRecurrentPathsAgree() throws {
+        try checkPathsAgree(nhid: 37)
     }
 
-    func testAllRecurrentPathsAgreeWhenStepsAreSplit() {
-        checkPathsAgree(nhid: 200)
+    func testAllRecurrentPathsAgreeWhenStepsAreSplit() throws {
+        try checkPathsAgree(nhid: 200)
     }
 
-    private func checkPathsAgree(nhid: Int) {
+    private func checkPathsAgree(nhid: Int) throws {
         let config = ModelConfig(vocabSize: 50, emsize: 20, nhid: nhid, nlayers: 3,
                                  dropout: 0, dropouth: 0, dropouti: 0, dropoute: 0, wdrop: 0)
         var rng = RandomSource(seed: 21)
@@ -33,9 +33,9 @@ final class BatchPathTests: XCTestCase {
         var results: [(Double, [Float], Double)] = []
         for b in [1, 7, 45] {
             model.resetHidden(batchSize: b)
-            let loss = model.forwardBackward(batch(b), alpha: 2, beta: 1, rng: &rng)
+            let loss = try model.forwardBackward(batch(b), alpha: 2, beta: 1, rng: &rng)
             model.resetHidden(batchSize: b)
-            let eval = model.evaluate(batch(b))
+            let eval = try model.evaluate(batch(b))
             results.append((loss.total, model.gradients.toArray(), eval))
         }
         for (b, r) in zip([7, 45], results.dropFirst()) {

@@ -317,11 +317,11 @@ final class FolderAndEdgeTests: XCTestCase {
         let g2 = try CLI.run(["generate", "--checkpoint", run.path, "--words", "20", "--temperature", "4.9e-324", "--prompt", "w1 w2", "--seed", "9"])
         XCTAssertEqual(g1.stdout, g2.stdout)
         let model = try RunFolder(run).loadModel().0
-        let greedy = Generator(temperature: .leastNonzeroMagnitude, seed: 1).sample(model: model, prompt: [1], count: 10)
+        let greedy = try Generator(temperature: .leastNonzeroMagnitude, seed: 1).sample(model: model, prompt: [1], count: 10)
         var input: [Int32] = [1]
         model.resetHidden(batchSize: 1)
         for (k, id) in greedy.enumerated() {
-            let lp = model.logProbabilities(TokenBatch(inputs: input, targets: input, steps: 1, batchSize: 1), reusePreparedWeights: k > 0)
+            let lp = try model.logProbabilities(TokenBatch(inputs: input, targets: input, steps: 1, batchSize: 1), reusePreparedWeights: k > 0)
             let row = (0..<vocabulary.count).map { lp.pointer[$0] }
             XCTAssertEqual(Int(id), row.indices.max { row[$0] < row[$1] }!)
             input = [id]

@@ -32,7 +32,7 @@ final class ImportTests: XCTestCase {
                                                     nhid: want.nhid, nlayers: want.nlayers), file: file, line: line)
         try imported.requireVocabularySize(corpus.vocabulary.count, of: "the corpus")
         let model = try imported.makeModel()
-        let loss = Evaluator.loss(model: model, data: BatchedTokens(corpus.valid, batchSize: want.batch_size), bptt: want.bptt)
+        let loss = try Evaluator.loss(model: model, data: BatchedTokens(corpus.valid, batchSize: want.batch_size), bptt: want.bptt)
         let reference = format == .salesforce ? want.salesforce.valid_loss : want.fastai.valid_loss
         XCTAssertEqual(loss, reference, accuracy: 1e-5 * reference, "\(format) loss", file: file, line: line)
     }
@@ -51,7 +51,7 @@ final class ImportTests: XCTestCase {
         try imported.requireVocabularySize(corpus.vocabulary.count, of: "the corpus")
         let model = try imported.makeModel()
         XCTAssertEqual(try model.tensor("rnns.0.linear.module.weight_raw"), try imported.file.floats("rnns.0.linear.module.weight_raw"))
-        let loss = Evaluator.loss(model: model, data: BatchedTokens(corpus.valid, batchSize: want.batch_size), bptt: want.bptt)
+        let loss = try Evaluator.loss(model: model, data: BatchedTokens(corpus.valid, batchSize: want.batch_size), bptt: want.bptt)
         XCTAssertEqual(loss, want.salesforce_qrnn.valid_loss, accuracy: 1e-5 * want.salesforce_qrnn.valid_loss)
         // The fastai format has no QRNN: its names are not taken for one.
         XCTAssertThrowsError(try CheckpointImport(contentsOf: source, format: .fastai))
@@ -341,7 +341,7 @@ final class ImportCommandTests: XCTestCase {
         XCTAssertEqual(config.data, "")
         XCTAssertEqual(vocabulary.words.first, "xxunk")
         XCTAssertNil(vocabulary.id("<eos>"))
-        let loss = Evaluator.loss(model: model, data: BatchedTokens(want.ids, batchSize: want.batch_size), bptt: want.bptt)
+        let loss = try Evaluator.loss(model: model, data: BatchedTokens(want.ids, batchSize: want.batch_size), bptt: want.bptt)
         XCTAssertEqual(loss, want.valid_loss, accuracy: 1e-5 * want.valid_loss)
 
         // A word list of another length is refused, naming both sizes.

@@ -17,7 +17,7 @@ final class ParityTests: XCTestCase {
     ) throws {
         let name = "\(c.file.metadata["model"] ?? "LSTM") \(expected)"
         var rng = RandomSource(seed: 1)
-        let loss = c.model.forwardBackward(batch, alpha: c.alpha, beta: c.beta, rng: &rng, masks: masks)
+        let loss = try c.model.forwardBackward(batch, alpha: c.alpha, beta: c.beta, rng: &rng, dropout: .given(masks))
         let want = Double(try c.file.floats(expected + ".loss")[0])
         let wantRaw = Double(try c.file.floats(expected + ".raw_loss")[0])
         XCTAssertEqual(loss.total, want, accuracy: 1e-5 * abs(want), "\(name) loss", file: file, line: line)
@@ -72,7 +72,7 @@ final class ParityTests: XCTestCase {
         let (batch2, _) = try c.secondWindow()
         for (batch, expected) in [(c.batch, "expected"), (batch2, "expected2")] {
             let want = Double(try c.file.floats(expected + ".raw_loss")[0])
-            XCTAssertEqual(c.model.evaluate(batch), want, accuracy: 1e-5 * want, expected)
+            XCTAssertEqual(try c.model.evaluate(batch), want, accuracy: 1e-5 * want, expected)
             try checkState(c, expected: expected)
         }
     }
@@ -110,7 +110,7 @@ final class ParityTests: XCTestCase {
         let c = try ParityCase("split_masks")
         let v = c.model.config.vocabSize, rows = c.batch.steps * c.batch.batchSize
         let saved = c.model.hidden.map { $0.tensors.map { $0.buffer.toArray() } }
-        let logp = c.model.logProbabilities(c.batch)
+        let logp = try c.model.logProbabilities(c.batch)
         var expected = 0.0
         for r in 0..<rows {
             let sum = (0..<v).reduce(0.0) { $0 + exp(Double(logp[r * v + $1])) }
@@ -121,7 +121,7 @@ final class ParityTests: XCTestCase {
             for (k, t) in s.tensors.enumerated() { t.buffer.pointer.update(from: saved[l][k], count: t.buffer.count) }
         }
         var rowLosses = [Double](repeating: 0, count: rows)
-        let loss = rowLosses.withUnsafeMutableBufferPointer { c.model.evaluate(c.batch, rowLosses: $0.baseAddress!) }
+        let loss = try rowLosses.withUnsafeMutableBufferPointer { try c.model.evaluate(c.batch, rowLosses: $0.baseAddress!) }
         XCTAssertEqual(loss, expected / Double(rows), accuracy: 1e-5 * loss)
         for r in 0..<rows {
             XCTAssertEqual(rowLosses[r], -Double(logp[r * v + Int(c.batch.targets[r])]), accuracy: 1e-4)
@@ -131,7 +131,7 @@ final class ParityTests: XCTestCase {
     /// Evaluation mode (no dropout, no AR/TAR) gives the fixture's cross-entropy.
     func testEvaluateMatchesRawLoss() throws {
         let c = try ParityCase("single_layer_eval")
-        let loss = c.model.evaluate(c.batch)
+        let loss = try c.model.evaluate(c.batch)
         let expected = Double(try c.file.floats("expected.raw_loss")[0])
         XCTAssertEqual(loss, expected, accuracy: 1e-5 * expected)
         for l in 0..<c.model.config.nlayers {

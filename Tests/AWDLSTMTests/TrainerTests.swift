@@ -87,7 +87,7 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(config.training, options)
         XCTAssertEqual(vocabulary, corpus.vocabulary)
         // Re-evaluating the saved model gives the best validation loss that was logged.
-        let valid = Evaluator.loss(model: model, data: BatchedTokens(corpus.valid, batchSize: 5), bptt: 12)
+        let valid = try Evaluator.loss(model: model, data: BatchedTokens(corpus.valid, batchSize: 5), bptt: 12)
         XCTAssertEqual(valid, summary.bestValid!.loss, accuracy: 1e-9)
         let epochs = try MetricsLog.read(folder.metrics).filter { $0.kind == "epoch" }
         XCTAssertEqual(epochs.count, 4)
@@ -113,7 +113,7 @@ final class TrainerTests: XCTestCase {
         let model = AWDLSTMModel(config: ModelConfig(vocabSize: 10_000, emsize: 64, nhid: 128, nlayers: 2,
                                                      dropout: 0.1, dropouth: 0.1, dropouti: 0.1, dropoute: 0, wdrop: 0.1),
                                  rng: &rng)
-        let before = exp(Evaluator.loss(model: model, data: BatchedTokens(corpus.valid, batchSize: 10), bptt: 35))
+        let before = try exp(Evaluator.loss(model: model, data: BatchedTokens(corpus.valid, batchSize: 10), bptt: 35))
         let dir = try TemporaryFolder()
         let trainer = try Trainer(model: model, corpus: corpus, options: o, folder: RunFolder(dir.url), dataPath: "ptb slice")
         trainer.testAtEnd = false

@@ -6,6 +6,13 @@ import Foundation
 /// weighted by `softmax(θ · h_t · h_i)` over those positions (h = last-layer
 /// output): `p = λ · p_cache + (1 − λ) · p_model`.
 ///
+/// The mixture is formed in log space, `log p = logaddexp(log λ + log p_cache,
+/// log(1 − λ) + log p_model)`, with each log-probability computed directly: a
+/// word the model gives a probability below the smallest double (a loss above
+/// about 745 nats) still gets the finite loss the cache's share implies, where
+/// mixing the probabilities would round both terms to 0 and the loss to
+/// infinity. Where nothing underflows the two agree to rounding.
+///
 /// Reproduced exactly, including two details of the reference: the cache is
 /// consulted only when more than `window` earlier positions are in the history
 /// buffer (so the first position of each `bptt` chunk after the buffer was cut
@@ -26,7 +33,10 @@ public struct CachePointer: Sendable {
 
     /// The mean loss per token of `tokens` (batch size 1). `progress` is called
     /// after each chunk of `bptt` tokens with the chunks done and the total.
-    public func loss(model: AWDLSTMModel, tokens: [Int32], progress: ((Int, Int) -> Void)? = nil) -> Double {
+    /// Throws `ModelError` when a token is outside the model's vocabulary.
+    public func loss(
+        model: AWDLSTMModel, tokens: [Int32], progress: ((Int, Int) -> Void)? = nil
+    ) throws(ModelError) -> Double {
         let data = BatchedTokens(tokens, batchSize: 1)
         let e = model.config.emsize
         model.resetHidden(batchSize: 1)
@@ -36,12 +46,13 @@ public struct CachePointer: Sendable {
         var total = 0.0
         let starts = Array(data.windowStarts(bptt: bptt))
         var scores = [Float](repeating: 0, count: max(window, 1))
+        let logLambda = Foundation.log(lambda), logModelShare = Foundation.log(1 - lambda)
         var modelLosses = [Double](repeating: 0, count: bptt)
         for (k, i) in starts.enumerated() {
             let batch = data.window(at: i, length: bptt)
             // −log p_model(target) at each position, from the model's criterion (full or split softmax).
-            _ = modelLosses.withUnsafeMutableBufferPointer {
-                model.evaluate(batch, reusePreparedWeights: k > 0, rowLosses: $0.baseAddress!)
+            _ = try modelLosses.withUnsafeMutableBufferPointer { (losses) throws(ModelError) in
+                try model.evaluate(batch, reusePreparedWeights: k > 0, rowLosses: losses.baseAddress!)
             }
             let outputs = model.lastLayerOutputs(rows: batch.steps)
             let start = historyWord.count
@@ -62,14 +73,22 @@ public struct CachePointer: Sendable {
                         // the exponent is ≤ 0 for every finite θ, however large.
                         var top = Double(scores[0])
                         for j in 0..<window where theta * (Double(scores[j]) - top) > 0 { top = Double(scores[j]) }
-                        var sum = 0.0, hit = 0.0
+                        // The attention mass on the positions followed by the target, as
+                        // exp(hitTop) · hit: hitTop the largest exponent among them, so hit ≥ 1.
+                        var sum = 0.0, hit = 0.0, hitTop = -Double.infinity
                         for j in 0..<window {
-                            let a = Foundation.exp(theta * (Double(scores[j]) - top))
-                            sum += a
-                            if Int(historyWord[first + j]) == target { hit += a }
+                            let z = theta * (Double(scores[j]) - top)
+                            sum += Foundation.exp(z)
+                            guard Int(historyWord[first + j]) == target, z > -Double.infinity else { continue }
+                            if z > hitTop {
+                                hit = hit * Foundation.exp(hitTop - z) + 1
+                                hitTop = z
+                            } else {
+                                hit += Foundation.exp(z - hitTop)
+                            }
                         }
-                        let p = lambda * (hit / sum) + (1 - lambda) * Foundation.exp(-modelLoss)
-                        total -= Foundation.log(p)
+                        let logCache = hit > 0 ? hitTop + Foundation.log(hit) - Foundation.log(sum) : -Double.infinity
+                        total -= LogSpace.add(logLambda + logCache, logModelShare - modelLoss)
                     }
                 }
             }

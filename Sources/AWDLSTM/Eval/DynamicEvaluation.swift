@@ -25,7 +25,10 @@ public struct DynamicEvaluation: Sendable {
 
     /// Per-parameter RMS gradient (flat layout of the model's weights).
     /// `progress` is called after each batch with the batches done and the total.
-    public func gradientStatistics(model: AWDLSTMModel, train: [Int32], progress: ((Int, Int) -> Void)? = nil) -> FloatBuffer {
+    /// Throws `ModelError` when a token is outside the model's vocabulary.
+    public func gradientStatistics(
+        model: AWDLSTMModel, train: [Int32], progress: ((Int, Int) -> Void)? = nil
+    ) throws(ModelError) -> FloatBuffer {
         let data = BatchedTokens(train, batchSize: statsBatchSize)
         let ms = FloatBuffer(count: model.weights.count)
         model.resetHidden(batchSize: statsBatchSize)
@@ -36,7 +39,7 @@ public struct DynamicEvaluation: Sendable {
         while i < data.rows - 2 {
             if let m = maxStatsBatches, batches >= m { break }
             let batch = data.window(at: i, length: bptt)
-            model.forwardBackward(batch, alpha: 0, beta: 0, rng: &rng, masks: DropoutMasks())
+            try model.forwardBackward(batch, alpha: 0, beta: 0, rng: &rng, dropout: .off)
             Pointwise.addProduct(model.gradients.pointer, model.gradients.pointer, count: ms.count, into: ms.pointer)
             batches += 1
             i += bptt
@@ -50,18 +53,20 @@ public struct DynamicEvaluation: Sendable {
     /// Mean loss per scored token of `tokens` with dynamic evaluation. `ms` comes from
     /// `gradientStatistics`. With `lr == 0` this is plain evaluation. `progress` is
     /// called after each segment with the segments done and the total.
-    public func loss(model: AWDLSTMModel, tokens: [Int32], ms: FloatBuffer, progress: ((Int, Int) -> Void)? = nil) -> Double {
+    /// Throws `ModelError` when a token is outside the model's vocabulary (the
+    /// weights are restored all the same).
+    public func loss(model: AWDLSTMModel, tokens: [Int32], ms: FloatBuffer, progress: ((Int, Int) -> Void)? = nil) throws -> Double {
         let n = model.weights.count
         // θ₀, the weights the updates decay towards; `withWeights` restores them at the end.
         let original = FloatBuffer(count: n)
-        return model.withWeights({ original.copy(from: $0) }) {
-            adaptingLoss(model: model, tokens: tokens, ms: ms, original: original, progress: progress)
+        return try model.withWeights({ original.copy(from: $0) }) {
+            try adaptingLoss(model: model, tokens: tokens, ms: ms, original: original, progress: progress)
         }
     }
 
     /// The body of `loss`: scores and adapts the model's weights in place.
     private func adaptingLoss(model: AWDLSTMModel, tokens: [Int32], ms: FloatBuffer, original: FloatBuffer,
-                              progress: ((Int, Int) -> Void)?) -> Double {
+                              progress: ((Int, Int) -> Void)?) throws(ModelError) -> Double {
         let n = model.weights.count
         // Decay rates: MS divided by the mean over parameter tensors of mean(MS), clipped at 1/λ.
         var gsum = 0.0
@@ -86,7 +91,7 @@ public struct DynamicEvaluation: Sendable {
         let msp = ms.pointer, dp = decay.pointer
         while i < data.rows - 2 {
             let batch = data.window(at: i, length: bptt)
-            let loss = model.forwardBackward(batch, alpha: 0, beta: 0, rng: &rng, masks: DropoutMasks())
+            let loss = try model.forwardBackward(batch, alpha: 0, beta: 0, rng: &rng, dropout: .off)
             if lr != 0 || lambda != 0 {
                 for k in 0..<n { w[k] += lam * dp[k] * (w0[k] - w[k]) - eta * g[k] / (msp[k] + eps) }
             }

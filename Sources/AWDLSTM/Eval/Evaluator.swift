@@ -4,15 +4,17 @@
 /// kept so that figures compare). `progress` is called after each window with
 /// the windows done and the total.
 public enum Evaluator {
+    /// The mean loss per row of `data`. Throws `ModelError` when a token is
+    /// outside the model's vocabulary.
     public static func loss(
         model: AWDLSTMModel, data: BatchedTokens, bptt: Int, progress: ((Int, Int) -> Void)? = nil
-    ) -> Double {
+    ) throws(ModelError) -> Double {
         model.resetHidden(batchSize: data.columns)
         var total = 0.0
         let starts = Array(data.windowStarts(bptt: bptt))
         for (k, i) in starts.enumerated() {
             let batch = data.window(at: i, length: bptt)
-            total += Double(batch.steps) * model.evaluate(batch, reusePreparedWeights: k > 0)
+            total += Double(batch.steps) * (try model.evaluate(batch, reusePreparedWeights: k > 0))
             progress?(k + 1, starts.count)
         }
         return total / Double(data.rows)

@@ -23,7 +23,10 @@ public struct Generator: Sendable {
 
     /// `count` sampled word ids following `prompt` (ids; may be empty).
     /// `progress` is called after each word with the words sampled and `count`.
-    public func sample(model: AWDLSTMModel, prompt: [Int32], count: Int, progress: ((Int, Int) -> Void)? = nil) -> [Int32] {
+    /// Throws `ModelError` when a prompt id is outside the model's vocabulary.
+    public func sample(
+        model: AWDLSTMModel, prompt: [Int32], count: Int, progress: ((Int, Int) -> Void)? = nil
+    ) throws(ModelError) -> [Int32] {
         var rng = RandomSource(seed: seed)
         let v = model.config.vocabSize
         model.resetHidden(batchSize: 1)
@@ -33,7 +36,7 @@ public struct Generator: Sendable {
         var weights = [Double](repeating: 0, count: v)
         for k in 0..<count {
             let batch = TokenBatch(inputs: input, targets: input, steps: input.count, batchSize: 1)
-            let logProbabilities = model.logProbabilities(batch, reusePreparedWeights: k > 0)
+            let logProbabilities = try model.logProbabilities(batch, reusePreparedWeights: k > 0)
             let last = logProbabilities.pointer + (input.count - 1) * v
             // exp((l_j − max l) / T): the difference is ≤ 0 before the division, so no
             // temperature (down to the smallest double) overflows; the largest gets weight 1.

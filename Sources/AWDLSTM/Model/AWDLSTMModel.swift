@@ -1,33 +1,3 @@
-/// A batch of token ids in time-major order: `inputs[t·B + b]` is step `t` of
-/// column `b`, and `targets` holds the next token of each position.
-public struct TokenBatch: Sendable {
-    public var inputs: [Int32]
-    public var targets: [Int32]
-    public var steps: Int
-    public var batchSize: Int
-
-    public init(inputs: [Int32], targets: [Int32], steps: Int, batchSize: Int) {
-        precondition(inputs.count == steps * batchSize && targets.count == inputs.count,
-                     "token batch shape mismatch")
-        self.inputs = inputs
-        self.targets = targets
-        self.steps = steps
-        self.batchSize = batchSize
-    }
-}
-
-/// The parts of the training objective for one batch.
-public struct LossBreakdown: Sendable, Equatable {
-    /// Mean cross-entropy per token (what the authors log as the loss).
-    public var crossEntropy: Double
-    /// α · mean(dropped output²).
-    public var activation: Double
-    /// β · mean(Δ raw output²).
-    public var temporalActivation: Double
-    /// The objective that was differentiated.
-    public var total: Double { crossEntropy + activation + temporalActivation }
-}
-
 /// The AWD-LSTM of Merity, Keskar & Socher (2017): embedding with embedding
 /// dropout → locked dropout → L weight-dropped recurrent layers (LSTM or QRNN,
 /// `RecurrentLayer`) with locked dropout between them → locked dropout →
@@ -35,7 +5,8 @@ public struct LossBreakdown: Sendable, Equatable {
 ///
 /// Parameters, gradients and the carried hidden state live in flat buffers; a
 /// training step is `forwardBackward` (gradients overwritten) followed by an
-/// optimiser from `Train/`. Dropout is only ever applied by `forwardBackward`.
+/// optimiser from `Train/`. Dropout is only ever applied by `forwardBackward`
+/// (`DropoutMode`).
 public final class AWDLSTMModel: @unchecked Sendable {
     public let config: ModelConfig
     public let layout: ParameterLayout
@@ -52,16 +23,16 @@ public final class AWDLSTMModel: @unchecked Sendable {
     /// The tied decoder and its softmax: full (`TiedSoftmax`) or split (`SplitSoftmax`).
     public let criterion: any OutputCriterion
     private var workspace: ModelWorkspace?
-    /// Per-part timing of `forwardBackward`, accumulated when non-nil.
-    public var timings: StepTimings?
+    /// Told about each part of every pass while a benchmark times them (`StepTimer`).
+    var observer: (any PassObserver)?
 
-    /// Adds the time since `start` to one field of `timings` and returns the new start.
+    /// `body`, reported to `observer` as `part` when there is one.
     @inline(__always)
-    private func lap(_ start: Double, _ field: WritableKeyPath<StepTimings, Double>) -> Double {
-        guard timings != nil else { return 0 }
-        let now = monotonicMilliseconds()
-        timings![keyPath: field] += now - start
-        return now
+    private func part<T>(_ part: PassPart, _ body: () throws -> T) rethrows -> T {
+        guard let observer else { return try body() }
+        observer.begin(part)
+        defer { observer.end(part) }
+        return try body()
     }
 
     /// A model with PyTorch's initialisation: embedding U(−0.1, 0.1), decoder bias
@@ -99,10 +70,13 @@ public final class AWDLSTMModel: @unchecked Sendable {
         }
     }
 
-    private func prepare(_ batch: TokenBatch, training: Bool) -> ModelWorkspace {
-        precondition(batch.batchSize == hiddenBatchSize, "call resetHidden(batchSize:) first")
-        for t in batch.inputs + batch.targets {
-            precondition(t >= 0 && Int(t) < config.vocabSize, "token id \(t) outside the vocabulary")
+    /// The workspace for `batch`, after checking that the batch fits the model.
+    private func prepare(_ batch: TokenBatch, training: Bool) throws(ModelError) -> ModelWorkspace {
+        guard batch.batchSize == hiddenBatchSize else {
+            throw .batchSizeMismatch(batchSize: batch.batchSize, stateColumns: hiddenBatchSize)
+        }
+        for t in batch.inputs + batch.targets where t < 0 || Int(t) >= config.vocabSize {
+            throw .tokenOutsideVocabulary(id: t, vocabularySize: config.vocabSize)
         }
         if workspace == nil || (training && !workspace!.training) {
             workspace = ModelWorkspace(config: config, layers: layers, training: training)
@@ -113,122 +87,151 @@ public final class AWDLSTMModel: @unchecked Sendable {
 
     // MARK: forward
 
-    /// Forward through embedding and recurrent stack; returns the last layer's output
-    /// (after output dropout when `masks` is active), `[rows, E]`.
+    /// Embedding → recurrent stack, each layer's output through its locked
+    /// dropout. Returns the last layer's (dropped) output, `[rows, E]`.
     private func forwardStack(
-        _ batch: TokenBatch, tokens: UnsafePointer<Int32>, ws: ModelWorkspace, masks: ActiveMasks?,
+        _ batch: TokenBatch, tokens: UnsafePointer<Int32>, ws: ModelWorkspace, masks: ActiveMasks,
         reusePreparedWeights: Bool = false
+    ) -> UnsafePointer<Float> {
+        let steps = batch.steps, b = batch.batchSize, rows = steps * b, e = config.emsize
+        let w = UnsafePointer(weights.pointer)
+        part(.embedding) {
+            EmbeddingDropout.forward(tokens: tokens, rows: rows, emsize: e, weight: w + layout.encoder.offset,
+                                     rowMask: masks.embedding, into: ws.embedded.pointer)
+            if let m = masks.input {
+                LockedDropout.apply(ws.embedded.pointer, mask: m, batch: b, features: e, rows: rows,
+                                    into: ws.embedded.pointer)
+            }
+        }
+        return part(.recurrentForward) {
+            var x = UnsafePointer(ws.embedded.pointer)
+            for (l, layer) in layers.enumerated() {
+                let lw = ws.layers[l]
+                layer.projectInputs(x: x, steps: steps, batch: b, weights: w, dropMask: masks.weightDrop[l],
+                                    state: hidden[l], workspace: lw, reusePrepared: reusePreparedWeights)
+                part(.recurrence) { layer.recur(steps: steps, batch: b, weights: w, state: hidden[l], workspace: lw) }
+                x = UnsafePointer(lw.outputs.pointer)
+                if let m = l < config.nlayers - 1 ? masks.hidden[l] : masks.output {
+                    LockedDropout.apply(x, mask: m, batch: b, features: layer.hidden, rows: rows,
+                                        into: ws.dropped[l].pointer)
+                    x = UnsafePointer(ws.dropped[l].pointer)
+                }
+            }
+            return x
+        }
+    }
+
+    // MARK: training pass
+
+    /// One training forward and backward pass on `batch`, with dropout as
+    /// `dropout` says (masks drawn from `rng` when `.sampled`). Overwrites
+    /// `gradients` with the gradient of CE + AR + TAR and advances the hidden state.
+    /// Throws `ModelError` when the batch does not fit the model.
+    @discardableResult
+    public func forwardBackward(
+        _ batch: TokenBatch, alpha: Float, beta: Float, rng: inout RandomSource, dropout: DropoutMode = .sampled
+    ) throws(ModelError) -> LossBreakdown {
+        let ws = try prepare(batch, training: true)
+        let masks = part(.embedding) {
+            ws.activateMasks(config: config, batch: batch.batchSize, mode: dropout, rng: &rng)
+        }
+        gradients.zero()
+        return batch.inputs.withUnsafeBufferPointer { inputs in
+            batch.targets.withUnsafeBufferPointer { targets in
+                let tokens = inputs.baseAddress!
+                let out = forwardStack(batch, tokens: tokens, ws: ws, masks: masks)
+                let (loss, dOut) = part(.criterion) {
+                    lossAndGradient(batch, out: out, targets: targets.baseAddress!, ws: ws, masks: masks,
+                                    alpha: alpha, beta: beta)
+                }
+                let dEmbedded = part(.recurrentBackward) { backwardStack(batch, dOut: dOut, ws: ws, masks: masks) }
+                part(.embedding) { embeddingBackward(batch, tokens: tokens, dEmbedded: dEmbedded, masks: masks) }
+                return loss
+            }
+        }
+    }
+
+    /// CE (`criterion`), AR and TAR on the stack's output `out`, with the gradient
+    /// of all three with respect to the last layer's raw output (`[rows, E]`,
+    /// in the workspace), which is returned with the loss.
+    private func lossAndGradient(
+        _ batch: TokenBatch, out: UnsafePointer<Float>, targets: UnsafePointer<Int32>, ws: ModelWorkspace,
+        masks: ActiveMasks, alpha: Float, beta: Float
+    ) -> (LossBreakdown, UnsafeMutablePointer<Float>) {
+        let steps = batch.steps, b = batch.batchSize, rows = steps * b, e = config.emsize
+        let dOut = ws.gradA.pointer
+        let ce = criterion.crossEntropy(
+            out, rows: rows, targets: targets, weights: weights.pointer,
+            gradient: OutputGradient(output: dOut, parameters: gradients.pointer, scale: 1 / Float(rows)),
+            rowLosses: nil) / Double(rows)
+        let ar = ActivationRegularization.ar(out, count: rows * e, alpha: alpha, gradient: dOut)
+        // Through the output dropout to the raw last-layer output, then TAR on the raw output.
+        if let m = masks.output {
+            LockedDropout.apply(dOut, mask: m, batch: b, features: e, rows: rows, into: dOut)
+        }
+        let tar = ActivationRegularization.tar(ws.layers[config.nlayers - 1].outputs.pointer, steps: steps,
+                                               width: b * e, beta: beta, gradient: dOut)
+        return (LossBreakdown(crossEntropy: ce, activation: ar, temporalActivation: tar), dOut)
+    }
+
+    /// Backward down the recurrent stack from `dOut`, the gradient of the last
+    /// layer's raw output; returns the gradient of the embedded input `[rows, E]`.
+    private func backwardStack(
+        _ batch: TokenBatch, dOut: UnsafeMutablePointer<Float>, ws: ModelWorkspace, masks: ActiveMasks
     ) -> UnsafeMutablePointer<Float> {
         let steps = batch.steps, b = batch.batchSize, rows = steps * b
         let w = UnsafePointer(weights.pointer)
-        var t = timings == nil ? 0 : monotonicMilliseconds()
-        Embedding.forward(tokens: tokens, rows: rows, batch: b, emsize: config.emsize,
-                          weight: w + layout.encoder.offset, rowMask: masks?.embedding,
-                          inputMask: masks?.input, into: ws.embedded.pointer)
-        t = lap(t, \.embedding)
-        defer { _ = lap(t, \.lstmForward) }
-        var x = UnsafePointer(ws.embedded.pointer)
-        for (l, layer) in layers.enumerated() {
-            let lw = ws.layers[l]
-            let loop = layer.forward(x: x, steps: steps, batch: b, weights: w, dropMask: masks?.weightDrop[l],
-                                     state: hidden[l], workspace: lw, reusePrepared: reusePreparedWeights)
-            timings?.recurrence += loop
-            let raw = UnsafePointer(lw.outputs.pointer)
-            let h = layer.hidden
-            if let m = (l < config.nlayers - 1 ? masks?.hidden[l] : masks?.output) {
-                LockedDropout.apply(raw, mask: m, batch: b, features: h, rows: rows,
-                                    into: ws.dropped[l].pointer)
-                x = UnsafePointer(ws.dropped[l].pointer)
-            } else {
-                x = raw
+        var dRaw = dOut, dX = ws.gradB.pointer
+        for l in stride(from: config.nlayers - 1, through: 0, by: -1) {
+            let layer = layers[l]
+            // The layer's input as the forward pass saw it: the embedding, or the
+            // layer below's output after its locked dropout.
+            let x: UnsafePointer<Float> = l == 0 ? UnsafePointer(ws.embedded.pointer)
+                : UnsafePointer(masks.hidden[l - 1] != nil ? ws.dropped[l - 1].pointer : ws.layers[l - 1].outputs.pointer)
+            layer.backward(dOut: dRaw, x: x, steps: steps, batch: b, weights: w, dropMask: masks.weightDrop[l],
+                           grads: gradients.pointer, dx: dX, workspace: ws.layers[l])
+            if l > 0, let m = masks.hidden[l - 1] {
+                LockedDropout.apply(dX, mask: m, batch: b, features: layer.input, rows: rows, into: dX)
             }
+            swap(&dRaw, &dX)
         }
-        return UnsafeMutablePointer(mutating: x)
+        return dRaw
     }
 
-    /// One training forward and backward pass on `batch` with dropout on.
-    /// Overwrites `gradients` with the gradient of CE + AR + TAR and advances the
-    /// hidden state. Masks are sampled from `rng` unless given in `masks`.
-    @discardableResult
-    public func forwardBackward(
-        _ batch: TokenBatch, alpha: Float, beta: Float, rng: inout RandomSource,
-        masks given: DropoutMasks? = nil
-    ) -> LossBreakdown {
-        let ws = prepare(batch, training: true)
-        let t0 = timings == nil ? 0 : monotonicMilliseconds()
-        let masks = ws.activateMasks(config: config, batch: batch.batchSize, given: given, rng: &rng)
-        _ = lap(t0, \.embedding)
-        let steps = batch.steps, b = batch.batchSize, rows = steps * b
-        let e = config.emsize
-        let w = UnsafePointer(weights.pointer)
-        let grads = gradients.pointer
-        gradients.zero()
-
-        return batch.inputs.withUnsafeBufferPointer { inputs in
-            batch.targets.withUnsafeBufferPointer { targets in
-                let out = forwardStack(batch, tokens: inputs.baseAddress!, ws: ws, masks: masks)
-                var t = timings == nil ? 0 : monotonicMilliseconds()
-                // Decoder and loss, forward and backward: d(out), and the gradients of the
-                // tied matrix (into the encoder's), the decoder bias and any criterion parameters.
-                let dOut = ws.gradA.pointer
-                let ce = criterion.crossEntropy(
-                    out, rows: rows, targets: targets.baseAddress!, weights: w,
-                    gradient: OutputGradient(output: dOut, parameters: grads, scale: 1 / Float(rows)),
-                    rowLosses: nil) / Double(rows)
-
-                let ar = ActivationRegularization.ar(out, count: rows * e, alpha: alpha, gradient: dOut)
-                // Through the output dropout to the raw last-layer output, then TAR.
-                let last = config.nlayers - 1
-                var dRaw = dOut
-                if let m = masks.output {
-                    LockedDropout.apply(dOut, mask: m, batch: b, features: e, rows: rows, into: dOut)
-                }
-                let tar = ActivationRegularization.tar(ws.layers[last].outputs.pointer, steps: steps,
-                                                       width: b * e, beta: beta, gradient: dRaw)
-                t = lap(t, \.softmax)
-                // Down the stack.
-                var dX = ws.gradB.pointer
-                for l in stride(from: last, through: 0, by: -1) {
-                    let layer = layers[l]
-                    let x: UnsafePointer<Float> = l == 0 ? UnsafePointer(ws.embedded.pointer)
-                        : UnsafePointer(masks.hidden[l - 1] != nil ? ws.dropped[l - 1].pointer : ws.layers[l - 1].outputs.pointer)
-                    layer.backward(dOut: dRaw, x: x, steps: steps, batch: b, weights: w,
-                                   dropMask: masks.weightDrop[l], grads: grads, dx: dX, workspace: ws.layers[l])
-                    if l > 0, let m = masks.hidden[l - 1] {
-                        LockedDropout.apply(dX, mask: m, batch: b, features: layer.input, rows: rows, into: dX)
-                    }
-                    swap(&dRaw, &dX)
-                }
-                t = lap(t, \.lstmBackward)
-                defer { _ = lap(t, \.embedding) }
-                Embedding.backward(tokens: inputs.baseAddress!, rows: rows, batch: b, emsize: e,
-                                   gradOutput: dRaw, rowMask: masks.embedding, inputMask: masks.input,
-                                   gradWeight: grads + layout.encoder.offset)
-                return LossBreakdown(crossEntropy: ce, activation: ar, temporalActivation: tar)
-            }
+    /// Through the input dropout and the embedding dropout into the embedding's gradient.
+    private func embeddingBackward(
+        _ batch: TokenBatch, tokens: UnsafePointer<Int32>, dEmbedded: UnsafeMutablePointer<Float>, masks: ActiveMasks
+    ) {
+        let b = batch.batchSize, rows = batch.steps * b, e = config.emsize
+        if let m = masks.input {
+            LockedDropout.apply(dEmbedded, mask: m, batch: b, features: e, rows: rows, into: dEmbedded)
         }
+        EmbeddingDropout.backward(tokens: tokens, rows: rows, emsize: e, gradOutput: dEmbedded,
+                                  rowMask: masks.embedding, gradWeight: gradients.pointer + layout.encoder.offset)
     }
+
+    // MARK: evaluation
 
     /// Evaluation forward (no dropout, no gradients): returns the mean
     /// cross-entropy per token and advances the hidden state; `rowLosses`, when
     /// given, receives each position's `−log p(target)` (`[rows]`, time-major).
     /// `reusePreparedWeights` skips re-deriving per-forward copies of the weights
     /// (the packed recurrent matrices); pass it only when the weights have not
-    /// changed since the previous `evaluate` call.
+    /// changed since the previous `evaluate` call. Throws `ModelError` when the
+    /// batch does not fit the model.
     public func evaluate(
         _ batch: TokenBatch, reusePreparedWeights: Bool = false, rowLosses: UnsafeMutablePointer<Double>? = nil
-    ) -> Double {
-        let ws = prepare(batch, training: false)
+    ) throws(ModelError) -> Double {
+        let ws = try prepare(batch, training: false)
         let rows = batch.steps * batch.batchSize
-        let w = UnsafePointer(weights.pointer)
         return batch.inputs.withUnsafeBufferPointer { inputs in
             batch.targets.withUnsafeBufferPointer { targets in
-                let out = forwardStack(batch, tokens: inputs.baseAddress!, ws: ws, masks: nil,
+                let out = forwardStack(batch, tokens: inputs.baseAddress!, ws: ws, masks: .none(layers: config.nlayers),
                                        reusePreparedWeights: reusePreparedWeights)
-                let t = timings == nil ? 0 : monotonicMilliseconds()
-                defer { _ = lap(t, \.softmax) }
-                return criterion.crossEntropy(out, rows: rows, targets: targets.baseAddress!, weights: w,
-                                              gradient: nil, rowLosses: rowLosses) / Double(rows)
+                return part(.criterion) {
+                    criterion.crossEntropy(out, rows: rows, targets: targets.baseAddress!, weights: weights.pointer,
+                                           gradient: nil, rowLosses: rowLosses) / Double(rows)
+                }
             }
         }
     }
@@ -248,13 +251,14 @@ public final class AWDLSTMModel: @unchecked Sendable {
 
     /// Evaluation forward returning the model's log-probabilities of every word at
     /// every position, `[rows, V]` time-major (natural log; each row sums to 1 in
-    /// probability). `batch.targets` is not used. Advances the hidden state.
-    public func logProbabilities(_ batch: TokenBatch, reusePreparedWeights: Bool = false) -> FloatBuffer {
-        let ws = prepare(batch, training: false)
+    /// probability). `batch.targets` is not used, but must be word ids too.
+    /// Advances the hidden state. Throws `ModelError` when the batch does not fit the model.
+    public func logProbabilities(_ batch: TokenBatch, reusePreparedWeights: Bool = false) throws(ModelError) -> FloatBuffer {
+        let ws = try prepare(batch, training: false)
         let rows = batch.steps * batch.batchSize
         let result = FloatBuffer(count: rows * config.vocabSize)
         batch.inputs.withUnsafeBufferPointer { inputs in
-            let out = forwardStack(batch, tokens: inputs.baseAddress!, ws: ws, masks: nil,
+            let out = forwardStack(batch, tokens: inputs.baseAddress!, ws: ws, masks: .none(layers: config.nlayers),
                                    reusePreparedWeights: reusePreparedWeights)
             criterion.logProbabilities(out, rows: rows, weights: weights.pointer, into: result.pointer)
         }

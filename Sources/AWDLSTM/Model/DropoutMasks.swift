@@ -1,9 +1,10 @@
-/// Explicit dropout masks for one training forward pass.
+/// Explicit dropout masks for one training forward pass (`DropoutMode.given`).
 ///
 /// Normally the model samples its own masks from its `RandomSource`; tests
 /// (and anything that must reproduce another implementation's pass exactly)
 /// can hand them in instead. Every mask is already scaled: entries are 0 or
-/// `1/(1−p)`. A nil field means "no dropout there".
+/// `1/(1−p)`. A nil field, or a layer beyond the end of `hidden` or
+/// `weightDrop`, means "no dropout there".
 public struct DropoutMasks: Sendable {
     /// `[V]`: embedding dropout, one factor per vocabulary row.
     public var embedding: [Float]?

@@ -48,35 +48,35 @@ final class ModelWorkspace {
         }
     }
 
-    /// Samples (or copies from `given`) this pass's masks and returns pointers to
-    /// the active ones; a mask whose probability is 0 is left out.
+    /// This pass's masks under `mode`, sampled from `rng` or copied from the
+    /// given ones into the workspace; a mask left out (nil) means no dropout there.
     func activateMasks(
-        config c: ModelConfig, batch b: Int, given: DropoutMasks?, rng: inout RandomSource
+        config c: ModelConfig, batch b: Int, mode: DropoutMode, rng: inout RandomSource
     ) -> ActiveMasks {
-        func fill(_ buffer: FloatBuffer, _ count: Int, _ p: Float, _ explicit: [Float]??) -> UnsafePointer<Float>? {
-            if let explicit {
-                guard let values = explicit else { return nil }
+        /// One mask of `count` entries in `buffer`: `given`'s values, or drawn with probability `p`.
+        func fill(_ buffer: FloatBuffer, _ count: Int, _ p: Float, _ given: (DropoutMasks) -> [Float]?) -> UnsafePointer<Float>? {
+            switch mode {
+            case .off:
+                return nil
+            case .given(let masks):
+                guard let values = given(masks) else { return nil }
                 precondition(values.count == count, "dropout mask has \(values.count) values, expected \(count)")
                 buffer.pointer.update(from: values, count: count)
-                return UnsafePointer(buffer.pointer)
+            case .sampled:
+                if p == 0 { return nil }
+                sampleDropoutMask(buffer.pointer, count: count, p: p, rng: &rng)
             }
-            if p == 0 { return nil }
-            sampleDropoutMask(buffer.pointer, count: count, p: p, rng: &rng)
             return UnsafePointer(buffer.pointer)
         }
         let last = c.nlayers - 1
-        let embedding = fill(embeddingMask, c.vocabSize, c.dropoute, given.map { $0.embedding })
-        let input = fill(inputMask, b * c.emsize, c.dropouti, given.map { $0.input })
-        var hidden: [UnsafePointer<Float>?] = []
-        for l in 0..<last {
-            let explicit: [Float]?? = given.map { l < $0.hidden.count ? $0.hidden[l] : nil }
-            hidden.append(fill(hiddenMasks[l], b * c.nhid, c.dropouth, explicit))
+        let embedding = fill(embeddingMask, c.vocabSize, c.dropoute) { $0.embedding }
+        let input = fill(inputMask, b * c.emsize, c.dropouti) { $0.input }
+        let hidden = (0..<last).map { l in
+            fill(hiddenMasks[l], b * c.nhid, c.dropouth) { l < $0.hidden.count ? $0.hidden[l] : nil }
         }
-        let output = fill(outputMask, b * c.emsize, c.dropout, given.map { $0.output })
-        var weight: [UnsafePointer<Float>?] = []
-        for l in 0...last {
-            let explicit: [Float]?? = given.map { l < $0.weightDrop.count ? $0.weightDrop[l] : nil }
-            weight.append(fill(weightMasks[l], weightMasks[l].count, c.wdrop, explicit))
+        let output = fill(outputMask, b * c.emsize, c.dropout) { $0.output }
+        let weight = (0...last).map { l in
+            fill(weightMasks[l], weightMasks[l].count, c.wdrop) { l < $0.weightDrop.count ? $0.weightDrop[l] : nil }
         }
         return ActiveMasks(embedding: embedding, input: input, hidden: hidden, output: output, weightDrop: weight)
     }
@@ -90,4 +90,10 @@ struct ActiveMasks {
     var hidden: [UnsafePointer<Float>?]
     var output: UnsafePointer<Float>?
     var weightDrop: [UnsafePointer<Float>?]
+
+    /// No dropout anywhere (evaluation).
+    static func none(layers: Int) -> ActiveMasks {
+        ActiveMasks(embedding: nil, input: nil, hidden: Array(repeating: nil, count: max(0, layers - 1)),
+                    output: nil, weightDrop: Array(repeating: nil, count: layers))
+    }
 }

@@ -1,5 +1,3 @@
-import CKernels
-
 /// One quasi-recurrent layer (Bradbury et al. 2016, "Quasi-Recurrent Neural
 /// Networks"), as the authors build torchqrnn's `QRNNLayer` in `model.py`:
 /// `save_prev_x=True`, `zoneout=0`, `output_gate=True`, and their `WeightDrop`
@@ -16,7 +14,7 @@ import CKernels
 ///
 /// All arithmetic but the pooling is one GEMM over the `T·B` rows in each
 /// direction; the pooling's time loop is element-wise and runs in parallel over
-/// hidden units (`awd_qrnn_pool_forward` / `_backward`).
+/// hidden units (`QRNNPooling`).
 struct QRNNLayer: RecurrentLayer {
     let input: Int
     let hidden: Int
@@ -49,39 +47,43 @@ struct QRNNLayer: RecurrentLayer {
         QRNNLayerWorkspace(layer: self, training: training)
     }
 
-    /// `RecurrentLayer.forward`: `state` ends with the last `c` and the last input.
-    func forward(
+    /// `RecurrentLayer.projectInputs`: weight drop on the linear map when
+    /// `dropMask` is given, then `gates = b + source · Wᵀ` for all rows; the
+    /// window's last input is kept in `state` for the next window.
+    func projectInputs(
         x: UnsafePointer<Float>, steps: Int, batch: Int, weights: UnsafePointer<Float>,
         dropMask: UnsafePointer<Float>?, state: any RecurrentState,
         workspace: any RecurrentLayerWorkspace, reusePrepared: Bool
-    ) -> Double {
+    ) {
         let state = state as! QRNNState, ws = workspace as! QRNNLayerWorkspace
-        let g = gateWidth, h = hidden, rows = steps * batch
+        let g = gateWidth, rows = steps * batch
         let w = droppedWeight(weights, dropMask: dropMask, ws: ws)
         let source = self.source(x: x, steps: steps, batch: batch, previous: state.previousInput, ws: ws)
         if let previous = state.previousInput {
             previous.pointer.update(from: x + (rows - batch) * input, count: batch * input)
         }
-
         // The bias on every row, then the linear map of all rows added at once.
-        let gates = ws.gates.pointer, bias = weights + params.bias.offset
-        ParallelFor.chunks(ParallelFor.workers, count: rows, costPerItem: g) { _, range in
-            for r in range { (gates + r * g).update(from: bias, count: g) }
-        }
+        let gates = ws.gates.pointer
+        Pointwise.copyRows(weights + params.bias.offset, sourceStride: 0, rows: rows, width: g,
+                           into: gates, destinationStride: g)
         GEMM.multiply(m: rows, n: g, k: width, source, w, transposeB: true, into: gates, beta: 1)
+    }
 
+    /// `RecurrentLayer.recur`: the pooling over the window; `state` ends with the last `c`.
+    func recur(
+        steps: Int, batch: Int, weights: UnsafePointer<Float>, state: any RecurrentState,
+        workspace: any RecurrentLayerWorkspace
+    ) {
+        let state = state as! QRNNState, ws = workspace as! QRNNLayerWorkspace
+        let h = hidden, rows = steps * batch
         ws.c0.pointer.update(from: state.c.pointer, count: batch * h)
-        let c0 = UnsafePointer(ws.c0.pointer), cells = ws.cells.pointer, outputs = ws.outputs.pointer
-        let start = monotonicMilliseconds()
-        let parts = pooling(rows: rows)
-        ParallelFor.parts(parts) { p in
-            let units = alignedRange(p, parts, h)
-            if units.isEmpty { return }
-            awd_qrnn_pool_forward(gates, c0, cells, outputs, steps, batch, h, units.lowerBound, units.upperBound)
+        let gates = ws.gates.pointer, c0 = UnsafePointer(ws.c0.pointer)
+        let cells = ws.cells.pointer, outputs = ws.outputs.pointer
+        ParallelFor.alignedRanges(of: h, parallel: parallelPooling(rows: rows)) { units in
+            QRNNPooling.forward(gates: gates, c0: c0, c: cells, h: outputs, steps: steps, batch: batch, hidden: h,
+                                units: units)
         }
-        let loopTime = monotonicMilliseconds() - start
         state.c.pointer.update(from: cells + (rows - batch) * h, count: batch * h)
-        return loopTime
     }
 
     /// `RecurrentLayer.backward`: the pooling backward, then the weight, bias
@@ -96,11 +98,9 @@ struct QRNNLayer: RecurrentLayer {
         let g = gateWidth, h = hidden, rows = steps * batch
         let gates = ws.gates.pointer, cells = UnsafePointer(ws.cells.pointer)
         let c0 = UnsafePointer(ws.c0.pointer), dc = ws.dc.pointer
-        let parts = pooling(rows: rows)
-        ParallelFor.parts(parts) { p in
-            let units = alignedRange(p, parts, h)
-            if units.isEmpty { return }
-            awd_qrnn_pool_backward(gates, c0, cells, dOut, dc, steps, batch, h, units.lowerBound, units.upperBound)
+        ParallelFor.alignedRanges(of: h, parallel: parallelPooling(rows: rows)) { units in
+            QRNNPooling.backward(gates: gates, c0: c0, c: cells, dOut: dOut, dc: dc, steps: steps, batch: batch,
+                                 hidden: h, units: units)
         }
 
         // dW = dGᵀ · source (through the mask when weight-dropped), db = Σ_rows dG.
@@ -142,21 +142,16 @@ struct QRNNLayer: RecurrentLayer {
     ) -> UnsafePointer<Float> {
         guard window > 1, let previous else { return x }
         let rows = steps * batch, n = input, src = ws.source.pointer
-        let prev = UnsafePointer(previous.pointer)
-        ParallelFor.chunks(ParallelFor.workers, count: rows, costPerItem: 2 * n) { _, range in
-            for r in range {
-                (src + r * 2 * n).update(from: x + r * n, count: n)
-                let before = r < batch ? prev + r * n : x + (r - batch) * n
-                (src + r * 2 * n + n).update(from: before, count: n)
-            }
-        }
+        // Row r is [x_r, x_{r−B}], with the carried inputs before the first step.
+        Pointwise.copyRows(x, sourceStride: n, rows: rows, width: n, into: src, destinationStride: 2 * n)
+        Pointwise.copyRows(previous.pointer, sourceStride: n, rows: batch, width: n, into: src + n, destinationStride: 2 * n)
+        Pointwise.copyRows(x, sourceStride: n, rows: rows - batch, width: n, into: src + batch * 2 * n + n,
+                           destinationStride: 2 * n)
         return UnsafePointer(src)
     }
 
-    /// Threads for a pooling pass over `rows` rows.
-    private func pooling(rows: Int) -> Int {
-        rows * hidden >= Self.parallelThreshold ? ParallelFor.workers : 1
-    }
+    /// Whether a pooling pass over `rows` rows is split over the pool.
+    private func parallelPooling(rows: Int) -> Bool { rows * hidden >= Self.parallelThreshold }
 }
 
 /// The state one QRNN layer carries between windows: the cell `c` `[B, H]` and,

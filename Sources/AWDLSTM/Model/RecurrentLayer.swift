@@ -1,10 +1,11 @@
 /// One layer of the AWD-LSTM's recurrent stack: the weight-dropped LSTM
 /// (`WeightDropLSTM`) or the QRNN (`QRNNLayer`), chosen by `ModelConfig.model`.
 ///
-/// The model drives every kind the same way: per pass, `forward` over all
-/// `T·B` rows of time-major input `[T·B, In]` (writing the raw outputs
-/// `[T·B, H]` to its workspace's `outputs` and carrying its state), then, when
-/// training, `backward` with the gradient of those outputs. Parameters and
+/// The model drives every kind the same way: per pass, the forward in two
+/// halves, `projectInputs` over all `T·B` rows of time-major input `[T·B, In]`
+/// and `recur` (writing the raw outputs `[T·B, H]` to its workspace's `outputs`
+/// and carrying its state), then, when training, `backward` with the gradient
+/// of those outputs. Parameters and
 /// gradients live in the model's flat buffers at the offsets of the layer's
 /// `ParameterLayout.LayerEntries`; weight drop (the authors' `WeightDrop`)
 /// multiplies one matrix by a scaled mask of `dropMaskCount` entries drawn once
@@ -26,16 +27,25 @@ protocol RecurrentLayer: Sendable {
     /// Buffers for forward passes (and backward passes when `training`).
     func makeWorkspace(training: Bool) -> any RecurrentLayerWorkspace
 
-    /// Runs the layer over `steps` × `batch` rows of `x` from `state`, which is
-    /// advanced to the end of the window. `dropMask` (scaled, `dropMaskCount`
-    /// entries) enables weight drop. `reusePrepared` allows reusing per-forward
-    /// derived copies of the weights from the previous call (evaluation with
-    /// unchanged weights). Returns the milliseconds spent in the time loop.
-    func forward(
+    /// The first half of the forward pass over `steps` × `batch` rows of `x`:
+    /// everything but the time loop (weight drop, and the input projections of
+    /// all steps as one product), into the workspace. `dropMask` (scaled,
+    /// `dropMaskCount` entries) enables weight drop. `reusePrepared` allows
+    /// reusing per-forward derived copies of the weights from the previous call
+    /// (evaluation with unchanged weights).
+    func projectInputs(
         x: UnsafePointer<Float>, steps: Int, batch: Int, weights: UnsafePointer<Float>,
         dropMask: UnsafePointer<Float>?, state: any RecurrentState,
         workspace: any RecurrentLayerWorkspace, reusePrepared: Bool
-    ) -> Double
+    )
+
+    /// The second half: the time loop from `state` over the projected inputs,
+    /// writing the raw outputs `[T·B, H]` to the workspace's `outputs`; `state` is
+    /// advanced to the end of the window.
+    func recur(
+        steps: Int, batch: Int, weights: UnsafePointer<Float>, state: any RecurrentState,
+        workspace: any RecurrentLayerWorkspace
+    )
 
     /// Backpropagates `dOut` (`[T·B, H]`, gradient of the raw outputs) through
     /// the last forward pass: accumulates the parameter gradients into `grads`

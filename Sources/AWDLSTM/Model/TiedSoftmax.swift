@@ -51,10 +51,3 @@ final class TiedSoftmax: OutputCriterion {
         SoftmaxRows.logSoftmax(into, rows: rows, width: vocab, stride: vocab, bias: weights + bias)
     }
 }
-
-/// Grows `buffer` to at least `count` floats (contents not kept; `fill` for new ones).
-func reserve(_ count: Int, _ buffer: inout FloatBuffer, fill: Float? = nil) {
-    guard buffer.count < count else { return }
-    buffer = FloatBuffer(count: count)
-    if let fill { buffer.fill(fill) }
-}

@@ -34,14 +34,14 @@ struct WeightDropLSTM: RecurrentLayer {
     /// shared between the pool threads (a fork-join costs about a microsecond).
     static let stepParallelThreshold = 1 << 17
 
-    /// `RecurrentLayer.forward`: `state` is updated to the final `(h, c)`;
-    /// `dropMask` (scaled, `[4H, H]`) enables DropConnect on W_hh.
-    func forward(
+    /// `RecurrentLayer.projectInputs`: DropConnect on W_hh when `dropMask`
+    /// (scaled, `[4H, H]`) is given, then `gates = b_ih + b_hh + x · W_ihᵀ` for all rows.
+    func projectInputs(
         x: UnsafePointer<Float>, steps: Int, batch: Int,
         weights: UnsafePointer<Float>, dropMask: UnsafePointer<Float>?,
         state: any RecurrentState, workspace: any RecurrentLayerWorkspace, reusePrepared: Bool
-    ) -> Double {
-        let state = state as! LSTMState, ws = workspace as! LSTMLayerWorkspace
+    ) {
+        let ws = workspace as! LSTMLayerWorkspace
         let g = gateWidth, h = hidden, rows = steps * batch
         let wih = weights + params.weightIH.offset
         let bih = weights + params.biasIH.offset
@@ -62,30 +62,35 @@ struct WeightDropLSTM: RecurrentLayer {
 
         // Both biases on every row, then all input projections added at once
         // (one pass over the [T·B, 4H] gates instead of a zeroing and a bias pass).
-        let gates = ws.gates.pointer
         let bias = ws.biasScratch.pointer
         for j in 0..<g { bias[j] = bih[j] + bhh[j] }
-        let rowBias = UnsafePointer(bias)
-        ParallelFor.chunks(ParallelFor.workers, count: rows, costPerItem: g) { _, range in
-            for r in range { (gates + r * g).update(from: rowBias, count: g) }
-        }
-        GEMM.multiply(m: rows, n: g, k: input, x, wih, transposeB: true, into: gates, beta: 1)
+        Pointwise.copyRows(bias, sourceStride: 0, rows: rows, width: g, into: ws.gates.pointer, destinationStride: g)
+        GEMM.multiply(m: rows, n: g, k: input, x, wih, transposeB: true, into: ws.gates.pointer, beta: 1)
+    }
 
+    /// `RecurrentLayer.recur`: per step, `gates_t += h_{t−1} · W_hhᵀ` and the cell;
+    /// `state` is updated to the final `(h, c)`.
+    func recur(
+        steps: Int, batch: Int, weights: UnsafePointer<Float>, state: any RecurrentState,
+        workspace: any RecurrentLayerWorkspace
+    ) {
+        let state = state as! LSTMState, ws = workspace as! LSTMLayerWorkspace
+        let g = gateWidth, h = hidden
+        let whh = ws.usedDropMask ? UnsafePointer(ws.droppedWeight.pointer) : weights + params.weightHH.offset
+        let path = RecurrentPath(batch: batch)
         ws.h0.pointer.update(from: state.h.pointer, count: batch * h)
         ws.c0.pointer.update(from: state.c.pointer, count: batch * h)
-        let cells = ws.cells.pointer, tanhCells = ws.tanhCells.pointer, outputs = ws.outputs.pointer
+        let gates = ws.gates.pointer, cells = ws.cells.pointer
+        let tanhCells = ws.tanhCells.pointer, outputs = ws.outputs.pointer
         // Each thread owns a range of hidden units: it computes their rows of all
         // four gates and then their cell update, so a step needs one fork-join.
-        let parts = batch * g * h >= Self.stepParallelThreshold ? ParallelFor.workers : 1
-        let loopStart = monotonicMilliseconds()
+        let parallel = batch * g * h >= Self.stepParallelThreshold
         for t in 0..<steps {
             let gt = gates + t * batch * g
             let hPrev = t == 0 ? UnsafePointer(ws.h0.pointer) : UnsafePointer(outputs + (t - 1) * batch * h)
             let cPrev = t == 0 ? UnsafePointer(ws.c0.pointer) : UnsafePointer(cells + (t - 1) * batch * h)
             let o = t * batch * h
-            ParallelFor.parts(parts) { p in
-                let units = alignedRange(p, parts, h)
-                if units.isEmpty { return }
+            ParallelFor.alignedRanges(of: h, parallel: parallel) { units in
                 let u = units.lowerBound
                 switch path {
                 case .vector:
@@ -105,11 +110,9 @@ struct WeightDropLSTM: RecurrentLayer {
                                  h: outputs + o, batch: batch, hidden: h, units: units)
             }
         }
-        let loopTime = monotonicMilliseconds() - loopStart
         let last = (steps - 1) * batch * h
         state.h.pointer.update(from: outputs + last, count: batch * h)
         state.c.pointer.update(from: cells + last, count: batch * h)
-        return loopTime
     }
 
     /// `RecurrentLayer.backward`, through the recurrence step by step.
@@ -131,14 +134,14 @@ struct WeightDropLSTM: RecurrentLayer {
         let path = RecurrentPath(batch: batch)
         if path == .packed { ws.backwardPanels.pack(whh, k: g, n: h, transposed: false) }
 
-        let parts = batch * g * h >= Self.stepParallelThreshold ? ParallelFor.workers : 1
+        let parallel = batch * g * h >= Self.stepParallelThreshold
         for t in stride(from: steps - 1, through: 0, by: -1) {
             let gt = gates + t * batch * g
             let o = t * batch * h
             let cPrev = t == 0 ? UnsafePointer(ws.c0.pointer) : UnsafePointer(cells + o - batch * h)
-            ParallelFor.parts(parts) { p in
+            ParallelFor.alignedRanges(of: h, parallel: parallel) { units in
                 LSTMCell.backward(gates: gt, cPrev: cPrev, tanhC: tanhCells + o, dOut: dOut + o,
-                                  dh: dh, dc: dc, batch: batch, hidden: h, units: alignedRange(p, parts, h))
+                                  dh: dh, dc: dc, batch: batch, hidden: h, units: units)
             }
             if t > 0 {
                 switch path {

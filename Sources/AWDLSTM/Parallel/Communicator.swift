@@ -74,10 +74,10 @@ extension Communicator {
     /// parallelism); with several ranks, each step takes one draw from `shared`
     /// (the same on every rank) and seeds rank r's generator from it and r, so
     /// ranks drop different units and a run resumes at any rank count.
-    public func withDropoutStream<T>(_ shared: inout RandomSource, _ body: (inout RandomSource) -> T) -> T {
-        guard size > 1 else { return body(&shared) }
+    public func withDropoutStream<T>(_ shared: inout RandomSource, _ body: (inout RandomSource) throws -> T) rethrows -> T {
+        guard size > 1 else { return try body(&shared) }
         var own = RandomSource(seed: shared.next() &+ UInt64(rank) &* 0x9E37_79B9_7F4A_7C15)
-        return body(&own)
+        return try body(&own)
     }
 
     /// Averages the gradients of one step over the ranks, in place (all ranks
@@ -98,10 +98,10 @@ extension Communicator {
     /// normalisation) with the columns split over the ranks: each rank runs
     /// `evaluate` on its columns, and the results, weighted by column count, are
     /// summed. Every rank returns the same value.
-    public func evaluationLoss(_ data: BatchedTokens, _ evaluate: (BatchedTokens) -> Double) -> Double {
-        guard size > 1 else { return evaluate(data) }
+    public func evaluationLoss(_ data: BatchedTokens, _ evaluate: (BatchedTokens) throws -> Double) rethrows -> Double {
+        guard size > 1 else { return try evaluate(data) }
         let mine = columns(of: data.columns)
-        var part = [mine.isEmpty ? 0 : evaluate(data.columns(mine)) * Double(mine.count) / Double(data.columns)]
+        var part = [mine.isEmpty ? 0 : try evaluate(data.columns(mine)) * Double(mine.count) / Double(data.columns)]
         sum(&part)
         return part[0]
     }

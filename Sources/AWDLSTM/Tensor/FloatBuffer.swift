@@ -49,3 +49,10 @@ public final class FloatBuffer: @unchecked Sendable {
 
     public func toArray() -> [Float] { Array(buffer) }
 }
+
+/// Grows `buffer` to at least `count` floats (contents not kept; `fill` for new ones).
+func reserve(_ count: Int, _ buffer: inout FloatBuffer, fill: Float? = nil) {
+    guard buffer.count < count else { return }
+    buffer = FloatBuffer(count: count)
+    if let fill { buffer.fill(fill) }
+}

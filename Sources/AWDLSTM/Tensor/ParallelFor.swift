@@ -37,6 +37,24 @@ public enum ParallelFor {
     public static func parts(_ parts: Int, _ body: (Int) -> Void) {
         chunks(parts, count: parts, costPerItem: 32_768) { part, _ in body(part) }
     }
+
+    /// Calls `body` on the pieces of `0..<count` cut at multiples of 16
+    /// (`alignedRange`): one piece per pool thread when `parallel`, else the whole
+    /// range on the calling thread. Empty pieces are skipped. The recurrent
+    /// layers' time loops share each step's hidden units this way.
+    static func alignedRanges(of count: Int, parallel: Bool, _ body: (Range<Int>) -> Void) {
+        let n = parallel ? workers : 1
+        parts(n) { p in
+            let range = alignedRange(p, n, count)
+            if !range.isEmpty { body(range) }
+        }
+    }
+}
+
+/// Raw pointers handed to parallel workers, each of which touches disjoint rows.
+struct UnsafeSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 private struct Job {

@@ -123,7 +123,7 @@ public final class Trainer {
         state.averagingSinceEpoch = 1
         state.metricsEpochOffset = existing.filter { $0.kind == "epoch" }.map(\.epoch).max() ?? 0
         let valid = BatchedTokens(corpus.valid, batchSize: options.evalBatchSize)
-        state.bestValidLoss = Evaluator.loss(model: model, data: valid, bptt: options.bptt)
+        state.bestValidLoss = try Evaluator.loss(model: model, data: valid, bptt: options.bptt)
     }
 
     /// The best validation loss before any epoch of this run (fine-tuning's baseline).
@@ -180,8 +180,8 @@ public final class Trainer {
                 let seqLen = schedule.sampleLength(&rng)
                 let stepLR = schedule.learningRate(state.lr, length: seqLen)
                 let batch = train.window(at: state.position, length: seqLen)
-                let loss = communicator.averageGradients(model.gradients, loss: communicator.withDropoutStream(&rng) {
-                    model.forwardBackward(batch, alpha: options.alpha, beta: options.beta, rng: &$0)
+                let loss = communicator.averageGradients(model.gradients, loss: try communicator.withDropoutStream(&rng) {
+                    try model.forwardBackward(batch, alpha: options.alpha, beta: options.beta, rng: &$0)
                 })
                 let norm = options.clip > 0
                     ? GradientClipping.clip(model.gradients, maxNorm: options.clip)
@@ -235,7 +235,7 @@ public final class Trainer {
             }
 
             // End of epoch: validate (averaged weights once averaging), save the best, NT-ASGD.
-            let validLoss = evaluateValid(valid)
+            let validLoss = try evaluateValid(valid)
             let epochTime = Date().timeIntervalSince1970 - epochStart
             log(String(repeating: "-", count: 89))
             log(String(format: "| end of epoch %3d | time: %5.2fs | valid loss %5.2f | valid ppl %8.2f | valid bpc %8.3f",
@@ -307,7 +307,7 @@ public final class Trainer {
             let best = try SafeTensors(contentsOf: folder.model)
             let data = BatchedTokens(corpus.test, batchSize: options.testBatchSize)
             let loss = try model.withWeights({ try model.loadWeights(from: best, into: $0, source: folder.model.path) }) {
-                evaluationLoss(data)
+                try evaluationLoss(data)
             }
             test = EvaluationResult(loss: loss, tokens: corpus.test.count)
             log(String(repeating: "=", count: 89))
@@ -344,14 +344,14 @@ public final class Trainer {
     }
 
     /// Validation loss; with averaging on, of the averaged weights (swapped in and back).
-    private func evaluateValid(_ valid: BatchedTokens) -> Double {
-        guard let average = optimizer.averagedWeights else { return evaluationLoss(valid) }
-        return model.withWeights({ $0.copy(from: average) }) { evaluationLoss(valid) }
+    private func evaluateValid(_ valid: BatchedTokens) throws -> Double {
+        guard let average = optimizer.averagedWeights else { return try evaluationLoss(valid) }
+        return try model.withWeights({ $0.copy(from: average) }) { try evaluationLoss(valid) }
     }
 
     /// The `Evaluator`'s loss over `data`, its columns split over the ranks.
-    private func evaluationLoss(_ data: BatchedTokens) -> Double {
-        communicator.evaluationLoss(data) { Evaluator.loss(model: model, data: $0, bptt: options.bptt) }
+    private func evaluationLoss(_ data: BatchedTokens) throws -> Double {
+        try communicator.evaluationLoss(data) { try Evaluator.loss(model: model, data: $0, bptt: options.bptt) }
     }
 }
 

@@ -1,15 +1,19 @@
 import Dispatch
 
-/// Wall time spent in each part of a training step or evaluation window,
-/// accumulated while a benchmark enables it (`model.timings = StepTimings()`);
-/// nil costs nothing.
+/// Wall time in milliseconds spent in each part of a training step or
+/// evaluation window: the model's parts as a `StepTimer` saw them, the
+/// optimiser and allreduce as the benchmark timed them.
 public struct StepTimings: Sendable, Codable, Equatable {
+    /// `PassPart.embedding`.
     public var embedding = 0.0
+    /// `PassPart.recurrentForward` (named after the LSTM; the QRNN's too).
     public var lstmForward = 0.0
     /// The part of `lstmForward` spent in the layers' time loops (the recurrent
     /// product and the cell); the rest is the input projections and dropout.
     public var recurrence = 0.0
+    /// `PassPart.recurrentBackward`.
     public var lstmBackward = 0.0
+    /// `PassPart.criterion`: decoder, softmax and loss, with the regularisers.
     public var softmax = 0.0
     public var optimizer = 0.0
     /// Summing the gradients over the ranks of a data-parallel job (MPI_Allreduce).
@@ -36,3 +40,23 @@ public struct StepTimings: Sendable, Codable, Equatable {
 /// Milliseconds on a monotonic clock.
 @inline(__always)
 public func monotonicMilliseconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e6 }
+
+/// Accumulates the time of each part of the model's passes into `timings`
+/// while it is the model's `observer`.
+final class StepTimer: PassObserver {
+    var timings = StepTimings()
+    private var started = [Double](repeating: 0, count: PassPart.allCases.count)
+
+    func begin(_ part: PassPart) { started[part.rawValue] = monotonicMilliseconds() }
+
+    func end(_ part: PassPart) {
+        let ms = monotonicMilliseconds() - started[part.rawValue]
+        switch part {
+        case .embedding: timings.embedding += ms
+        case .recurrentForward: timings.lstmForward += ms
+        case .recurrence: timings.recurrence += ms
+        case .criterion: timings.softmax += ms
+        case .recurrentBackward: timings.lstmBackward += ms
+        }
+    }
+}

@@ -87,7 +87,7 @@ public enum Benchmark {
     /// gradients are averaged as in training (timed as `allreduce`); evaluation
     /// splits its columns likewise. Rates are rank 0's.
     public static func run(_ o: BenchmarkOptions, communicator: Communicator = SingleProcess(),
-                           log: (String) -> Void = { _ in }) -> BenchmarkResult {
+                           log: (String) -> Void = { _ in }) throws -> BenchmarkResult {
         var rng = RandomSource(seed: 1234)
         let model = AWDLSTMModel(config: o.config, rng: &rng)
         let v = UInt64(o.config.vocabSize)
@@ -101,35 +101,37 @@ public enum Benchmark {
         model.resetHidden(batchSize: trainData.columns)
 
         var trainMs = 0.0
+        let trainTimer = StepTimer()
         for s in 0..<(o.warmup + o.steps) {
             let batch = trainData.window(at: s * o.bptt, length: o.bptt)
-            if s == o.warmup { model.timings = StepTimings() }
+            if s == o.warmup { model.observer = trainTimer }
             let start = monotonicMilliseconds()
-            let loss = model.forwardBackward(batch, alpha: o.alpha, beta: o.beta, rng: &rng)
+            let loss = try model.forwardBackward(batch, alpha: o.alpha, beta: o.beta, rng: &rng)
             var t = monotonicMilliseconds()
             _ = communicator.averageGradients(model.gradients, loss: loss)
-            if model.timings != nil { model.timings!.allreduce += monotonicMilliseconds() - t }
+            if s >= o.warmup { trainTimer.timings.allreduce += monotonicMilliseconds() - t }
             t = monotonicMilliseconds()
             GradientClipping.clip(model.gradients, maxNorm: o.clip)
             sgd.step(weights: model.weights, gradients: model.gradients, lr: Float(o.lr))
-            if model.timings != nil { model.timings!.optimizer += monotonicMilliseconds() - t }
+            if s >= o.warmup { trainTimer.timings.optimizer += monotonicMilliseconds() - t }
             t = monotonicMilliseconds()
             if s >= o.warmup { trainMs += t - start }
             log(String(format: "train step %d: %.1f ms%@", s + 1, t - start, s < o.warmup ? " (warm-up)" : ""))
         }
-        let breakdown = (model.timings ?? StepTimings()).scaled(by: 1 / Double(max(1, o.steps)))
-        model.timings = nil
+        let breakdown = trainTimer.timings.scaled(by: 1 / Double(max(1, o.steps)))
+        model.observer = nil
 
         let evalColumns = communicator.columns(of: o.evalBatchSize)
         let evalData = BatchedTokens(tokens((o.bptt * (o.evalSteps + 1) + 1) * o.evalBatchSize), batchSize: o.evalBatchSize)
             .columns(evalColumns.isEmpty ? 0..<1 : evalColumns)
         model.resetHidden(batchSize: evalData.columns)
         var evalMs = 0.0
+        let evalTimer = StepTimer()
         for s in 0..<(o.evalSteps + 1) {
             let batch = evalData.window(at: s * o.bptt, length: o.bptt)
-            if s == 1 { model.timings = StepTimings() }
+            if s == 1 { model.observer = evalTimer }
             let start = monotonicMilliseconds()
-            _ = model.evaluate(batch, reusePreparedWeights: s > 0)
+            _ = try model.evaluate(batch, reusePreparedWeights: s > 0)
             let t = monotonicMilliseconds()
             if s >= 1 { evalMs += t - start }
         }
@@ -137,8 +139,8 @@ public enum Benchmark {
         let waitStart = monotonicMilliseconds()
         communicator.synchronize()
         evalMs += monotonicMilliseconds() - waitStart
-        let evalBreakdown = (model.timings ?? StepTimings()).scaled(by: 1 / Double(max(1, o.evalSteps)))
-        model.timings = nil
+        let evalBreakdown = evalTimer.timings.scaled(by: 1 / Double(max(1, o.evalSteps)))
+        model.observer = nil
         let flops = trainingFlopsPerToken(model, zipf: o.zipf)
         // The job's ceiling: every rank's, measured at the same time.
         var ceilings = [measureSgemmGflops()]

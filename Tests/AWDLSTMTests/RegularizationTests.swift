@@ -17,8 +17,12 @@ final class RegularizationTests: XCTestCase {
 
     /// Column 0 reads only words 1 and 2, column 1 only words 3 and 4 (time-major).
     var tokens: TokenBatch {
-        let inputs = (0..<steps).flatMap { t in [Int32(1 + t % 2), Int32(3 + t % 2)] }
-        let targets = (0..<steps).flatMap { t in [Int32(2 - t % 2), Int32(4 - t % 2)] }
+        var inputs: [Int32] = [], targets: [Int32] = []
+        for t in 0..<steps {
+            let odd = Int32(t % 2)
+            inputs += [1 + odd, 3 + odd]
+            targets += [2 - odd, 4 - odd]
+        }
         return TokenBatch(inputs: inputs, targets: targets, steps: steps, batchSize: batch)
     }
 
@@ -37,7 +41,12 @@ final class RegularizationTests: XCTestCase {
 
     /// Rows `[T·B, E]` of column `b`.
     func column(_ outputs: [Float], _ b: Int, width: Int) -> [Float] {
-        (0..<steps).flatMap { t in outputs[((t * batch + b) * width)..<((t * batch + b + 1) * width)] }
+        var rows: [Float] = []
+        for t in 0..<steps {
+            let start = (t * batch + b) * width
+            rows += outputs[start..<(start + width)]
+        }
+        return rows
     }
 
     /// The authors' `WeightDrop`: the pass uses `raw · bernoulli / (1 − p)` while

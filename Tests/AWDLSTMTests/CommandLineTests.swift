@@ -19,12 +19,18 @@ struct CLI {
         var stderr: String
     }
 
+    /// The path of `name` in one of `PATH`'s folders, or nil.
+    static func onPath(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
     /// Runs to completion (or until `timeout` seconds, then SIGKILL), with
     /// `environment` added to this process's.
     @discardableResult
     static func run(_ args: [String], environment: [String: String] = [:], launcher: [String] = [],
-                    timeout: Double = 120, directory: URL? = nil) throws -> Result {
-        let p = try start(args, environment: environment, launcher: launcher, directory: directory)
+                    timeout: Double = 120, directory: URL? = nil, executable: URL = binary) throws -> Result {
+        let p = try start(args, environment: environment, launcher: launcher, directory: directory, executable: executable)
         let deadline = Date().addingTimeInterval(timeout)
         while p.process.isRunning && Date() < deadline { usleep(20_000) }
         if p.process.isRunning { kill(p.process.processIdentifier, SIGKILL) }
@@ -46,13 +52,13 @@ struct CLI {
         var stderrSoFar: String { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
     }
 
-    /// Starts the binary with `args`, or `launcher` (a program and its arguments,
-    /// such as mpirun's) with the binary and `args` after it.
+    /// Starts `executable` (the binary by default) with `args`, or `launcher` (a
+    /// program and its arguments, such as mpirun's) with it and `args` after it.
     static func start(_ args: [String], environment: [String: String] = [:], launcher: [String] = [],
-                      directory: URL? = nil) throws -> Running {
+                      directory: URL? = nil, executable: URL = binary) throws -> Running {
         let p = Process()
-        p.executableURL = launcher.first.map { URL(fileURLWithPath: $0) } ?? binary
-        p.arguments = launcher.isEmpty ? args : Array(launcher.dropFirst()) + [binary.path] + args
+        p.executableURL = launcher.first.map { URL(fileURLWithPath: $0) } ?? executable
+        p.arguments = launcher.isEmpty ? args : Array(launcher.dropFirst()) + [executable.path] + args
         if let directory { p.currentDirectoryURL = directory }
         if !environment.isEmpty {
             p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

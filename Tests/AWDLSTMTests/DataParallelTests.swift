@@ -1,15 +1,13 @@
 import Foundation
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// `mpirun -np 2 awd-lstm train …` against one process. Skipped where Open MPI's
 /// `mpirun` is not installed.
 final class DataParallelTests: XCTestCase {
     /// `mpirun --oversubscribe -np N`, one pool thread per rank, allowed to run as root (CI).
     func mpirun(ranks: Int = 2) throws -> [String] {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        guard let found = path.split(separator: ":").map({ "\($0)/mpirun" })
-            .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        guard let found = CLI.onPath("mpirun") else {
             throw XCTSkip("mpirun not found (Debian: openmpi-bin)")
         }
         setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1)

@@ -1,0 +1,40 @@
+import Foundation
+import XCTest
+import AWDLSTM
+
+/// `Examples/LibraryClient`, a separate package that uses the library through
+/// its public API only, builds and trains, evaluates and samples.
+final class ClientPackageTests: XCTestCase {
+    func testLibraryClientTrainsEvaluatesAndSamples() throws {
+        guard let swift = CLI.onPath("swift") else { throw XCTSkip("swift is not on PATH") }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        // A scratch folder inside .build keeps the client's build out of the tree
+        // and lets the next run build incrementally.
+        let scratch = root.appendingPathComponent(".build/client")
+        let build = try CLI.run(["build", "-c", "release", "--package-path", root.appendingPathComponent("Examples/LibraryClient").path,
+                                 "--scratch-path", scratch.path],
+                                timeout: 1800, executable: URL(fileURLWithPath: swift))
+        XCTAssertEqual(build.status, 0, build.stdout + build.stderr)
+        guard build.status == 0 else { return }
+
+        let dir = try TemporaryFolder()
+        let data = try writeTinyCorpus(dir)
+        let corpus = try Corpus(folder: data)
+        let r = try CLI.run([data.path], executable: scratch.appendingPathComponent("release/client"))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("| end of epoch   1 |"), r.stdout)
+
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        let evaluation = try XCTUnwrap(lines.first { $0.hasPrefix("evaluation: ") }, r.stdout)
+        let numbers = evaluation.split(whereSeparator: { " ,".contains($0) }).compactMap { Double($0) }
+        XCTAssertEqual(numbers.count, 3, evaluation)
+        XCTAssertTrue(numbers.prefix(2).allSatisfy { $0.isFinite && $0 > 0 }, evaluation)
+        XCTAssertEqual(numbers.last, Double(corpus.test.count), evaluation)
+
+        // 20 sampled words of the vocabulary.
+        let sample = try XCTUnwrap(lines.first { $0.hasPrefix("sample: ") }, r.stdout)
+        let words = sample.dropFirst("sample: ".count).split(separator: " ").map(String.init)
+        XCTAssertEqual(words.count, 20, sample)
+        XCTAssertTrue(words.allSatisfy { corpus.vocabulary.id($0) != nil }, sample)
+    }
+}

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// Fine-tuning, the cache pointer, dynamic evaluation and generation on a small
 /// trained model.

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 final class CorpusTests: XCTestCase {
     func testPennTreebankCountsAndIds() throws {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// A corpus of 400 lines of 3–12 words drawn from 15 (train), 20 lines each for valid and test.
 func smallCorpus(_ dir: TemporaryFolder, name: String = "D", words: [String]? = nil, seed: UInt64 = 3) throws -> URL {

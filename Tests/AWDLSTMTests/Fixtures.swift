@@ -1,5 +1,5 @@
 import Foundation
-import AWDLSTM
+@testable import AWDLSTM
 
 /// Files under `Tests/Fixtures/`, written by `scripts/reference/make_fixtures.py`.
 enum Fixtures {

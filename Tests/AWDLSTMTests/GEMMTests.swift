@@ -1,5 +1,5 @@
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// The GEMM and matrix-vector wrappers in every transpose combination, with
 /// alpha and beta, against a double-precision reference.

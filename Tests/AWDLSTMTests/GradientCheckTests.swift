@@ -1,5 +1,5 @@
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// Central finite differences against the analytic gradient, for every element
 /// of every parameter tensor of a tiny model (V=20, E=6, H=8, L=3, T=5, B=3),

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// WikiText-103's side of the large-vocabulary work: the synthetic Zipf corpus,
 /// the corpus pipeline on it, and the download's checksum.

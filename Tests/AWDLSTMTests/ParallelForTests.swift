@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// The fork-join pool behind every parallel loop: each index is visited exactly
 /// once, whatever the chunk count, from inside another loop, from several

@@ -1,5 +1,5 @@
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// The Swift forward and backward pass against PyTorch (fixtures from
 /// `scripts/reference/make_fixtures.py`): loss to 1e-5 relative, every gradient,

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// The shared corpora, when `AWDLSTM_DATA` points at them (tests skip otherwise).
 enum SharedData {

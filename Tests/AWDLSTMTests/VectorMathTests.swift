@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// The vector transcendental functions against the platform's libm.
 final class VectorMathTests: XCTestCase {

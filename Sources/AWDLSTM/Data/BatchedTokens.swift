@@ -1,12 +1,18 @@
 /// A token stream cut into `B` contiguous columns (the authors' `batchify`):
 /// the tail that does not fill all columns is dropped, column `b` is the
 /// `b`-th slice of the stream, and memory is time-major `[rows, B]`.
+///
+/// The input of `Evaluator.loss`: evaluation uses `B` = 10 for validation and 1
+/// for test, as the authors' `main.py` does.
 public struct BatchedTokens: Sendable {
+    /// Tokens per column: `⌊stream.count / B⌋`.
     public let rows: Int
+    /// `B`, the batch size.
     public let columns: Int
     /// `tokens[r·B + b]`.
-    public let tokens: [Int32]
+    let tokens: [Int32]
 
+    /// Cuts `stream` (token ids) into `batchSize` columns; traps unless `batchSize` ≥ 1.
     public init(_ stream: [Int32], batchSize: Int) {
         precondition(batchSize >= 1)
         columns = batchSize
@@ -19,7 +25,7 @@ public struct BatchedTokens: Sendable {
     }
 
     /// Columns `range` of these (a data-parallel rank's share), with the same rows.
-    public func columns(_ range: Range<Int>) -> BatchedTokens {
+    func columns(_ range: Range<Int>) -> BatchedTokens {
         precondition(!range.isEmpty && range.lowerBound >= 0 && range.upperBound <= columns)
         var t = [Int32](repeating: 0, count: rows * range.count)
         for r in 0..<rows {
@@ -34,7 +40,7 @@ public struct BatchedTokens: Sendable {
 
     /// The window starting at row `i`: inputs rows `i..<i+len`, targets one row
     /// later, with `len = min(seqLen, rows − 1 − i)` (the authors' `get_batch`).
-    public func window(at i: Int, length seqLen: Int) -> TokenBatch {
+    func window(at i: Int, length seqLen: Int) -> TokenBatch {
         let len = min(seqLen, rows - 1 - i)
         precondition(len >= 1, "window at row \(i) is past the end")
         let b = columns
@@ -44,5 +50,5 @@ public struct BatchedTokens: Sendable {
     }
 
     /// Start rows of the fixed evaluation windows: `0, bptt, 2·bptt, …` while a target exists.
-    public func windowStarts(bptt: Int) -> StrideTo<Int> { stride(from: 0, to: rows - 1, by: bptt) }
+    func windowStarts(bptt: Int) -> StrideTo<Int> { stride(from: 0, to: rows - 1, by: bptt) }
 }

@@ -8,6 +8,7 @@
 ///   characters (`a e r _ b a n k …`, `_` between words), or
 /// - a byte written in decimal, 0–255: the authors' enwik8 format (`prepare enwik8`).
 extension Vocabulary {
+    /// Whether this is a character-level vocabulary (see the extension's description).
     public var isCharacterLevel: Bool {
         let tokens = words.filter { $0 != Self.endOfSentence && $0 != Self.unknown }
         guard !tokens.isEmpty else { return false }

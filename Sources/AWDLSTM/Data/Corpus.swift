@@ -8,13 +8,19 @@ import Foundation
 /// train, then valid, then test, in order of first appearance, so ids match
 /// the reference implementation.
 public struct Corpus: Sendable {
+    /// The words of all three splits; ids index `vocabulary.words`.
     public var vocabulary: Vocabulary
+    /// The training split as token ids, `<eos>` after every line.
     public let train: [Int32]
+    /// The validation split as token ids.
     public let valid: [Int32]
+    /// The test split as token ids.
     public let test: [Int32]
 
+    /// One of the three splits; the raw value names it (`train`, `valid`, `test`).
     public enum Split: String, CaseIterable, Sendable { case train, valid, test }
 
+    /// The ids of `split`.
     public func tokens(_ split: Split) -> [Int32] {
         switch split { case .train: train; case .valid: valid; case .test: test }
     }
@@ -29,6 +35,7 @@ public struct Corpus: Sendable {
 
     /// The three files of a corpus folder: `{train,valid,test}.txt`, or WikiText's
     /// `wiki.{train,valid,test}.tokens`, or PTB's `ptb.{train,valid,test}.txt`.
+    /// Throws when the folder is missing or holds none of these.
     public static func files(in folder: URL) throws -> [URL] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDir), isDir.boolValue else {
@@ -41,8 +48,9 @@ public struct Corpus: Sendable {
         throw CorpusError.missingSplitFiles(folder: folder.path)
     }
 
-    /// Loads a folder, building the vocabulary; with `vocabulary` given (a trained
-    /// model's), every word must already be in it.
+    /// Loads a folder (`files(in:)`), building the vocabulary; with `vocabulary`
+    /// given (a trained model's), every word must already be in it. Throws when a
+    /// file is missing, empty, not UTF-8, or holds a word outside a given vocabulary.
     public init(folder: URL, vocabulary fixed: Vocabulary? = nil) throws {
         let urls = try Self.files(in: folder)
         var vocab = fixed ?? Vocabulary()
@@ -64,7 +72,7 @@ public struct Corpus: Sendable {
 
     /// Tokenises the text of one split held in memory (the bytes of a file), building
     /// a vocabulary over it; with `vocabulary` given, every word must already be in it.
-    /// `source` names the text in errors.
+    /// `source` names the text in errors. Throws as `init(folder:vocabulary:)`.
     public static func tokenize(_ data: Data, source: String, vocabulary fixed: Vocabulary? = nil) throws -> (ids: [Int32], vocabulary: Vocabulary) {
         var vocab = fixed ?? Vocabulary()
         let ids = try tokenize(data, source: source, vocabulary: &vocab, frozen: fixed != nil)
@@ -72,7 +80,8 @@ public struct Corpus: Sendable {
     }
 
     /// Tokenises any text with a trained model's vocabulary: words outside it become
-    /// `<unk>` (and are counted) when the vocabulary has it; otherwise they are an error.
+    /// `<unk>` (and are counted) when the vocabulary has it; otherwise they are an
+    /// error, as are empty and non-UTF-8 text.
     public static func tokenize(_ data: Data, source: String, mappingUnknownWordsOf vocabulary: Vocabulary) throws
         -> (ids: [Int32], unknownWords: Int) {
         var vocab = vocabulary

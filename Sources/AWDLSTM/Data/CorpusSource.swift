@@ -7,16 +7,18 @@ import FoundationNetworking
 /// archives, checked against published MD5 sums and unpacked into the
 /// `{train,valid,test}.txt` layout.
 public struct CorpusSource: Sendable {
+    /// The name `download` takes: `ptb`, `wikitext-2`, `wikitext-103`.
     public let name: String
-    public let urls: [String]
+    let urls: [String]
     /// Archive member for train, valid and test.
-    public let members: [String]
+    let members: [String]
     /// MD5 of the extracted train, valid and test files (empty: not published).
-    public let md5: [String]
-    public let isZip: Bool
+    let md5: [String]
+    let isZip: Bool
     /// MD5 of the archive itself, checked before unpacking when known.
-    public var archiveMD5: String? = nil
+    var archiveMD5: String? = nil
 
+    /// Every corpus that can be downloaded.
     public static let all: [CorpusSource] = [
         CorpusSource(name: "ptb",
                      urls: ["http://www.fit.vutbr.cz/~imikolov/rnnlm/simple-examples.tgz"],
@@ -41,10 +43,13 @@ public struct CorpusSource: Sendable {
                      md5: [], isZip: true, archiveMD5: "9ddaacaf6af0710eda8c456decff7832"),
     ]
 
+    /// The corpus called `name`, or nil.
     public static func named(_ name: String) -> CorpusSource? { all.first { $0.name == name } }
 
     /// Downloads (or takes `archive`), verifies and unpacks into `folder`.
-    /// Files appear in `folder` only after all three checksums match.
+    /// Files appear in `folder` only after all three checksums match. `log` gets
+    /// one line per step. Throws when no URL can be fetched, a checksum differs,
+    /// a member is missing, or `folder` cannot be written.
     public func install(to folder: URL, archive: URL? = nil, log: (String) -> Void) throws {
         let fm = FileManager.default
         let work = fm.temporaryDirectory.appendingPathComponent("awd-lstm-download-\(UUID().uuidString)")

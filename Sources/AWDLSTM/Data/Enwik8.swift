@@ -18,7 +18,7 @@ public enum Enwik8 {
     public static let heldOutBytes = 5_000_000
 
     /// The authors' split: `[train, valid, test]`.
-    public static func split(_ data: Data, heldOut n: Int = heldOutBytes) throws -> [Data] {
+    static func split(_ data: Data, heldOut n: Int = heldOutBytes) throws -> [Data] {
         guard n >= 1, data.count > 2 * n else {
             throw CorpusError.tooSmallToSplit(name: "enwik8", bytes: data.count, heldOut: n)
         }
@@ -27,7 +27,7 @@ public enum Enwik8 {
     }
 
     /// One split in the authors' text format (see the type's description).
-    public static func text(_ bytes: Data) -> Data {
+    static func text(_ bytes: Data) -> Data {
         let names: [[UInt8]] = (0..<256).map { $0 == 10 ? [10] : Array(String($0).utf8) }
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 4)
@@ -42,6 +42,8 @@ public enum Enwik8 {
 
     /// Reads `enwik8` from `zip` (with `unzip`, or Python's `zipfile` where
     /// `unzip` is missing) and writes the six files into `folder`, each atomically.
+    /// `log` gets one line per file. Throws when `zip` is missing or unreadable,
+    /// holds fewer than 2·`n` + 1 bytes, or `folder` cannot be written.
     public static func prepare(zip: URL, to folder: URL, heldOut n: Int = heldOutBytes, log: (String) -> Void) throws {
         let fm = FileManager.default
         guard fm.fileExists(atPath: zip.path) else { throw FileError.missing(path: zip.path) }

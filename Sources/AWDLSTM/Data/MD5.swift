@@ -1,6 +1,6 @@
 /// MD5 (RFC 1321), only to check downloaded corpora against their published
 /// checksums — not for anything security-related.
-public enum MD5 {
+enum MD5 {
     private static let shifts: [UInt32] = [7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
                                            5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
                                            4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
@@ -8,7 +8,7 @@ public enum MD5 {
     /// K[i] = ⌊2³² · |sin(i + 1)|⌋.
     private static let constants: [UInt32] = (0..<64).map { UInt32((abs(sin(Double($0 + 1))) * 4_294_967_296).rounded(.down)) }
 
-    public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+    static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         var a0: UInt32 = 0x6745_2301, b0: UInt32 = 0xEFCD_AB89, c0: UInt32 = 0x98BA_DCFE, d0: UInt32 = 0x1032_5476
         var message = Array(bytes)
         let bitLength = UInt64(message.count) * 8

@@ -11,20 +11,26 @@ import Foundation
 /// draws missed are appended to the training text as one last line, so the
 /// built vocabulary has exactly `vocabulary` + 1 words (the words and `<eos>`).
 public struct SyntheticCorpus: Sendable {
+    /// Distinct words (WikiText-103 has 267,734 besides `<eos>`).
     public var vocabulary = 267_734
     /// Words (without `<eos>`) per split; WikiText-103 has 103,227,021 training
     /// tokens in 1,801,350 lines, i.e. about 101.4 M words, and 217,646 / 245,569
     /// tokens in valid and test.
     public var trainWords = 101_425_671
+    /// Words per split, as `trainWords`.
     public var validWords = 213_886
+    /// Words per split, as `trainWords`.
     public var testWords = 241_211
+    /// The Zipf exponent s: rank r is drawn with probability ∝ 1 / r^s.
     public var exponent = 1.0
+    /// The seed of the draws: the same seed writes the same files.
     public var seed: UInt64 = 103
 
+    /// WikiText-103's shape; change the fields for smaller corpora.
     public init() {}
 
     /// The spelling of rank `r`.
-    public static func word(_ r: Int) -> [UInt8] {
+    static func word(_ r: Int) -> [UInt8] {
         var letters: [UInt8] = []
         var x = r
         repeat {
@@ -36,6 +42,7 @@ public struct SyntheticCorpus: Sendable {
     }
 
     /// Writes `train.txt`, `valid.txt` and `test.txt` into `folder` (atomically each).
+    /// Throws when the folder or a file cannot be written.
     public func write(to folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let zipf = ZipfDistribution(count: vocabulary, exponent: exponent)

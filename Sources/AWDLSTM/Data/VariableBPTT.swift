@@ -3,20 +3,20 @@
 /// `max(5, ⌊N(base, 5)⌋)` (truncated toward zero like Python's `int`), and the
 /// step's learning rate is scaled by `seqLen / bptt` so that short windows do
 /// not get outsized updates.
-public struct VariableBPTT: Sendable {
-    public let bptt: Int
-    public let fixed: Bool
+struct VariableBPTT: Sendable {
+    let bptt: Int
+    let fixed: Bool
 
-    public init(bptt: Int, fixed: Bool = false) {
+    init(bptt: Int, fixed: Bool = false) {
         self.bptt = bptt
         self.fixed = fixed
     }
 
-    public func sampleLength(_ rng: inout RandomSource) -> Int {
+    func sampleLength(_ rng: inout RandomSource) -> Int {
         if fixed { return bptt }
         let base = rng.uniform() < 0.95 ? Double(bptt) : Double(bptt) / 2
         return max(5, Int(rng.normal(mean: base, std: 5)))
     }
 
-    public func learningRate(_ lr: Double, length: Int) -> Double { lr * Double(length) / Double(bptt) }
+    func learningRate(_ lr: Double, length: Int) -> Double { lr * Double(length) / Double(bptt) }
 }

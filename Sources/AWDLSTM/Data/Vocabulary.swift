@@ -6,6 +6,7 @@ import Foundation
 /// Swift's `String` equality would merge canonically equivalent spellings
 /// (`é` and `e` + combining acute), giving ids that differ from the reference.
 public struct Vocabulary: Sendable, Equatable {
+    /// The words by id: `words[id]`.
     public private(set) var words: [String] = []
     private var ids: [Key: Int32] = [:]
 
@@ -14,8 +15,10 @@ public struct Vocabulary: Sendable, Equatable {
         init(_ word: String) { bytes = Array(word.utf8) }
     }
 
+    /// An empty vocabulary.
     public init() {}
 
+    /// The vocabulary of `words`, ids in order; throws when a word appears twice.
     public init(words: [String]) throws {
         for w in words {
             guard ids[Key(w)] == nil else { throw CorpusError.duplicateWord(word: w, source: nil) }
@@ -23,6 +26,7 @@ public struct Vocabulary: Sendable, Equatable {
         }
     }
 
+    /// The number of words (the model's `vocabSize`).
     public var count: Int { words.count }
 
     /// The id of `word`, adding it at the end when new.
@@ -36,14 +40,18 @@ public struct Vocabulary: Sendable, Equatable {
         return id
     }
 
+    /// The id of `word` (compared by UTF-8 bytes), or nil.
     public func id(_ word: String) -> Int32? { ids[Key(word)] }
 
+    /// The token the authors' `data.py` appends to every line.
     public static let endOfSentence = "<eos>"
+    /// The unknown-word token of PTB and WikiText; words outside a vocabulary map to it where it exists.
     public static let unknown = "<unk>"
 
     /// `vocab.txt`: one word per line, line number = id.
     public func fileText() -> String { words.joined(separator: "\n") + "\n" }
 
+    /// Reads a `vocab.txt`; throws when it cannot be read, is not UTF-8, or lists a word twice.
     public static func read(from url: URL) throws -> Vocabulary {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw FileError.unreadable(path: url.path)

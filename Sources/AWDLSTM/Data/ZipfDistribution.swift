@@ -2,13 +2,13 @@
 /// sampled by inverting the cumulative distribution (a binary search in a table
 /// of `count` doubles). Natural text follows it with `s` close to 1; the
 /// benchmarks and the synthetic WikiText-103-sized corpus draw their words from it.
-public struct ZipfDistribution: Sendable {
-    public let count: Int
-    public let exponent: Double
+struct ZipfDistribution: Sendable {
+    let count: Int
+    let exponent: Double
     /// `cumulative[r] = P(rank ≤ r)`; the last entry is 1.
     private let cumulative: [Double]
 
-    public init(count: Int, exponent: Double = 1) {
+    init(count: Int, exponent: Double = 1) {
         precondition(count >= 1 && exponent >= 0)
         self.count = count
         self.exponent = exponent
@@ -24,11 +24,11 @@ public struct ZipfDistribution: Sendable {
     }
 
     /// P(rank ≤ r).
-    public func cumulativeProbability(_ r: Int) -> Double { cumulative[r] }
+    func cumulativeProbability(_ r: Int) -> Double { cumulative[r] }
 
     /// A rank drawn from the distribution.
     @inline(__always)
-    public func sample(_ rng: inout RandomSource) -> Int {
+    func sample(_ rng: inout RandomSource) -> Int {
         let u = rng.uniform()
         var lo = 0, hi = count - 1
         while lo < hi {

@@ -7,11 +7,16 @@ import CMPI
 /// MPI errors abort the whole job (Open MPI's default `MPI_ERRORS_ARE_FATAL`),
 /// and `mpirun` ends every rank when one exits with an error or dies, so no rank
 /// waits forever on a dead one.
+///
+/// Not for use from several threads at once: MPI is initialised with one
+/// thread calling it (`MPI_THREAD_FUNNELED`'s contract), the one that calls `launch()`.
 public final class MPICommunicator: Communicator {
+    /// This process's index in `MPI_COMM_WORLD`.
     public let rank: Int
+    /// The number of processes `mpirun` started.
     public let size: Int
     /// Seconds spent in collectives on the gradient buffer, for the step-time breakdown.
-    public private(set) var reduceSeconds = 0.0
+    private(set) var reduceSeconds = 0.0
 
     private init(rank: Int, size: Int) {
         self.rank = rank
@@ -33,26 +38,32 @@ public final class MPICommunicator: Communicator {
         return MPICommunicator(rank: Int(awd_mpi_rank()), size: Int(awd_mpi_size()))
     }
 
-    public func sum(_ values: UnsafeMutablePointer<Float>, count: Int) {
+    /// MPI_Allreduce with MPI_SUM over `values`, in place.
+    public func sum(_ values: FloatBuffer) {
         let start = monotonicMilliseconds()
-        _ = awd_mpi_allreduce_sum_float(values, count)
+        _ = awd_mpi_allreduce_sum_float(values.pointer, values.count)
         reduceSeconds += (monotonicMilliseconds() - start) / 1000
     }
 
+    /// MPI_Allreduce with MPI_SUM, in place.
     public func sum(_ values: inout [Double]) {
         _ = awd_mpi_allreduce_sum_double(&values, Int32(values.count))
     }
 
+    /// MPI_Allreduce with MPI_MAX, in place.
     public func maximum(_ values: inout [Double]) {
         _ = awd_mpi_allreduce_max_double(&values, Int32(values.count))
     }
 
-    public func broadcast(_ data: UnsafeMutableRawPointer, bytes: Int, from root: Int) {
-        _ = awd_mpi_broadcast(data, bytes, Int32(root))
+    /// MPI_Bcast of `bytes` from `root`.
+    public func broadcast(_ bytes: inout [UInt8], from root: Int) {
+        let count = bytes.count
+        _ = bytes.withUnsafeMutableBytes { awd_mpi_broadcast($0.baseAddress, count, Int32(root)) }
     }
 
-    public func gather(_ values: UnsafePointer<Float>, count: Int, into gathered: UnsafeMutablePointer<Float>?) {
-        _ = awd_mpi_gather_float(values, Int32(count), gathered, 0)
+    /// MPI_Gather of `values` into `gathered` on rank 0.
+    public func gather(_ values: FloatBuffer, into gathered: FloatBuffer?) {
+        _ = awd_mpi_gather_float(values.pointer, Int32(values.count), gathered?.pointer, 0)
     }
 
     /// Leaves MPI (MPI_Finalize); the last call on this communicator.

@@ -9,16 +9,16 @@
 /// SkylakeX kernels that the CPU supports. The library reads
 /// `OPENBLAS_CORETYPE` only when it loads, so a better choice means loading
 /// it again with the variable set (see `BLASLibrary`).
-public enum BLASCoreSelection {
+enum BLASCoreSelection {
     /// What to do with the loaded library.
-    public enum Action: Equatable, Sendable {
+    enum Action: Equatable, Sendable {
         /// Keep the library's core.
         case keep(Reason)
         /// Load the library again with `OPENBLAS_CORETYPE` set to this core.
         case select(core: String)
     }
 
-    public enum Reason: Equatable, Sendable {
+    enum Reason: Equatable, Sendable {
         /// `OPENBLAS_CORETYPE` is set (by the user or the machine): obeyed.
         case setByEnvironment(String)
         /// `AWDLSTM_BLAS_SELECT=0` turned the selection off.
@@ -35,9 +35,9 @@ public enum BLASCoreSelection {
     }
 
     /// Vector-instruction levels of OpenBLAS's x86-64 cores, lowest first.
-    public enum Level: Int, Comparable, Sendable {
+    enum Level: Int, Comparable, Sendable {
         case sse, avx, avx2, avx512
-        public static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
+        static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
     }
 
     /// The level each x86-64 core name of OpenBLAS's DYNAMIC_ARCH builds is written for
@@ -54,10 +54,10 @@ public enum BLASCoreSelection {
         return t
     }()
 
-    public static func level(ofCore name: String) -> Level? { coreLevels[name.lowercased()] }
+    static func level(ofCore name: String) -> Level? { coreLevels[name.lowercased()] }
 
     /// The widest level the CPU supports.
-    public static func level(of features: CPUFeatures) -> Level {
+    static func level(of features: CPUFeatures) -> Level {
         if features.isSuperset(of: .avx512) { return .avx512 }
         if features.isSuperset(of: [.avx2, .fma]) { return .avx2 }
         if features.contains(.avx) { return .avx }
@@ -78,7 +78,7 @@ public enum BLASCoreSelection {
 
     /// The decision. `chosenCore`: what `openblas_get_corename()` returned;
     /// `dynamicArch`: whether `openblas_get_config()` names DYNAMIC_ARCH.
-    public static func decide(
+    static func decide(
         chosenCore: String, features: CPUFeatures, architecture: CPUFeatures.Architecture,
         environment: [String: String], dynamicArch: Bool
     ) -> Action {

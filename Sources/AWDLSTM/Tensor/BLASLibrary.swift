@@ -8,6 +8,8 @@ import CBLAS
 public struct BLASReport: Codable, Equatable, Sendable {
     /// "OpenBLAS", "BLIS", "MKL", "Accelerate", or the file name of another CBLAS.
     public var library: String
+    /// The version the library reports (OpenBLAS's `openblas_get_config`, BLIS's,
+    /// MKL's; for Accelerate the macOS version), "?" when it reports none.
     public var version: String
     /// The kernel set in use (OpenBLAS's core name, BLIS's configuration).
     public var core: String
@@ -15,7 +17,9 @@ public struct BLASReport: Codable, Equatable, Sendable {
     public var selection: String
     /// Threads of the engine's pool; BLAS runs on each calling thread.
     public var threads: Int
+    /// The instruction-set family this program was built for: "x86_64", "aarch64" or "other".
     public var architecture: String
+    /// The CPU's vector extensions, as Linux's /proc/cpuinfo names them (`avx2`, `avx512_bf16`).
     public var cpuFeatures: [String]
     /// Milliseconds the self-check took (`BLASSelfCheck`).
     public var selfCheckMs: Double
@@ -35,6 +39,7 @@ public struct BLASReport: Codable, Equatable, Sendable {
 
 /// Why the BLAS cannot be used; `description` is one line naming the remedy.
 public struct BLASError: Error, CustomStringConvertible, Sendable {
+    /// The reason and its remedy, in one line.
     public let description: String
 }
 

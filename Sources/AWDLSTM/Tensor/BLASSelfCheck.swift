@@ -5,21 +5,21 @@
 /// reference. About 0.5 M multiply-adds: well under a millisecond of BLAS and a
 /// few of reference. A core with wrong kernels for this CPU fails it, and a
 /// run never trains on wrong arithmetic.
-public enum BLASSelfCheck {
+enum BLASSelfCheck {
     /// `C = alpha·op(A)·op(B) + beta·C`, row-major (the CBLAS argument order).
-    public typealias Sgemm = @Sendable (_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+    typealias Sgemm = @Sendable (_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
                               _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
                               _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) -> Void
     /// `y = alpha·op(A)·x + beta·y`, row-major `rows × columns` A.
-    public typealias Sgemv = @Sendable (_ trans: Bool, _ rows: Int, _ columns: Int, _ alpha: Float, _ a: UnsafePointer<Float>,
+    typealias Sgemv = @Sendable (_ trans: Bool, _ rows: Int, _ columns: Int, _ alpha: Float, _ a: UnsafePointer<Float>,
                               _ lda: Int, _ x: UnsafePointer<Float>, _ beta: Float, _ y: UnsafeMutablePointer<Float>) -> Void
 
     /// A product that disagrees with the reference.
-    public struct Failure: Error, Equatable, Sendable {
+    struct Failure: Error, Equatable, Sendable {
         /// e.g. "sgemm NT 67×93×131".
-        public var product: String
+        var product: String
         /// Largest error over the tolerance, as a multiple of it.
-        public var errorOverTolerance: Double
+        var errorOverTolerance: Double
     }
 
     /// (m, n, k, extra leading-dimension padding): a row (batch 1), tiny
@@ -27,7 +27,7 @@ public enum BLASSelfCheck {
     static let gemmShapes = [(1, 40, 33, 0), (3, 5, 2, 0), (67, 93, 131, 5)]
 
     /// Runs every case; returns the first failure, or nil when all agree.
-    public static func run(sgemm: Sgemm, sgemv: Sgemv) -> Failure? {
+    static func run(sgemm: Sgemm, sgemv: Sgemv) -> Failure? {
         var rng = RandomSource(seed: 20_170_807)
         func values(_ n: Int) -> [Float] { (0..<n).map { _ in rng.uniform(-1, 1) } }
         for (m, n, k, pad) in gemmShapes {

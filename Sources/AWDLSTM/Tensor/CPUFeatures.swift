@@ -3,28 +3,28 @@ import CKernels
 /// The instruction-set features of the CPU, as the operating system enables
 /// them (`awd_cpu.h`: CPUID and XGETBV on x86-64, hwcaps on aarch64). The BLAS
 /// core selection reads them, and every report names them.
-public struct CPUFeatures: OptionSet, Sendable, Hashable {
-    public let rawValue: UInt
-    public init(rawValue: UInt) { self.rawValue = rawValue }
+struct CPUFeatures: OptionSet, Sendable, Hashable {
+    let rawValue: UInt
+    init(rawValue: UInt) { self.rawValue = rawValue }
 
-    public static let sse3 = CPUFeatures(rawValue: UInt(AWD_CPU_SSE3))
-    public static let sse4_2 = CPUFeatures(rawValue: UInt(AWD_CPU_SSE4_2))
-    public static let avx = CPUFeatures(rawValue: UInt(AWD_CPU_AVX))
-    public static let avx2 = CPUFeatures(rawValue: UInt(AWD_CPU_AVX2))
-    public static let fma = CPUFeatures(rawValue: UInt(AWD_CPU_FMA))
-    public static let avx512f = CPUFeatures(rawValue: UInt(AWD_CPU_AVX512F))
-    public static let avx512dq = CPUFeatures(rawValue: UInt(AWD_CPU_AVX512DQ))
-    public static let avx512cd = CPUFeatures(rawValue: UInt(AWD_CPU_AVX512CD))
-    public static let avx512bw = CPUFeatures(rawValue: UInt(AWD_CPU_AVX512BW))
-    public static let avx512vl = CPUFeatures(rawValue: UInt(AWD_CPU_AVX512VL))
-    public static let avx512bf16 = CPUFeatures(rawValue: UInt(AWD_CPU_AVX512BF16))
-    public static let asimd = CPUFeatures(rawValue: UInt(AWD_CPU_ASIMD))
-    public static let asimddp = CPUFeatures(rawValue: UInt(AWD_CPU_ASIMDDP))
-    public static let sve = CPUFeatures(rawValue: UInt(AWD_CPU_SVE))
-    public static let sve2 = CPUFeatures(rawValue: UInt(AWD_CPU_SVE2))
+    static let sse3 = CPUFeatures(rawValue: UInt(AWD_CPU_SSE3))
+    static let sse4_2 = CPUFeatures(rawValue: UInt(AWD_CPU_SSE4_2))
+    static let avx = CPUFeatures(rawValue: UInt(AWD_CPU_AVX))
+    static let avx2 = CPUFeatures(rawValue: UInt(AWD_CPU_AVX2))
+    static let fma = CPUFeatures(rawValue: UInt(AWD_CPU_FMA))
+    static let avx512f = CPUFeatures(rawValue: UInt(AWD_CPU_AVX512F))
+    static let avx512dq = CPUFeatures(rawValue: UInt(AWD_CPU_AVX512DQ))
+    static let avx512cd = CPUFeatures(rawValue: UInt(AWD_CPU_AVX512CD))
+    static let avx512bw = CPUFeatures(rawValue: UInt(AWD_CPU_AVX512BW))
+    static let avx512vl = CPUFeatures(rawValue: UInt(AWD_CPU_AVX512VL))
+    static let avx512bf16 = CPUFeatures(rawValue: UInt(AWD_CPU_AVX512BF16))
+    static let asimd = CPUFeatures(rawValue: UInt(AWD_CPU_ASIMD))
+    static let asimddp = CPUFeatures(rawValue: UInt(AWD_CPU_ASIMDDP))
+    static let sve = CPUFeatures(rawValue: UInt(AWD_CPU_SVE))
+    static let sve2 = CPUFeatures(rawValue: UInt(AWD_CPU_SVE2))
 
     /// What OpenBLAS's x86-64 AVX-512 kernels (its SkylakeX core) need.
-    public static let avx512: CPUFeatures = [.avx512f, .avx512dq, .avx512cd, .avx512bw, .avx512vl]
+    static let avx512: CPUFeatures = [.avx512f, .avx512dq, .avx512cd, .avx512bw, .avx512vl]
 
     /// Names as Linux's /proc/cpuinfo spells them, in a fixed order.
     static let names: [(CPUFeatures, String)] = [
@@ -35,15 +35,15 @@ public struct CPUFeatures: OptionSet, Sendable, Hashable {
     ]
 
     /// The features present, by name (`["sse3", …, "avx512_bf16"]`).
-    public var names: [String] { Self.names.filter { contains($0.0) }.map(\.1) }
+    var names: [String] { Self.names.filter { contains($0.0) }.map(\.1) }
 
     /// The features of the CPU this process runs on.
-    public static let current = CPUFeatures(rawValue: UInt(awd_cpu_features()))
+    static let current = CPUFeatures(rawValue: UInt(awd_cpu_features()))
 
     /// The instruction-set family this program was built for.
-    public enum Architecture: String, Sendable, Codable {
+    enum Architecture: String, Sendable, Codable {
         case x86_64, aarch64, other
     }
 
-    public static let architecture = Architecture(rawValue: String(cString: awd_cpu_architecture())) ?? .other
+    static let architecture = Architecture(rawValue: String(cString: awd_cpu_architecture())) ?? .other
 }

@@ -8,7 +8,7 @@ import CKernels
 /// BLAS runs on the calling thread; a large product is cut into one block of
 /// rows (or columns) of C per pool thread. Each element of C is still one dot
 /// product over the whole of k, so the split does not change what is summed.
-public enum GEMM {
+enum GEMM {
     /// Products below this many multiply-adds run on one thread: splitting them
     /// costs more in synchronisation and smaller BLAS blocks than it saves.
     static let parallelThreshold = 1 << 20
@@ -28,7 +28,7 @@ public enum GEMM {
     /// `lda`, `ldb`, `ldc` default to the dense row lengths of the stored matrices.
     /// `parallel: false` keeps the product on the calling thread (for callers
     /// that split the work themselves).
-    public static func multiply(
+    static func multiply(
         m: Int, n: Int, k: Int,
         _ a: UnsafePointer<Float>, transposeA: Bool = false, lda: Int? = nil,
         _ b: UnsafePointer<Float>, transposeB: Bool = false, ldb: Int? = nil,
@@ -69,7 +69,7 @@ public enum GEMM {
 
     /// `y = alpha · op(A) · x + beta · y` for a row-major `rows × columns` matrix A
     /// (`op(A) = Aᵀ` when `transpose`): the backward recurrent product at batch 1, column sums.
-    public static func multiplyVector(
+    static func multiplyVector(
         _ a: UnsafePointer<Float>, rows: Int, columns: Int, transpose: Bool = false,
         _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, alpha: Float = 1, beta: Float = 0
     ) {
@@ -93,7 +93,7 @@ public enum GEMM {
     /// thread, with the engine's own kernel (`awd_gemv_add`, which prefetches the
     /// rows; in the batch-1 recurrence it beats OpenBLAS's GEMV by about 10 %).
     @inline(__always)
-    public static func addMatrixVector(
+    static func addMatrixVector(
         _ a: UnsafePointer<Float>, rows: Int, columns: Int,
         _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>
     ) {
@@ -110,7 +110,7 @@ public enum GEMM {
     }
 
     /// `y[n] += alpha · Σ_rows A[rows×n]` — column sums, used for bias gradients.
-    public static func addColumnSums(
+    static func addColumnSums(
         of a: UnsafePointer<Float>, rows: Int, columns: Int,
         into y: UnsafeMutablePointer<Float>, alpha: Float = 1, ones: UnsafePointer<Float>
     ) {

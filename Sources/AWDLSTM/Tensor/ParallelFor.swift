@@ -5,16 +5,16 @@ import CKernels
 /// kernel, softmax rows — goes through here, and BLAS itself runs on one thread,
 /// so the cores are never oversubscribed and no idle BLAS thread spins against
 /// a busy worker.
-public enum ParallelFor {
+enum ParallelFor {
     /// Threads taking part in a loop, the caller included (`AWDLSTM_THREADS`
     /// overrides the CPU count).
-    public static var workers: Int { Int(awd_pool_threads()) }
+    static var workers: Int { Int(awd_pool_threads()) }
 
     /// Splits `0..<count` into exactly `chunks` contiguous ranges (some possibly
     /// empty) and calls `body(chunkIndex, range)` for each, in parallel when the
     /// work is large. The split depends only on `chunks` and `count`, so reductions
     /// done per chunk and then summed in chunk order are deterministic.
-    public static func chunks(
+    static func chunks(
         _ chunks: Int, count: Int, costPerItem: Int = 1, _ body: (Int, Range<Int>) -> Void
     ) {
         if chunks <= 1 || count * costPerItem < 32_768 {
@@ -34,7 +34,7 @@ public enum ParallelFor {
 
     /// Runs `body(part)` for every part in `0..<parts` in parallel, one part
     /// per pool thread when `parts == workers`.
-    public static func parts(_ parts: Int, _ body: (Int) -> Void) {
+    static func parts(_ parts: Int, _ body: (Int) -> Void) {
         chunks(parts, count: parts, costPerItem: 32_768) { part, _ in body(part) }
     }
 

@@ -1,8 +1,8 @@
 /// Element-wise kernels over raw float arrays, eight lanes at a time.
-public enum Pointwise {
+enum Pointwise {
     /// `y[i] = x[i] · m[i mod period]` — a mask of `period` elements broadcast
     /// over consecutive blocks (locked dropout: one `[B, F]` mask for all time steps).
-    public static func multiplyBroadcast(
+    static func multiplyBroadcast(
         _ x: UnsafePointer<Float>, mask: UnsafePointer<Float>, period: Int,
         count: Int, into y: UnsafeMutablePointer<Float>
     ) {
@@ -15,7 +15,7 @@ public enum Pointwise {
     }
 
     /// `z[i] = x[i] · y[i]`.
-    public static func multiply(
+    static func multiply(
         _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int,
         into z: UnsafeMutablePointer<Float>
     ) {
@@ -29,7 +29,7 @@ public enum Pointwise {
     }
 
     /// `y[i] += a · x[i]`.
-    public static func addScaled(
+    static func addScaled(
         _ x: UnsafePointer<Float>, _ a: Float, count: Int, into y: UnsafeMutablePointer<Float>
     ) {
         let w = VectorMath.width
@@ -42,7 +42,7 @@ public enum Pointwise {
     }
 
     /// `y[i] += x[i] · m[i]`.
-    public static func addProduct(
+    static func addProduct(
         _ x: UnsafePointer<Float>, _ m: UnsafePointer<Float>, count: Int,
         into y: UnsafeMutablePointer<Float>
     ) {
@@ -56,7 +56,7 @@ public enum Pointwise {
     }
 
     /// `x[i] *= a`.
-    public static func scale(_ x: UnsafeMutablePointer<Float>, by a: Float, count: Int) {
+    static func scale(_ x: UnsafeMutablePointer<Float>, by a: Float, count: Int) {
         let w = VectorMath.width
         var i = 0
         while i + w <= count { x.storeVector(x.loadVector(i) * a, i); i += w }
@@ -64,7 +64,7 @@ public enum Pointwise {
     }
 
     /// Whether every element is finite (no infinity, no NaN).
-    public static func allFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {
+    static func allFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {
         // Blocks of 4096 summed as x·0: NaN for infinity or NaN, zero otherwise.
         var start = 0
         while start < count {
@@ -79,7 +79,7 @@ public enum Pointwise {
 
     /// `Σ x[i]²`, accumulated in eight float lanes per block of 4096 and then in double,
     /// so that sums over millions of elements keep full single precision.
-    public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
+    static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
         let w = VectorMath.width
         var total = 0.0
         var start = 0
@@ -97,7 +97,7 @@ public enum Pointwise {
     }
 
     /// `Σ (x[i] − y[i])²` in the same blocked way.
-    public static func sumOfSquaredDifferences(
+    static func sumOfSquaredDifferences(
         _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int
     ) -> Double {
         let w = VectorMath.width

@@ -6,8 +6,9 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     /// The four state words, for checkpoints.
-    public var state: [UInt64] { [s0, s1, s2, s3] }
+    var state: [UInt64] { [s0, s1, s2, s3] }
 
+    /// The generator of `seed`: its state is SplitMix64's first four outputs from `seed`.
     public init(seed: UInt64) {
         var z = seed
         var s = [UInt64](repeating: 0, count: 4)
@@ -22,7 +23,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable {
     }
 
     /// Restores a generator from `state` (four words); nil for any other length.
-    public init?(state: [UInt64]) {
+    init?(state: [UInt64]) {
         guard state.count == 4, state.contains(where: { $0 != 0 }) else { return nil }
         (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
     }
@@ -30,6 +31,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable {
     @inline(__always)
     private static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
+    /// The next 64 random bits (xoshiro256** 1.0, Blackman & Vigna).
     public mutating func next() -> UInt64 {
         let result = Self.rotl(s1 &* 5, 7) &* 9
         let t = s1 << 17
@@ -43,18 +45,18 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable {
     }
 
     /// Uniform in [0, 1) with 53 random bits.
-    public mutating func uniform() -> Double {
+    mutating func uniform() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
 
     /// Uniform in [lo, hi).
-    public mutating func uniform(_ lo: Float, _ hi: Float) -> Float {
+    mutating func uniform(_ lo: Float, _ hi: Float) -> Float {
         lo + (hi - lo) * Float(uniform())
     }
 
     /// Standard normal by Box–Muller (one draw per call, no cached twin, so the
     /// stream position depends only on the number of calls).
-    public mutating func normal(mean: Double = 0, std: Double = 1) -> Double {
+    mutating func normal(mean: Double = 0, std: Double = 1) -> Double {
         var u1 = uniform()
         while u1 <= 0 { u1 = uniform() }
         let u2 = uniform()
@@ -62,7 +64,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable {
     }
 
     /// True with probability `p`.
-    public mutating func bernoulli(_ p: Double) -> Bool { uniform() < p }
+    mutating func bernoulli(_ p: Double) -> Bool { uniform() < p }
 }
 
 #if canImport(Glibc)

@@ -3,16 +3,16 @@ import CKernels
 /// Eight-lane float vectors for the simple element-wise loops in `Pointwise`.
 /// The transcendental kernels (exp, sigmoid, tanh) live in the `CKernels`
 /// target, compiled per CPU; `VectorMath` exposes them over arrays.
-public typealias FloatVector = SIMD8<Float>
+typealias FloatVector = SIMD8<Float>
 
-public enum VectorMath {
-    public static let width = FloatVector.scalarCount
+enum VectorMath {
+    static let width = FloatVector.scalarCount
 
     /// `exp` as used by the softmax kernel (Cephes polynomial, ≈1e-7 relative error).
-    public static func exp(_ x: [Float]) -> [Float] { apply(x, awd_vexp) }
-    public static func sigmoid(_ x: [Float]) -> [Float] { apply(x, awd_vsigmoid) }
+    static func exp(_ x: [Float]) -> [Float] { apply(x, awd_vexp) }
+    static func sigmoid(_ x: [Float]) -> [Float] { apply(x, awd_vsigmoid) }
     /// `tanh` as used by the LSTM cell (Taylor series below |x| = 0.2).
-    public static func tanh(_ x: [Float]) -> [Float] { apply(x, awd_vtanh) }
+    static func tanh(_ x: [Float]) -> [Float] { apply(x, awd_vtanh) }
 
     private static func apply(
         _ x: [Float], _ f: (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void

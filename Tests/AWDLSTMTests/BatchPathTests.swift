@@ -1,5 +1,5 @@
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// The recurrent product has three implementations chosen by batch size (a
 /// matrix-vector product at B = 1, the packed kernel up to B = 32, BLAS GEMM above).

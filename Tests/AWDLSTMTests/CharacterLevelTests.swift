@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// `prepare enwik8` against the authors' `prep_enwik8.py` (fixture from
 /// `scripts/reference/make_enwik8_fixture.py`), how a corpus is recognised as

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// `Examples/LibraryClient`, a separate package that uses the library through
 /// its public API only, builds and trains, evaluates and samples.

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// Runs the `awd-lstm` executable built beside the test bundle.
 struct CLI {

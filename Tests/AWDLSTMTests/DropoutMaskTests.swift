@@ -1,5 +1,5 @@
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// Sampled dropout masks: the keep rate, the scale, determinism per generator
 /// state, and, for masks long enough to be filled block by block in parallel,

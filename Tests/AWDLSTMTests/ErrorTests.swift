@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// Each error domain throws its own case with the values that caused it, worded
 /// without the command line's flags; the command line prints one line in its

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// Importing PyTorch checkpoints (fixtures from `scripts/reference/make_import_fixtures.py`).
 final class ImportTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// What a terminal shows after `output`: `\r` returns to the start of the line,
 /// `ESC [K` clears to its end, `\n` ends it. Returns the finished lines and

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// Bad input, numerical faults, kill and interrupt, through the real executable:
 /// one clear line on stderr and a non-zero status, never a trap; no lost work.

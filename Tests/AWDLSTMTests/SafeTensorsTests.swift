@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 final class SafeTensorsTests: XCTestCase {
     var tmp: URL!

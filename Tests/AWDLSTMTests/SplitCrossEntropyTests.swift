@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// The split cross-entropy from the outside: defaults, configuration, weights on
 /// disk, and the commands that need the model's distribution.

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// Weights meeting a foreign vocabulary: the row map, and `train --resume FILE` /
 /// `--resume DIR` with other words or other data, through the executable.

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// The cache pointer's mixture `p = λ · p_cache + (1 − λ) · p_model` against the
 /// authors' formula, with uniform attention (θ = 0, so `p_cache` is the share of

@@ -1,5 +1,5 @@
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// MD5 against the test suite of RFC 1321 (appendix A.5), which also covers
 /// messages that end exactly where padding needs a second block.

@@ -1,5 +1,5 @@
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// A batch that does not fit the model is refused with a `ModelError`, by every
 /// pass and by the evaluators built on them, instead of stopping the process.

@@ -1,5 +1,5 @@
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// The paper's regularisers (Merity et al. 2017, §4), one test each, through
 /// training passes with explicit masks (`DropoutMode.given`): weight drop

@@ -37,4 +37,17 @@ final class ClientPackageTests: XCTestCase {
         XCTAssertEqual(words.count, 20, sample)
         XCTAssertTrue(words.allSatisfy { corpus.vocabulary.id($0) != nil }, sample)
     }
+
+    /// The DocC article "Train, evaluate, sample" shows the client's code: every
+    /// line of its Swift blocks is a line of the client (which the test above compiles).
+    func testArticleShowsTheClientsCode() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let article = try String(contentsOf: root.appendingPathComponent("Sources/AWDLSTM/AWDLSTM.docc/TrainEvaluateSample.md"), encoding: .utf8)
+        let client = try String(contentsOf: root.appendingPathComponent("Examples/LibraryClient/Sources/client/main.swift"), encoding: .utf8)
+        let clientLines = Set(client.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+        let blocks = article.components(separatedBy: "```swift\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+        let code = blocks.flatMap { $0.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) } }
+        XCTAssertGreaterThan(code.count, 10)
+        for line in code { XCTAssertTrue(clientLines.contains(line), "the article's line is not in the client: \(line)") }
+    }
 }

@@ -37,12 +37,12 @@ do {
 
     // 4. Evaluation of the saved best model on the test split, as the authors' `evaluate`.
     let (best, _, vocabulary) = try folder.loadModel()
-    let loss = Evaluator.loss(model: best, data: BatchedTokens(corpus.test, batchSize: 1), bptt: options.bptt)
+    let loss = try Evaluator.loss(model: best, data: BatchedTokens(corpus.test, batchSize: 1), bptt: options.bptt)
     let test = EvaluationResult(loss: loss, tokens: corpus.test.count)
     print(String(format: "evaluation: test loss %.3f, perplexity %.2f over %d tokens", test.loss, test.ppl, test.tokens))
 
     // 5. A sample of 20 words at temperature 1, `<eos>` included as a word.
-    let ids = Generator(temperature: 1, seed: 7).sample(model: best, prompt: [], count: 20)
+    let ids = try Generator(temperature: 1, seed: 7).sample(model: best, prompt: [], count: 20)
     print("sample: " + ids.map { vocabulary.words[Int($0)] }.joined(separator: " "))
 } catch {
     FileHandle.standardError.write(Data("client: \(error)\n".utf8))

@@ -1,7 +1,7 @@
 import Foundation
 
-/// A PyTorch checkpoint (`CheckpointImport`, `ModelConfig.inferred`) whose
-/// tensors do not make an AWD-LSTM of the chosen format. `source` is its path.
+/// A PyTorch checkpoint (`CheckpointImport`) whose tensors do not make an
+/// AWD-LSTM of the chosen format. `source` is its path.
 public enum ImportError: Error, Equatable, Sendable {
     /// The tensors are inconsistent; `reason` names the tensor and what was expected.
     case inconsistent(source: String, reason: String)

@@ -147,9 +147,10 @@ class WeightDrop(nn.Module):
         try:
             return self.module(*args, **kwargs)
         finally:
-            # Keep only a detached alias between calls, so the module holds no
-            # autograd graph (copy.deepcopy(model) keeps working).
-            self._put(getattr(self.module, self.weight).detach())
+            # Keep only a detached alias of the raw matrix between calls: the
+            # module holds no autograd graph (copy.deepcopy(model) keeps working)
+            # and no dropped copy (the next call draws its own).
+            self._put(raw.detach())
 
 
 def forget_mult(f: torch.Tensor, z: torch.Tensor, c0: torch.Tensor) -> torch.Tensor:

@@ -5,42 +5,68 @@ import Foundation
 /// warm-up, then timed steps (forward, backward, clipping, SGD; fixed windows)
 /// and timed evaluation windows with the decoder and loss included.
 public struct BenchmarkOptions: Sendable {
+    /// The model to time (built from seed 1234).
     public var config: ModelConfig
+    /// Training batch size (80).
     public var batchSize = 80
+    /// Training window, fixed (70).
     public var bptt = 70
+    /// Timed training steps (5).
     public var steps = 5
+    /// Untimed steps first (1).
     public var warmup = 1
+    /// Evaluation batch size (10).
     public var evalBatchSize = 10
+    /// Timed evaluation windows (5).
     public var evalSteps = 5
+    /// Gradient clipping norm (0.25).
     public var clip: Float = 0.25
+    /// SGD learning rate (30).
     public var lr = 30.0
+    /// AR strength α (2).
     public var alpha: Float = 2
+    /// TAR strength β (1).
     public var beta: Float = 1
+    /// Weight decay (1.2e-6).
     public var wdecay: Float = 1.2e-6
     /// Tokens from `ZipfDistribution` with this exponent (id = rank); nil: uniform.
     public var zipf: Double?
 
+    /// The authors' PTB training shapes for `config`.
     public init(config: ModelConfig) { self.config = config }
 }
 
+/// What `Benchmark.run` measured; the JSON of `bench --json` (snake_case keys).
 public struct BenchmarkResult: Codable, Sendable {
+    /// Trained tokens per second (the whole batch).
     public var trainTokensPerS: Double
+    /// Evaluated tokens per second.
     public var evalTokensPerS: Double
+    /// Milliseconds per training step.
     public var trainMsPerStep: Double
+    /// Milliseconds per evaluation window.
     public var evalMsPerWindow: Double
     /// Mean per step, by part of the step.
     public var breakdown: StepTimings
     /// Mean per evaluation window, by part.
     public var evalBreakdown: StepTimings
+    /// Peak resident memory of the process, in bytes.
     public var peakRSSBytes: Int
+    /// The measured shapes, as in `BenchmarkOptions`.
     public var batchSize: Int
+    /// The measured shapes, as in `BenchmarkOptions`.
     public var bptt: Int
+    /// The measured shapes, as in `BenchmarkOptions`.
     public var evalBatchSize: Int
     /// `LSTM` or `QRNN`.
     public var model: String
+    /// The model's sizes, as in `ModelConfig`.
     public var emsize: Int
+    /// The model's sizes, as in `ModelConfig`.
     public var nhid: Int
+    /// The model's sizes, as in `ModelConfig`.
     public var nlayers: Int
+    /// The model's sizes, as in `ModelConfig`.
     public var vocab: Int
     /// The split cross-entropy's boundaries (empty: full softmax).
     public var splits: [Int]
@@ -48,7 +74,9 @@ public struct BenchmarkResult: Codable, Sendable {
     public var zipf: Double?
     /// The decoder and loss (`breakdown.softmax`) as a share of the training step.
     public var softmaxShare: Double
+    /// Threads of the engine's pool.
     public var threads: Int
+    /// Floats in the model.
     public var parameters: Int
     /// Forward + backward FLOPs per trained token (3× the forward multiply-adds × 2).
     public var trainFlopsPerToken: Double
@@ -60,8 +88,11 @@ public struct BenchmarkResult: Codable, Sendable {
     public var evalFractionOfSgemm: Double
     /// The BLAS that computed (`BLASReport`): library, version, core, and how the core was chosen.
     public var blasLibrary: String
+    /// As `BLASReport.version`.
     public var blasVersion: String
+    /// As `BLASReport.core`.
     public var blasCore: String
+    /// As `BLASReport.selection`.
     public var blasSelection: String
     /// The CPU's vector features, as /proc/cpuinfo names them.
     public var cpuFeatures: [String]
@@ -82,6 +113,7 @@ public struct BenchmarkResult: Codable, Sendable {
     }
 }
 
+/// The `bench` command's measurement (see `BenchmarkOptions`).
 public enum Benchmark {
     /// With several ranks, each trains on its share of the batch columns and the
     /// gradients are averaged as in training (timed as `allreduce`); evaluation
@@ -168,7 +200,7 @@ public enum Benchmark {
     /// decoder, ×3 for forward + backward. With splits the decoder costs the head
     /// (`s₁ + k` rows) plus each tail cluster's rows weighted by the chance that a
     /// token falls in it (tokens uniform, or Zipf with exponent `zipf`).
-    public static func trainingFlopsPerToken(_ model: AWDLSTMModel, zipf: Double? = nil) -> Double {
+    static func trainingFlopsPerToken(_ model: AWDLSTMModel, zipf: Double? = nil) -> Double {
         let c = model.config
         var decoderRows = Double(c.vocabSize)
         if !c.splits.isEmpty {
@@ -185,7 +217,7 @@ public enum Benchmark {
     }
 
     /// GFLOP/s of a 2000×2000×2000 single-precision GEMM (best of three).
-    public static func measureSgemmGflops() -> Double {
+    static func measureSgemmGflops() -> Double {
         let n = 2000
         let a = FloatBuffer(count: n * n), b = FloatBuffer(count: n * n), c = FloatBuffer(count: n * n)
         a.fill(0.5); b.fill(0.25)

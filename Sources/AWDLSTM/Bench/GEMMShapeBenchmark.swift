@@ -6,14 +6,19 @@ import Foundation
 /// `AWDLSTM_BLAS_LIBRARY` or `OPENBLAS_CORETYPE` it compares libraries and cores
 /// (scripts/bench/blas_compare.sh).
 public enum GEMMShapeBenchmark {
+    /// One product `C[m, n] = op(A)·op(B)` with inner dimension `k`.
     public struct Shape: Codable, Sendable {
+        /// Where the product occurs, e.g. `layer 0 input projection`.
         public var name: String
+        /// The dimensions: `C` is `[m, n]`, the inner one `k`.
         public var m, n, k: Int
+        /// Whether A and B are read transposed.
         public var transposeA, transposeB: Bool
         /// Times the product runs per training step.
         public var callsPerStep: Int
         /// Best time of one call and its rate (filled in by `run`).
         public var ms = 0.0
+        /// GFLOP/s of the best call (2·m·n·k per call).
         public var gflops = 0.0
 
         enum CodingKeys: String, CodingKey {
@@ -22,10 +27,13 @@ public enum GEMMShapeBenchmark {
         }
     }
 
+    /// The shapes, their times, and the BLAS that ran them.
     public struct Result: Codable, Sendable {
+        /// Every product of the step.
         public var shapes: [Shape]
         /// Σ calls × time: the step's BLAS time at these rates.
         public var msPerStep: Double
+        /// The BLAS that ran them.
         public var blas: BLASReport
 
         enum CodingKeys: String, CodingKey { case shapes, msPerStep = "blas_ms_per_step", blas }
@@ -36,7 +44,7 @@ public enum GEMMShapeBenchmark {
     /// per layer the input projection over all T·B rows, the recurrent product
     /// per step (BLAS above the packed kernel's batch limit), its backward, the
     /// weight gradients over all rows and the input gradient; the decoder and its two gradients.
-    public static func shapes(_ c: ModelConfig, batch: Int, bptt: Int) -> [Shape] {
+    static func shapes(_ c: ModelConfig, batch: Int, bptt: Int) -> [Shape] {
         let rows = batch * bptt
         var list: [Shape] = []
         func add(_ name: String, _ m: Int, _ n: Int, _ k: Int, _ ta: Bool, _ tb: Bool, _ calls: Int) {

@@ -15,12 +15,15 @@ public struct StepTimings: Sendable, Codable, Equatable {
     public var lstmBackward = 0.0
     /// `PassPart.criterion`: decoder, softmax and loss, with the regularisers.
     public var softmax = 0.0
+    /// Clipping and the optimiser step, in milliseconds.
     public var optimizer = 0.0
     /// Summing the gradients over the ranks of a data-parallel job (MPI_Allreduce).
     public var allreduce = 0.0
 
+    /// All parts zero.
     public init() {}
 
+    /// The sum of the parts (`recurrence` is inside `lstmForward`), in milliseconds.
     public var total: Double { embedding + lstmForward + lstmBackward + softmax + optimizer + allreduce }
 
     enum CodingKeys: String, CodingKey {
@@ -29,7 +32,7 @@ public struct StepTimings: Sendable, Codable, Equatable {
         case softmax = "softmax_ms", optimizer = "optimizer_ms", allreduce = "allreduce_ms"
     }
 
-    public func scaled(by k: Double) -> StepTimings {
+    func scaled(by k: Double) -> StepTimings {
         var t = self
         (t.embedding, t.lstmForward, t.recurrence, t.lstmBackward, t.softmax, t.optimizer, t.allreduce) =
             (embedding * k, lstmForward * k, recurrence * k, lstmBackward * k, softmax * k, optimizer * k, allreduce * k)

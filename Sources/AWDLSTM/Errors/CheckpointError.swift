@@ -26,6 +26,7 @@ public enum CheckpointError: Error, Equatable, Sendable {
 }
 
 extension CheckpointError: CustomStringConvertible, LocalizedError {
+    /// The message, one line, naming the value at fault.
     public var description: String {
         switch self {
         case .malformed(let source, let reason): "\(source): \(reason)"
@@ -45,5 +46,6 @@ extension CheckpointError: CustomStringConvertible, LocalizedError {
         }
     }
 
+    /// `description`, so that `localizedDescription` reads the same.
     public var errorDescription: String? { description }
 }

@@ -30,6 +30,7 @@ public enum ConfigurationError: Error, Equatable, Sendable {
         /// Below the vocabulary size (a word id or cluster boundary).
         case belowVocabularySize(Int)
 
+        /// The message, one line, naming the value at fault.
         public var description: String {
             switch self {
             case .atLeast(let n): "at least \(n)"
@@ -58,7 +59,9 @@ public enum ConfigurationError: Error, Equatable, Sendable {
 }
 
 extension ConfigurationError: CustomStringConvertible, LocalizedError {
+    /// The message, one line, naming the value at fault.
     public var description: String { message() }
+    /// `description`, so that `localizedDescription` reads the same.
     public var errorDescription: String? { description }
 }
 

@@ -32,6 +32,7 @@ public enum CorpusError: Error, Equatable, Sendable {
 }
 
 extension CorpusError: CustomStringConvertible, LocalizedError {
+    /// The message, one line, naming the value at fault.
     public var description: String {
         switch self {
         case .noSuchFolder(let path): "\(path): no such data folder"
@@ -55,5 +56,6 @@ extension CorpusError: CustomStringConvertible, LocalizedError {
         }
     }
 
+    /// `description`, so that `localizedDescription` reads the same.
     public var errorDescription: String? { description }
 }

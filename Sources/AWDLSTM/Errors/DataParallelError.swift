@@ -8,9 +8,11 @@ public enum DataParallelError: Error, Equatable, Sendable {
 }
 
 extension DataParallelError: CustomStringConvertible, LocalizedError {
+    /// The message, one line, naming the value at fault.
     public var description: String {
         switch self { case .mpiUnavailable(let reason): reason }
     }
 
+    /// `description`, so that `localizedDescription` reads the same.
     public var errorDescription: String? { description }
 }

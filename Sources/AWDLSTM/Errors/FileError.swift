@@ -21,6 +21,7 @@ public enum FileError: Error, Equatable, Sendable {
 }
 
 extension FileError: CustomStringConvertible, LocalizedError {
+    /// The message, one line, naming the value at fault.
     public var description: String {
         switch self {
         case .missing(let path): "\(path): no such file"
@@ -31,5 +32,6 @@ extension FileError: CustomStringConvertible, LocalizedError {
         }
     }
 
+    /// `description`, so that `localizedDescription` reads the same.
     public var errorDescription: String? { description }
 }

@@ -39,6 +39,8 @@ public enum ImportError: Error, Equatable, Sendable {
 }
 
 extension ImportError: CustomStringConvertible, LocalizedError {
+    /// The message, one line, naming the value at fault.
     public var description: String { message() }
+    /// `description`, so that `localizedDescription` reads the same.
     public var errorDescription: String? { description }
 }

@@ -28,6 +28,7 @@ public enum RunFolderError: Error, Equatable, Sendable {
 }
 
 extension RunFolderError: CustomStringConvertible, LocalizedError {
+    /// The message, one line, naming the value at fault.
     public var description: String {
         switch self {
         case .missingConfiguration(let path, let folder): "\(path): missing (is \(folder) a run folder?)"
@@ -47,5 +48,6 @@ extension RunFolderError: CustomStringConvertible, LocalizedError {
         }
     }
 
+    /// `description`, so that `localizedDescription` reads the same.
     public var errorDescription: String? { description }
 }

@@ -22,6 +22,7 @@ public enum TrainingError: Error, Equatable, Sendable {
         /// Values about to be written, e.g. "the weights to save at the end of epoch 3".
         case weights(String)
 
+        /// The message, one line, naming the value at fault.
         public var description: String {
             switch self {
             case .loss(let e, let b): "non-finite loss at epoch \(e), batch \(b)"
@@ -70,6 +71,8 @@ public enum TrainingError: Error, Equatable, Sendable {
 }
 
 extension TrainingError: CustomStringConvertible, LocalizedError {
+    /// The message, one line, naming the value at fault.
     public var description: String { message() }
+    /// `description`, so that `localizedDescription` reads the same.
     public var errorDescription: String? { description }
 }

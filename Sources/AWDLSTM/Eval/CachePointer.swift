@@ -19,11 +19,16 @@ import Foundation
 /// back to `window` entries uses the model alone), and the summed loss is
 /// divided by the number of tokens (rows), like `evaluate`.
 public struct CachePointer: Sendable {
+    /// λ, the cache distribution's weight in the mixture, in [0, 1] (the authors' `--lambdasm`, 0.1).
     public var lambda: Double = 0.1
+    /// θ, the scale of the attention logits `h_t · h_i` (the authors' `--theta`, 1.0).
     public var theta: Double = 1.0
+    /// Previous positions in the cache, at least 1 (the authors' `--window`, 500).
     public var window = 500
+    /// Length of the chunks the text is run through the model in, in tokens (the authors' `--bptt`, 5000).
     public var bptt = 5000
 
+    /// The authors' defaults of `pointer.py` unless given.
     public init(lambda: Double = 0.1, theta: Double = 1.0, window: Int = 500, bptt: Int = 5000) {
         self.lambda = lambda
         self.theta = theta

@@ -13,14 +13,20 @@ import Foundation
 /// The result is the mean loss per scored token, the last short segment
 /// weighted by its length. The model's weights are restored at the end.
 public struct DynamicEvaluation: Sendable {
+    /// η, the learning rate of the updates (Krause et al.'s `--lr`, 0.00005).
     public var lr: Double = 0.00005
+    /// λ, the decay rate towards the trained weights (`--lamb`, 0.002).
     public var lambda: Double = 0.002
+    /// ε, added to `MS` before dividing (`--epsilon`, 0.00002).
     public var epsilon: Double = 0.00002
+    /// Segment length in tokens, for the statistics and the evaluation (`--bptt`, 5).
     public var bptt = 5
+    /// Batch size of the gradient statistics pass (`--batch_size`, 100).
     public var statsBatchSize = 100
     /// Limit on the training batches used for the statistics (nil: the whole training set).
     public var maxStatsBatches: Int?
 
+    /// The defaults of the authors' `dynamiceval.py`.
     public init() {}
 
     /// Per-parameter RMS gradient (flat layout of the model's weights).

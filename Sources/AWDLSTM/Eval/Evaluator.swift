@@ -23,11 +23,16 @@ public enum Evaluator {
 
 /// Loss, perplexity and bits per character (or per token) of one evaluation.
 public struct EvaluationResult: Codable, Sendable, Equatable {
+    /// Mean cross-entropy per token, in nats.
     public var loss: Double
+    /// Perplexity, `exp(loss)`.
     public var ppl: Double
+    /// Bits per token (per character for character-level corpora), `loss / ln 2`.
     public var bpc: Double
+    /// The number of tokens evaluated.
     public var tokens: Int
 
+    /// The result of a loss in nats over `tokens` tokens; `ppl` and `bpc` follow from it.
     public init(loss: Double, tokens: Int) {
         self.loss = loss
         ppl = exp(loss)

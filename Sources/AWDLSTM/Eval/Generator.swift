@@ -7,9 +7,13 @@ import Foundation
 /// exact log-probabilities are what there is to divide.) Without a prompt the first word is drawn uniformly
 /// from the vocabulary, like the reference.
 public struct Generator: Sendable {
+    /// Divides the log-probabilities before sampling: below 1 sharper, above 1 flatter;
+    /// must be positive (the authors' `--temperature`, 1.0).
     public var temperature: Double = 1.0
+    /// Seed of the draws: the same seed, model and prompt give the same words.
     public var seed: UInt64 = 1111
 
+    /// A sampler with the authors' defaults unless given.
     public init(temperature: Double = 1.0, seed: UInt64 = 1111) {
         self.temperature = temperature
         self.seed = seed

@@ -9,6 +9,8 @@ import Darwin
 /// content: data goes to a temporary file in the same folder, is flushed to
 /// disk with `fsync`, renamed over the target, and the folder entry is synced.
 public enum AtomicFile {
+    /// Replaces `url`'s content by `data`; throws with the system's reason when the
+    /// temporary file cannot be created, written, flushed or renamed (the target is then unchanged).
     public static func write(_ data: Data, to url: URL) throws {
         let dir = url.deletingLastPathComponent()
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
@@ -39,6 +41,7 @@ public enum AtomicFile {
         if dfd >= 0 { _ = fsync(dfd); close(dfd) }
     }
 
+    /// Replaces `url`'s content by `text` in UTF-8, as `write(_:to:)` for data.
     public static func write(_ text: String, to url: URL) throws {
         try write(Data(text.utf8), to: url)
     }

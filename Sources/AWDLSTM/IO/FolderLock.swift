@@ -11,7 +11,7 @@ import Foundation
 /// so a killed run never leaves a stale lock). Readers (`evaluate`, `generate`,
 /// …) do not lock: every file is replaced atomically.
 extension RunFolder {
-    public var lockFile: URL { url.appendingPathComponent(".lock") }
+    var lockFile: URL { url.appendingPathComponent(".lock") }
 
     /// Creates the folder if needed and takes its lock, or throws when another
     /// process holds it (naming that process). Taking it again in the same process does nothing.

@@ -7,10 +7,14 @@ import Foundation
 /// `"NaN"` — Python's spellings, which `float()` parses — and read back the same
 /// way. Keys are sorted so that files diff cleanly.
 public enum JSONFormat {
+    /// How +∞ is written.
     public static let positiveInfinity = "Infinity"
+    /// How −∞ is written.
     public static let negativeInfinity = "-Infinity"
+    /// How NaN is written.
     public static let notANumber = "NaN"
 
+    /// An encoder of this dialect; `pretty` indents (as `config.json`).
     public static func encoder(pretty: Bool = false) -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
@@ -19,6 +23,7 @@ public enum JSONFormat {
         return encoder
     }
 
+    /// A decoder of this dialect.
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(

@@ -3,24 +3,40 @@ import Foundation
 /// One line of `metrics.jsonl`: a log interval (`kind: "log"`), an epoch
 /// (`"epoch"`) or the final test evaluation (`"test"`).
 public struct MetricsRecord: Codable, Equatable, Sendable {
+    /// `log`, `epoch` or `test`.
     public var kind: String
+    /// The epoch (1-based; fine-tuning continues the numbering).
     public var epoch: Int
+    /// Batches done in the epoch (`log`).
     public var batch: Int?
+    /// Batches in the epoch (`log`).
     public var batches: Int?
+    /// The learning rate of the interval or epoch.
     public var lr: Double?
+    /// Mean training cross-entropy in nats (`log`, `epoch`) or the test loss (`test`).
     public var loss: Double?
+    /// `exp(loss)`.
     public var ppl: Double?
+    /// `loss / ln 2`.
     public var bpc: Double?
+    /// Milliseconds per batch over the interval (`log`).
     public var msPerBatch: Double?
+    /// Training tokens per second over the interval (`log`).
     public var tokensPerS: Double?
+    /// Validation loss in nats (`epoch`).
     public var valLoss: Double?
+    /// `exp(valLoss)`.
     public var valPpl: Double?
+    /// `valLoss / ln 2`.
     public var valBpc: Double?
+    /// Wall time of the epoch in seconds (`epoch`).
     public var seconds: Double?
+    /// Whether averaged SGD was on (NT-ASGD had switched).
     public var averaging: Bool?
     /// "finetune" for records written by `awd-lstm finetune`; nil for training.
     public var phase: String?
 
+    /// A record with every optional field nil.
     public init(kind: String, epoch: Int) {
         self.kind = kind
         self.epoch = epoch
@@ -37,10 +53,10 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
 /// number of lines the checkpoint knew about, so a killed run never leaves
 /// records of batches it is about to repeat.
 public final class MetricsLog {
-    public let url: URL
-    public private(set) var lines: Int
+    let url: URL
+    private(set) var lines: Int
 
-    public init(url: URL, keepLines: Int? = nil) throws {
+    init(url: URL, keepLines: Int? = nil) throws {
         self.url = url
         var existing: [Substring] = []
         if let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) {
@@ -55,7 +71,7 @@ public final class MetricsLog {
         try AtomicFile.write(existing.map { $0 + "\n" }.joined(), to: url)
     }
 
-    public func append(_ record: MetricsRecord) throws {
+    func append(_ record: MetricsRecord) throws {
         // A diverged run can have an infinite perplexity: see `JSONFormat`.
         var data = try JSONFormat.encoder().encode(record)
         data.append(0x0A)
@@ -66,6 +82,7 @@ public final class MetricsLog {
         lines += 1
     }
 
+    /// The records of a `metrics.jsonl`; throws when it cannot be read or a line is not a record.
     public static func read(_ url: URL) throws -> [MetricsRecord] {
         guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
             throw FileError.unreadable(path: url.path)

@@ -116,7 +116,7 @@ extension AWDLSTMModel {
     /// (the tied `decoder.weight` too: PyTorch stores both names).
     /// `values` defaults to the model's own weights; pass another buffer of the
     /// same layout (e.g. averaged weights) to save that instead.
-    public func namedTensors(from values: FloatBuffer? = nil, format: CheckpointFormat = .salesforce) -> [SafeTensors.Tensor] {
+    func namedTensors(from values: FloatBuffer? = nil, format: CheckpointFormat = .salesforce) -> [SafeTensors.Tensor] {
         let base = UnsafePointer((values ?? weights).pointer)
         return format.tensorNames(layout).flatMap { e, names in
             let view = UnsafeBufferPointer(start: base + e.offset, count: e.count)

@@ -8,17 +8,23 @@ import Foundation
 /// shape is checked against the file size and against each other before any
 /// byte of data is read, and only F32 tensors can be read as floats.
 public struct SafeTensors: Sendable {
+    /// The header entry of one tensor.
     public struct TensorInfo: Sendable, Equatable {
+        /// The tensor's name (a `state_dict` key).
         public let name: String
+        /// The element type as the format spells it (`F32`, `F16`, `I64`, …).
         public let dtype: String
+        /// The dimensions, outermost first (row-major).
         public let shape: [Int]
         /// Byte range within the data section.
-        public let range: Range<Int>
+        let range: Range<Int>
+        /// The product of `shape`.
         public var elementCount: Int { shape.reduce(1, *) }
     }
 
     /// Tensors in file order (by data offset).
     public let tensors: [TensorInfo]
+    /// The header's `__metadata__` map (empty when absent).
     public let metadata: [String: String]
     private let bytes: Data
     private let dataStart: Int
@@ -31,6 +37,7 @@ public struct SafeTensors: Sendable {
         "U64": 8, "U32": 4, "U16": 2, "U8": 1, "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1,
     ]
 
+    /// Reads (memory-maps) a file; throws when it cannot be read or is not a valid safetensors file.
     public init(contentsOf url: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
@@ -39,6 +46,8 @@ public struct SafeTensors: Sendable {
         try self.init(data: data, source: url.path)
     }
 
+    /// Parses `data`; `source` names it in errors. Throws on a truncated file, a malformed
+    /// header, unknown dtypes, or offsets and shapes that disagree or overlap.
     public init(data: Data, source: String = "safetensors data") throws {
         func fail(_ why: String) -> CheckpointError { .malformed(source: source, reason: why) }
         self.source = source
@@ -95,6 +104,7 @@ public struct SafeTensors: Sendable {
         metadata = meta
     }
 
+    /// The header entry named `name`, or nil.
     public func info(_ name: String) -> TensorInfo? { tensors.first { $0.name == name } }
 
     /// The values of an F32 tensor, in row-major order.
@@ -106,7 +116,7 @@ public struct SafeTensors: Sendable {
     }
 
     /// Copies an F32 tensor into `destination`, which must hold exactly its elements.
-    public func read(_ name: String, into destination: UnsafeMutableBufferPointer<Float>) throws {
+    func read(_ name: String, into destination: UnsafeMutableBufferPointer<Float>) throws {
         guard let t = info(name) else { throw CheckpointError.missingTensor(source: source, tensor: name) }
         guard t.dtype == "F32" else { throw CheckpointError.unsupportedDType(source: source, tensor: name, dtype: t.dtype) }
         guard destination.count == t.elementCount else {
@@ -126,7 +136,7 @@ public struct SafeTensors: Sendable {
 
     /// The index of the first infinite or NaN value of an F32 tensor, or nil when
     /// every value is finite (a diverged run's weights are not).
-    public func firstNonFinite(_ name: String) -> Int? {
+    func firstNonFinite(_ name: String) -> Int? {
         guard let t = info(name), t.dtype == "F32" else { return nil }
         return bytes.withUnsafeBytes { raw in
             let src = raw.baseAddress! + dataStart + t.range.lowerBound
@@ -141,12 +151,14 @@ public struct SafeTensors: Sendable {
     }
 
     /// Throws when the tensor holds an infinite or NaN value.
-    public func requireFinite(_ name: String) throws {
+    func requireFinite(_ name: String) throws {
         if let i = firstNonFinite(name) {
             throw CheckpointError.nonFinite(source: source, tensor: name, index: i)
         }
     }
 
+    /// Copies an F32 tensor into `destination`, which must hold exactly its elements;
+    /// throws when the tensor is missing, not F32, or of another size.
     public func read(_ name: String, into destination: inout [Float]) throws {
         try destination.withUnsafeMutableBufferPointer { try read(name, into: $0) }
     }
@@ -154,11 +166,11 @@ public struct SafeTensors: Sendable {
     // MARK: writing
 
     /// A tensor to write: a name, a shape and its float values.
-    public struct Tensor {
-        public let name: String
-        public let shape: [Int]
-        public let values: UnsafeBufferPointer<Float>
-        public init(name: String, shape: [Int], values: UnsafeBufferPointer<Float>) {
+    struct Tensor {
+        let name: String
+        let shape: [Int]
+        let values: UnsafeBufferPointer<Float>
+        init(name: String, shape: [Int], values: UnsafeBufferPointer<Float>) {
             precondition(shape.reduce(1, *) == values.count, "shape does not match value count for \(name)")
             self.name = name
             self.shape = shape
@@ -167,7 +179,7 @@ public struct SafeTensors: Sendable {
     }
 
     /// Serialises F32 tensors (in the given order) and string metadata.
-    public static func encode(_ tensors: [Tensor], metadata: [String: String] = [:]) -> Data {
+    static func encode(_ tensors: [Tensor], metadata: [String: String] = [:]) -> Data {
         var header = "{"
         if !metadata.isEmpty {
             let pairs = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
@@ -199,8 +211,25 @@ public struct SafeTensors: Sendable {
         return out
     }
 
+    /// Serialises F32 tensors given as arrays, in order, with string metadata:
+    /// the bytes of a `.safetensors` file (every `values.count` must equal the
+    /// product of its `shape`; traps otherwise). Names must be distinct: the
+    /// header is a JSON object keyed by them.
+    public static func encode(_ tensors: [(name: String, shape: [Int], values: [Float])],
+                              metadata: [String: String] = [:]) -> Data {
+        let all = tensors.flatMap(\.values)
+        return all.withUnsafeBufferPointer { buffer in
+            var offset = 0
+            let views = tensors.map { t -> Tensor in
+                defer { offset += t.values.count }
+                return Tensor(name: t.name, shape: t.shape, values: UnsafeBufferPointer(rebasing: buffer[offset..<(offset + t.values.count)]))
+            }
+            return encode(views, metadata: metadata)
+        }
+    }
+
     /// Writes tensors to `url` atomically.
-    public static func write(_ tensors: [Tensor], metadata: [String: String] = [:], to url: URL) throws {
+    static func write(_ tensors: [Tensor], metadata: [String: String] = [:], to url: URL) throws {
         try AtomicFile.write(encode(tensors, metadata: metadata), to: url)
     }
 

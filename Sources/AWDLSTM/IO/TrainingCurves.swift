@@ -5,6 +5,7 @@ import Foundation
 /// Drawn from the epoch records of `metrics.jsonl`; plain SVG text, no
 /// dependencies.
 public enum TrainingCurves {
+    /// The plot's name inside a run folder.
     public static let fileName = "training_curves.svg"
 
     /// Reads `metrics` and replaces `url` atomically with the drawing. The

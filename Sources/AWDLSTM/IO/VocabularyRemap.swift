@@ -20,6 +20,7 @@ public struct VocabularyRemap: Sendable, Equatable {
     /// Shared words that sit on another row in the target vocabulary.
     public let moved: Int
 
+    /// The rows of `target`'s words in `source` (a trained model's vocabulary).
     public init(from source: Vocabulary, to target: Vocabulary) {
         sourceRows = target.words.map { source.id($0).map(Int.init) }
         shared = sourceRows.lazy.compactMap { $0 }.count

@@ -14,9 +14,11 @@ import Foundation
 /// and the last has `H == emsize`; the decoder weight, when present, has the
 /// embedding's shape and identical values (tied); the decoder bias is `[V]`.
 public struct CheckpointImport: Sendable {
+    /// The naming the checkpoint was read with.
     public let format: CheckpointFormat
     /// The inferred sizes and kind; dropouts keep their defaults.
     public let config: ModelConfig
+    /// The checkpoint as read, under its own tensor names.
     public let file: SafeTensors
     /// The file's path, used in messages.
     public let source: String
@@ -27,7 +29,7 @@ public struct CheckpointImport: Sendable {
         try self.init(file: SafeTensors(contentsOf: url), format: format, source: url.path, splits: splits)
     }
 
-    public init(file: SafeTensors, format: CheckpointFormat, source: String, splits: [Int]? = nil) throws {
+    init(file: SafeTensors, format: CheckpointFormat, source: String, splits: [Int]? = nil) throws {
         self.file = file
         self.format = format
         self.source = source

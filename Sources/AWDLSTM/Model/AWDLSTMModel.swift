@@ -7,21 +7,27 @@
 /// training step is `forwardBackward` (gradients overwritten) followed by an
 /// optimiser from `Train/`. Dropout is only ever applied by `forwardBackward`
 /// (`DropoutMode`).
-public final class AWDLSTMModel: @unchecked Sendable {
+///
+/// A model carries its hidden state and workspaces from call to call, so one
+/// thread uses it at a time (it is not `Sendable`); the engine parallelises
+/// inside each call.
+public final class AWDLSTMModel {
+    /// The sizes and regularisation the model was built with.
     public let config: ModelConfig
+    /// Names, shapes and places of the parameters in `weights`.
     public let layout: ParameterLayout
     /// All parameters, laid out by `layout`.
     public let weights: FloatBuffer
     /// Gradients of the last `forwardBackward`, same layout.
-    public let gradients: FloatBuffer
+    let gradients: FloatBuffer
     /// The state per layer (`(h, c)` for the LSTM, `(c, x)` for the QRNN),
     /// carried from call to call.
-    public private(set) var hidden: [any RecurrentState] = []
-    public private(set) var hiddenBatchSize = 0
+    private(set) var hidden: [any RecurrentState] = []
+    private(set) var hiddenBatchSize = 0
 
     let layers: [any RecurrentLayer]
     /// The tied decoder and its softmax: full (`TiedSoftmax`) or split (`SplitSoftmax`).
-    public let criterion: any OutputCriterion
+    let criterion: any OutputCriterion
     private var workspace: ModelWorkspace?
     /// Told about each part of every pass while a benchmark times them (`StepTimer`).
     var observer: (any PassObserver)?
@@ -51,17 +57,17 @@ public final class AWDLSTMModel: @unchecked Sendable {
     }
 
     /// Read-only and mutable views of one named parameter.
-    public func parameter(_ entry: ParameterLayout.Entry) -> UnsafeMutableBufferPointer<Float> {
+    func parameter(_ entry: ParameterLayout.Entry) -> UnsafeMutableBufferPointer<Float> {
         UnsafeMutableBufferPointer(start: weights.pointer + entry.offset, count: entry.count)
     }
 
-    public func gradient(_ entry: ParameterLayout.Entry) -> UnsafeMutableBufferPointer<Float> {
+    func gradient(_ entry: ParameterLayout.Entry) -> UnsafeMutableBufferPointer<Float> {
         UnsafeMutableBufferPointer(start: gradients.pointer + entry.offset, count: entry.count)
     }
 
     /// Zeroes the carried state for `batchSize` columns (the authors' `init_hidden`,
     /// and for the QRNN their `model.reset()`, which forgets the previous input).
-    public func resetHidden(batchSize: Int) {
+    func resetHidden(batchSize: Int) {
         if batchSize != hiddenBatchSize {
             hidden = layers.map { $0.makeState(batch: batchSize) }
             hiddenBatchSize = batchSize
@@ -128,7 +134,7 @@ public final class AWDLSTMModel: @unchecked Sendable {
     /// `gradients` with the gradient of CE + AR + TAR and advances the hidden state.
     /// Throws `ModelError` when the batch does not fit the model.
     @discardableResult
-    public func forwardBackward(
+    func forwardBackward(
         _ batch: TokenBatch, alpha: Float, beta: Float, rng: inout RandomSource, dropout: DropoutMode = .sampled
     ) throws(ModelError) -> LossBreakdown {
         let ws = try prepare(batch, training: true)
@@ -219,7 +225,7 @@ public final class AWDLSTMModel: @unchecked Sendable {
     /// (the packed recurrent matrices); pass it only when the weights have not
     /// changed since the previous `evaluate` call. Throws `ModelError` when the
     /// batch does not fit the model.
-    public func evaluate(
+    func evaluate(
         _ batch: TokenBatch, reusePreparedWeights: Bool = false, rowLosses: UnsafeMutablePointer<Double>? = nil
     ) throws(ModelError) -> Double {
         let ws = try prepare(batch, training: false)
@@ -239,7 +245,7 @@ public final class AWDLSTMModel: @unchecked Sendable {
     /// Runs `body` with the weights temporarily replaced (`replace` fills the
     /// weight buffer: averaged weights, a saved best model), then restores the
     /// model's own weights, also when `replace` or `body` throws.
-    public func withWeights<T>(
+    func withWeights<T>(
         _ replace: (FloatBuffer) throws -> Void, _ body: () throws -> T
     ) rethrows -> T {
         let saved = FloatBuffer(count: weights.count)
@@ -253,7 +259,7 @@ public final class AWDLSTMModel: @unchecked Sendable {
     /// every position, `[rows, V]` time-major (natural log; each row sums to 1 in
     /// probability). `batch.targets` is not used, but must be word ids too.
     /// Advances the hidden state. Throws `ModelError` when the batch does not fit the model.
-    public func logProbabilities(_ batch: TokenBatch, reusePreparedWeights: Bool = false) throws(ModelError) -> FloatBuffer {
+    func logProbabilities(_ batch: TokenBatch, reusePreparedWeights: Bool = false) throws(ModelError) -> FloatBuffer {
         let ws = try prepare(batch, training: false)
         let rows = batch.steps * batch.batchSize
         let result = FloatBuffer(count: rows * config.vocabSize)
@@ -267,7 +273,7 @@ public final class AWDLSTMModel: @unchecked Sendable {
 
     /// The last layer's output of the most recent forward pass, `[rows, E]`
     /// (raw outputs: equal to the dropped ones in evaluation).
-    public func lastLayerOutputs(rows: Int) -> UnsafeBufferPointer<Float> {
+    func lastLayerOutputs(rows: Int) -> UnsafeBufferPointer<Float> {
         let ws = workspace!
         return UnsafeBufferPointer(start: ws.layers[config.nlayers - 1].outputs.pointer, count: rows * config.emsize)
     }

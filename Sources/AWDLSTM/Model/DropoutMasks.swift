@@ -5,20 +5,20 @@
 /// can hand them in instead. Every mask is already scaled: entries are 0 or
 /// `1/(1−p)`. A nil field, or a layer beyond the end of `hidden` or
 /// `weightDrop`, means "no dropout there".
-public struct DropoutMasks: Sendable {
+struct DropoutMasks: Sendable {
     /// `[V]`: embedding dropout, one factor per vocabulary row.
-    public var embedding: [Float]?
+    var embedding: [Float]?
     /// `[B, E]`: locked dropout on the embedding output (`dropouti`).
-    public var input: [Float]?
+    var input: [Float]?
     /// `[B, H_l]` for each layer but the last: locked dropout between layers (`dropouth`).
-    public var hidden: [[Float]?]
+    var hidden: [[Float]?]
     /// `[B, E]`: locked dropout on the last layer's output (`dropout`).
-    public var output: [Float]?
+    var output: [Float]?
     /// For each layer, DropConnect (`wdrop`) on its weight-dropped matrix: the
     /// LSTM's `W_hh` `[4H_l, H_l]`, the QRNN's linear weight `[3H_l, window·In_l]`.
-    public var weightDrop: [[Float]?]
+    var weightDrop: [[Float]?]
 
-    public init(embedding: [Float]? = nil, input: [Float]? = nil, hidden: [[Float]?] = [],
+    init(embedding: [Float]? = nil, input: [Float]? = nil, hidden: [[Float]?] = [],
                 output: [Float]? = nil, weightDrop: [[Float]?] = []) {
         self.embedding = embedding
         self.input = input
@@ -35,7 +35,7 @@ public struct DropoutMasks: Sendable {
 /// A mask longer than `maskBlock` takes one draw from `rng` as a seed and fills
 /// its blocks of `maskBlock` entries in parallel, block j from its own generator
 /// seeded from (seed, j): the result does not depend on the thread count.
-public func sampleDropoutMask(
+func sampleDropoutMask(
     _ mask: UnsafeMutablePointer<Float>, count: Int, p: Float, rng: inout RandomSource
 ) {
     if count <= maskBlock {

@@ -2,7 +2,7 @@
 ///
 /// Evaluation (`evaluate`, `logProbabilities`) never applies dropout; a training
 /// pass applies it in one of three ways.
-public enum DropoutMode: Sendable {
+enum DropoutMode: Sendable {
     /// The paper's regime: every mask drawn afresh for the pass from its
     /// `RandomSource`, with the configuration's probabilities (`dropoute`,
     /// `dropouti`, `dropouth`, `dropout`, `wdrop`); a probability of 0 means no

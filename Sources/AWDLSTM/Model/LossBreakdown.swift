@@ -1,11 +1,11 @@
 /// The parts of the training objective for one batch.
-public struct LossBreakdown: Sendable, Equatable {
+struct LossBreakdown: Sendable, Equatable {
     /// Mean cross-entropy per token (what the authors log as the loss).
-    public var crossEntropy: Double
+    var crossEntropy: Double
     /// α · mean(dropped output²).
-    public var activation: Double
+    var activation: Double
     /// β · mean(Δ raw output²).
-    public var temporalActivation: Double
+    var temporalActivation: Double
     /// The objective that was differentiated.
-    public var total: Double { crossEntropy + activation + temporalActivation }
+    var total: Double { crossEntropy + activation + temporalActivation }
 }

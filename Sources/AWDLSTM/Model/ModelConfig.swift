@@ -11,12 +11,16 @@ public enum RNNType: String, Codable, CaseIterable, Sendable {
 /// The decoder is always tied to the embedding (the authors' `--tied`, on by
 /// default), so the last recurrent layer's hidden size equals `emsize`.
 public struct ModelConfig: Codable, Equatable, Sendable {
+    /// Words in the vocabulary (`V`): the embedding is `[V, emsize]`.
     public var vocabSize: Int
     /// The kind of every recurrent layer (`config.json` key `model`; files
     /// written before it existed are LSTMs).
     public var model: RNNType = .lstm
+    /// Embedding width (`--emsize`, 400); also the last layer's hidden width (tied decoder).
     public var emsize: Int = 400
+    /// Hidden width of every layer but the last (`--nhid`, 1150).
     public var nhid: Int = 1150
+    /// Recurrent layers (`--nlayers`, 3).
     public var nlayers: Int = 3
     /// Locked dropout on the last layer's output.
     public var dropout: Float = 0.4
@@ -34,6 +38,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// `splits.last!..<vocabSize` the last. Empty: one full softmax (`TiedSoftmax`).
     public var splits: [Int] = []
 
+    /// A configuration with the authors' defaults for whatever is not given.
     public init(
         vocabSize: Int, model: RNNType = .lstm, emsize: Int = 400, nhid: Int = 1150, nlayers: Int = 3,
         dropout: Float = 0.4, dropouth: Float = 0.3, dropouti: Float = 0.65,
@@ -52,27 +57,27 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.splits = splits
     }
 
+    /// `splits` as written on the command line: `A,B,C`, or `none`.
+    public var splitsDescription: String { splits.isEmpty ? "none" : splits.map(String.init).joined(separator: ",") }
+
     /// The splits of the authors' `main.py` for a vocabulary of `vocabSize` words:
     /// none up to 75,000 words, `[2800, 20000, 76000]` above, `[4200, 35000, 180000]`
     /// above 500,000. Boundaries at or past the vocabulary's end are dropped (the
     /// reference would build an empty cluster there and fail).
-    /// `splits` as written on the command line: `A,B,C`, or `none`.
-    public var splitsDescription: String { splits.isEmpty ? "none" : splits.map(String.init).joined(separator: ",") }
-
     public static func defaultSplits(vocabSize: Int) -> [Int] {
         let splits = vocabSize > 500_000 ? [4200, 35000, 180_000] : vocabSize > 75000 ? [2800, 20000, 76000] : []
         return splits.filter { $0 < vocabSize }
     }
 
     /// Input width of layer `l`: the embedding for the first, `nhid` after.
-    public func inputSize(_ l: Int) -> Int { l == 0 ? emsize : nhid }
+    func inputSize(_ l: Int) -> Int { l == 0 ? emsize : nhid }
 
     /// Hidden width of layer `l`: `nhid`, except the last layer, which feeds the tied decoder.
-    public func hiddenSize(_ l: Int) -> Int { l == nlayers - 1 ? emsize : nhid }
+    func hiddenSize(_ l: Int) -> Int { l == nlayers - 1 ? emsize : nhid }
 
     /// Input steps seen by layer `l` at once: the authors' QRNN has window 2 on
     /// the first layer (input `[x_t, x_{t−1}]`) and 1 elsewhere; the LSTM 1.
-    public func window(_ l: Int) -> Int { model == .qrnn && l == 0 ? 2 : 1 }
+    func window(_ l: Int) -> Int { model == .qrnn && l == 0 ? 2 : 1 }
 
     /// Checks every field, throwing `ConfigurationError.invalid` for the first
     /// one outside its range (sizes at least 1, dropout probabilities in [0, 1),

@@ -12,6 +12,7 @@ public enum ModelError: Error, Equatable, Sendable {
 }
 
 extension ModelError: CustomStringConvertible, LocalizedError {
+    /// The message, one line, naming the value at fault.
     public var description: String {
         switch self {
         case .tokenOutsideVocabulary(let id, let v):
@@ -21,5 +22,6 @@ extension ModelError: CustomStringConvertible, LocalizedError {
         }
     }
 
+    /// `description`, so that `localizedDescription` reads the same.
     public var errorDescription: String? { description }
 }

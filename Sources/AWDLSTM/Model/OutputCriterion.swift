@@ -8,7 +8,7 @@
 /// distribution — training, evaluation, the cache pointer, dynamic evaluation,
 /// generation — goes through this interface. Neither ever materialises more
 /// than a bounded block of `[rows, V]` logits for the loss.
-public protocol OutputCriterion: AnyObject {
+protocol OutputCriterion: AnyObject {
     /// Summed cross-entropy `Σ_r −log p(targets[r] | out_r)` over `rows` rows of
     /// `out` (`[rows, E]`, row-major); `weights` is the model's flat parameter
     /// buffer. With `gradient`, also overwrites `gradient.output` with
@@ -29,15 +29,15 @@ public protocol OutputCriterion: AnyObject {
 }
 
 /// Where an `OutputCriterion` writes its gradients.
-public struct OutputGradient {
+struct OutputGradient {
     /// `[rows, E]`, overwritten with the gradient with respect to the decoder's input.
-    public var output: UnsafeMutablePointer<Float>
+    var output: UnsafeMutablePointer<Float>
     /// The model's flat gradient buffer (same layout as the weights), added to.
-    public var parameters: UnsafeMutablePointer<Float>
+    var parameters: UnsafeMutablePointer<Float>
     /// Factor on every row's gradient: `1 / rows` for the mean loss.
-    public var scale: Float
+    var scale: Float
 
-    public init(output: UnsafeMutablePointer<Float>, parameters: UnsafeMutablePointer<Float>, scale: Float) {
+    init(output: UnsafeMutablePointer<Float>, parameters: UnsafeMutablePointer<Float>, scale: Float) {
         self.output = output
         self.parameters = parameters
         self.scale = scale
@@ -46,6 +46,6 @@ public struct OutputGradient {
 
 /// The criterion a configuration asks for: the split cross-entropy when it has
 /// splits, else the full softmax.
-public func makeOutputCriterion(_ config: ModelConfig, layout: ParameterLayout) -> any OutputCriterion {
+func makeOutputCriterion(_ config: ModelConfig, layout: ParameterLayout) -> any OutputCriterion {
     config.splits.isEmpty ? TiedSoftmax(config, layout: layout) : SplitSoftmax(config, layout: layout)
 }

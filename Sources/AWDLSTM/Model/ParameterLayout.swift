@@ -5,24 +5,30 @@
 /// Adam are single loops, and each tensor is a named view into it. Names and
 /// shapes are the authors' PyTorch `state_dict` entries.
 public struct ParameterLayout: Sendable, Equatable {
+    /// One parameter: its `state_dict` name and shape.
     public struct Entry: Sendable, Equatable {
+        /// The authors' `state_dict` name, e.g. `rnns.0.module.weight_hh_l0_raw`.
         public let name: String
+        /// PyTorch's shape, row-major, e.g. `[4·nhid, emsize]`.
         public let shape: [Int]
-        public let offset: Int
+        let offset: Int
+        /// Elements: the product of `shape`.
         public var count: Int { shape.reduce(1, *) }
     }
 
+    /// Every parameter, in the order of the flat buffer.
     public let entries: [Entry]
+    /// The number of parameters (floats) of the model.
     public let totalCount: Int
-    public let encoder: Entry
-    public let decoderBias: Entry
+    let encoder: Entry
+    let decoderBias: Entry
     /// The split cross-entropy's tombstone rows `[k, E]` and biases `[k]`, one per
     /// tail cluster (the authors' `SplitCrossEntropyLoss` parameters); nil without splits.
-    public let tailVectors: Entry?, tailBias: Entry?
-    public let layers: [LayerEntries]
+    let tailVectors: Entry?, tailBias: Entry?
+    let layers: [LayerEntries]
 
     /// The parameters of one recurrent layer, by kind.
-    public enum LayerEntries: Sendable, Equatable {
+    enum LayerEntries: Sendable, Equatable {
         /// `torch.nn.LSTM` inside the authors' `WeightDrop`: `rnns.{l}.module.weight_ih_l0
         /// [4H, In]`, `.weight_hh_l0_raw [4H, H]`, `.bias_ih_l0 [4H]`, `.bias_hh_l0 [4H]`.
         case lstm(LSTMEntries)
@@ -31,7 +37,7 @@ public struct ParameterLayout: Sendable, Equatable {
         case qrnn(QRNNEntries)
 
         /// The layer's tensors in layout order.
-        public var entries: [Entry] {
+        var entries: [Entry] {
             switch self {
             case .lstm(let e): [e.weightIH, e.weightHH, e.biasIH, e.biasHH]
             case .qrnn(let e): [e.weight, e.bias]
@@ -39,16 +45,16 @@ public struct ParameterLayout: Sendable, Equatable {
         }
     }
 
-    public struct LSTMEntries: Sendable, Equatable {
-        public let weightIH: Entry, weightHH: Entry, biasIH: Entry, biasHH: Entry
+    struct LSTMEntries: Sendable, Equatable {
+        let weightIH: Entry, weightHH: Entry, biasIH: Entry, biasHH: Entry
     }
 
-    public struct QRNNEntries: Sendable, Equatable {
+    struct QRNNEntries: Sendable, Equatable {
         /// Gate blocks z, f, o; columns `[x_t, x_{t−1}]` when the window is 2.
-        public let weight: Entry, bias: Entry
+        let weight: Entry, bias: Entry
     }
 
-    public init(_ config: ModelConfig) {
+    init(_ config: ModelConfig) {
         var entries: [Entry] = []
         var offset = 0
         func add(_ name: String, _ shape: [Int]) -> Entry {
@@ -86,5 +92,6 @@ public struct ParameterLayout: Sendable, Equatable {
         totalCount = offset
     }
 
+    /// The parameter called `name`, or nil.
     public func entry(named name: String) -> Entry? { entries.first { $0.name == name } }
 }

@@ -156,16 +156,16 @@ struct QRNNLayer: RecurrentLayer {
 
 /// The state one QRNN layer carries between windows: the cell `c` `[B, H]` and,
 /// for a window-2 layer, its last input `x` `[B, In]` (torchqrnn's `prevX`).
-public final class QRNNState: RecurrentState, @unchecked Sendable {
-    public let c: FloatBuffer
-    public let previousInput: FloatBuffer?
+final class QRNNState: RecurrentState, @unchecked Sendable {
+    let c: FloatBuffer
+    let previousInput: FloatBuffer?
 
-    public init(batch: Int, hidden: Int, previousInput width: Int) {
+    init(batch: Int, hidden: Int, previousInput width: Int) {
         c = FloatBuffer(count: batch * hidden)
         previousInput = width > 0 ? FloatBuffer(count: batch * width) : nil
     }
 
-    public var tensors: [(name: String, buffer: FloatBuffer)] {
+    var tensors: [(name: String, buffer: FloatBuffer)] {
         [("c", c)] + (previousInput.map { [("x", $0)] } ?? [])
     }
 }

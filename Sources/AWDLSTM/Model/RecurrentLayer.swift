@@ -69,17 +69,17 @@ protocol RecurrentLayerWorkspace: AnyObject {
 /// The state a layer carries from one window to the next (detached, like the
 /// authors' `repackage_hidden`), zeroed where they re-initialise it: at the
 /// start of every training epoch and of every evaluation.
-public protocol RecurrentState: AnyObject, Sendable {
+protocol RecurrentState: AnyObject, Sendable {
     /// The carried tensors by name, each `[B, width]` (saved in the resumable
     /// training state as `hidden.{l}.{name}`).
     var tensors: [(name: String, buffer: FloatBuffer)] { get }
 }
 
 extension RecurrentState {
-    public func reset() { tensors.forEach { $0.buffer.zero() } }
+    func reset() { tensors.forEach { $0.buffer.zero() } }
 
     /// The carried tensor called `name`, if the layer has one.
-    public func tensor(_ name: String) -> FloatBuffer? { tensors.first { $0.name == name }?.buffer }
+    func tensor(_ name: String) -> FloatBuffer? { tensors.first { $0.name == name }?.buffer }
 }
 
 /// The layers of `config`'s stack, on the parameters of `layout`.

@@ -195,14 +195,14 @@ enum RecurrentPath: Equatable {
 }
 
 /// The `(h, c)` state of one LSTM layer for `batch` rows, carried between batches.
-public final class LSTMState: RecurrentState, @unchecked Sendable {
-    public let h: FloatBuffer
-    public let c: FloatBuffer
-    public init(batch: Int, hidden: Int) {
+final class LSTMState: RecurrentState, @unchecked Sendable {
+    let h: FloatBuffer
+    let c: FloatBuffer
+    init(batch: Int, hidden: Int) {
         h = FloatBuffer(count: batch * hidden)
         c = FloatBuffer(count: batch * hidden)
     }
-    public var tensors: [(name: String, buffer: FloatBuffer)] { [("h", h), ("c", c)] }
+    var tensors: [(name: String, buffer: FloatBuffer)] { [("h", h), ("c", c)] }
 }
 
 /// Buffers one layer needs for a forward/backward pass, grown on demand and reused.

@@ -4,8 +4,10 @@
 /// kept so that figures compare). `progress` is called after each window with
 /// the windows done and the total.
 public enum Evaluator {
-    /// The mean loss per row of `data`. Throws `ModelError` when a token is
-    /// outside the model's vocabulary.
+    /// The mean cross-entropy per token, in nats, over `data` (`columns` streams
+    /// of `rows` tokens; at least 2 rows to score anything), without dropout. The
+    /// model's weights are unchanged; its hidden state is reset and advanced.
+    /// Throws `ModelError` when a token is outside the model's vocabulary.
     public static func loss(
         model: AWDLSTMModel, data: BatchedTokens, bptt: Int, progress: ((Int, Int) -> Void)? = nil
     ) throws(ModelError) -> Double {

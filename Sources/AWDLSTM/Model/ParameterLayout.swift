@@ -11,7 +11,8 @@ public struct ParameterLayout: Sendable, Equatable {
         public let name: String
         /// PyTorch's shape, row-major, e.g. `[4·nhid, emsize]`.
         public let shape: [Int]
-        let offset: Int
+        /// Index of the first element in the model's flat `weights` (and `gradients`).
+        public let offset: Int
         /// Elements: the product of `shape`.
         public var count: Int { shape.reduce(1, *) }
     }

@@ -18,6 +18,8 @@ enum ErrorMessages {
             return e.message(naming: flag)
         case RunFolderError.alreadyExists:
             return "\(error) (choose another --save folder)"
+        case RunFolderError.invalidConfiguration(let path, let e):
+            return "\(path): \(e.message(naming: jsonKey))"
         default:
             return "\(error)"
         }
@@ -27,12 +29,16 @@ enum ErrorMessages {
     /// case (`maxBatches` → `--max-batches`). The vocabulary size is no flag:
     /// it comes from the data.
     static func flag(_ field: String) -> String {
-        if field == "vocabSize" { return "the vocabulary size" }
-        var name = "--"
-        for c in field {
-            if c.isUppercase { name += "-" + c.lowercased() } else { name.append(c) }
-        }
-        return name
+        field == "vocabSize" ? "the vocabulary size" : "--" + words(field, joinedBy: "-")
+    }
+
+    /// The `config.json` key of a configuration field: the property name in
+    /// snake case (`evalBatchSize` → `eval_batch_size`), as `RunConfig` writes it.
+    static func jsonKey(_ field: String) -> String { words(field, joinedBy: "_") }
+
+    /// `camelCase` in lower case with `separator` before each word after the first.
+    private static func words(_ camelCase: String, joinedBy separator: String) -> String {
+        camelCase.reduce(into: "") { $0 += $1.isUppercase ? separator + $1.lowercased() : String($1) }
     }
 
     /// How to go on after a divergence, as commands of this tool.

@@ -201,6 +201,25 @@ final class ErrorLineTests: XCTestCase {
                             "--temperature must be positive and finite (got 0.0)")
     }
 
+    /// A damaged `config.json` is refused by every command that reads it, naming
+    /// its key, before a model of that configuration is built.
+    func testConfigurationFileErrorsNameTheKey() throws {
+        let dir = try TemporaryFolder()
+        let data = try writeTinyCorpus(dir)
+        let folder = RunFolder(dir.url.appendingPathComponent("run"))
+        try folder.create()
+        var training = TrainingOptions()
+        training.batchSize = 0
+        for (model, options, key) in [(ModelConfig(vocabSize: 31, emsize: -1), TrainingOptions(), "emsize must be at least 1 (got -1)"),
+                                      (ModelConfig(vocabSize: 31), training, "batch_size must be at least 1 (got 0)")] {
+            try folder.writeConfig(RunConfig(model: model, training: options, data: data.path))
+            for command in [["train", "--resume"], ["evaluate", "--data", data.path, "--checkpoint"], ["generate", "--checkpoint"]] {
+                try assertErrorLine(command + [folder.url.path] + (command[0] == "train" ? ["--data", data.path] : []),
+                                    "\(folder.config.path): \(key)")
+            }
+        }
+    }
+
     func testImportErrorsSpellTheFlags() throws {
         let dir = try TemporaryFolder()
         let fixtures = Fixtures.folder.appendingPathComponent("import")

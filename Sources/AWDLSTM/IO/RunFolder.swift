@@ -45,13 +45,21 @@ public struct RunFolder: Sendable {
         try AtomicFile.write(try JSONFormat.encoder(pretty: true).encode(config) + Data("\n".utf8), to: self.config)
     }
 
+    /// `config.json`, decoded and checked: throws `RunFolderError` when it is
+    /// missing, malformed, or holds an invalid model configuration or training option.
     public func readConfig() throws -> RunConfig {
         guard let data = FileManager.default.contents(atPath: config.path) else {
             throw RunFolderError.missingConfiguration(path: config.path, folder: url.path)
         }
-        do { return try JSONFormat.decoder().decode(RunConfig.self, from: data) } catch {
+        let decoded: RunConfig
+        do { decoded = try JSONFormat.decoder().decode(RunConfig.self, from: data) } catch {
             throw RunFolderError.malformedConfiguration(path: config.path)
         }
+        do {
+            try decoded.model.validate()
+            try decoded.training.validate()
+        } catch { throw RunFolderError.invalidConfiguration(path: config.path, error) }
+        return decoded
     }
 
     public func writeVocabulary(_ vocabulary: Vocabulary) throws {
@@ -74,7 +82,6 @@ public struct RunFolder: Sendable {
     /// Loads the model of a finished or running training run (its best weights).
     public func loadModel() throws -> (AWDLSTMModel, RunConfig, Vocabulary) {
         let config = try readConfig()
-        do { try config.model.validate() } catch { throw RunFolderError.invalidConfiguration(path: self.config.path, error) }
         let vocabulary = try readVocabulary()
         guard vocabulary.count == config.model.vocabSize else {
             throw RunFolderError.vocabularySizeMismatch(path: self.vocabulary.path, words: vocabulary.count, vocabSize: config.model.vocabSize)

@@ -37,12 +37,6 @@ public struct BLASReport: Codable, Equatable, Sendable {
     }
 }
 
-/// Why the BLAS cannot be used; `description` is one line naming the remedy.
-public struct BLASError: Error, CustomStringConvertible, Sendable {
-    /// The reason and its remedy, in one line.
-    public let description: String
-}
-
 /// Loading the BLAS, choosing its core, checking it, and the two entry points
 /// the engine uses (`GEMM` calls them).
 ///
@@ -70,8 +64,7 @@ public enum BLAS {
     @discardableResult
     public static func prepare() throws -> BLASReport { try state.get().report }
 
-    private static let state: Result<Library, BLASError> = Result { try Library.load(ProcessInfo.processInfo.environment) }
-        .mapError { $0 as? BLASError ?? BLASError(description: "\($0)") }
+    private static let state = Result { () throws(BLASError) in try Library.load(ProcessInfo.processInfo.environment) }
 
     /// The library for a product. A library user that never called `prepare()`
     /// gets the same loading and check here; a failure then ends the process
@@ -112,7 +105,7 @@ final class Library: Sendable {
         (self.sgemm, self.sgemv, self.report) = (sgemm, sgemv, report)
     }
 
-    static func load(_ environment: [String: String]) throws -> Library {
+    static func load(_ environment: [String: String]) throws(BLASError) -> Library {
         var (sgemm, sgemv, description) = try open(environment)
         if environment["AWDLSTM_BLAS_TEST_WRONG_PRODUCT"] != nil {
             let right = sgemm
@@ -129,11 +122,8 @@ final class Library: Sendable {
             architecture: CPUFeatures.architecture.rawValue, cpuFeatures: CPUFeatures.current.names,
             selfCheckMs: monotonicMilliseconds() - start)
         if let f = failure {
-            throw BLASError(description: """
-                BLAS \(report.library) \(report.version), core \(report.core): wrong result in the start-up check \
-                (\(f.product), error \(String(format: "%.3g", f.errorOverTolerance))× the rounding bound); \
-                \(remedy(core: report.core, library: report.library))
-                """)
+            throw BLASError.wrongResult(library: report.library, version: report.version, core: report.core, product: f.product,
+                                        errorOverTolerance: f.errorOverTolerance, remedy: remedy(core: report.core, library: report.library))
         }
         return Library(sgemm: sgemm, sgemv: sgemv, report: report)
     }
@@ -154,7 +144,7 @@ final class Library: Sendable {
     }
 
     #if canImport(Darwin)
-    static func open(_ environment: [String: String]) throws -> (BLASSelfCheck.Sgemm, BLASSelfCheck.Sgemv, Description) {
+    static func open(_ environment: [String: String]) throws(BLASError) -> (BLASSelfCheck.Sgemm, BLASSelfCheck.Sgemv, Description) {
         let sgemm: BLASSelfCheck.Sgemm = { ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc in
             cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                         Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
@@ -188,12 +178,12 @@ final class Library: Sendable {
 
     static func text(_ f: CString?) -> String? { f?().map { String(cString: $0) } }
 
-    static func open(_ environment: [String: String]) throws -> (BLASSelfCheck.Sgemm, BLASSelfCheck.Sgemv, Description) {
+    static func open(_ environment: [String: String]) throws(BLASError) -> (BLASSelfCheck.Sgemm, BLASSelfCheck.Sgemv, Description) {
         let name = environment["AWDLSTM_BLAS_LIBRARY"].flatMap { $0.isEmpty ? nil : $0 } ?? "libopenblas.so.0"
-        func openLibrary() throws -> UnsafeMutableRawPointer {
+        func openLibrary() throws(BLASError) -> UnsafeMutableRawPointer {
             guard let h = dlopen(name, RTLD_NOW | RTLD_LOCAL) else {
                 let why = dlerror().map { String(cString: $0) } ?? "not found"
-                throw BLASError(description: "cannot load the BLAS library \(name) (\(why)); install OpenBLAS (`make deps`, or apt-get install libopenblas0) or name a CBLAS library with AWDLSTM_BLAS_LIBRARY")
+                throw BLASError.cannotLoad(library: name, reason: why)
             }
             return h
         }
@@ -248,7 +238,7 @@ final class Library: Sendable {
         }
         guard let gemm = symbol(handle, "cblas_sgemm", as: CSgemm.self),
               let gemv = symbol(handle, "cblas_sgemv", as: CSgemv.self) else {
-            throw BLASError(description: "\(name) has no cblas_sgemm/cblas_sgemv; name a CBLAS library with AWDLSTM_BLAS_LIBRARY")
+            throw BLASError.missingEntryPoints(library: name)
         }
         let sgemm: BLASSelfCheck.Sgemm = { ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc in
             gemm(rowMajor, ta ? trans : noTrans, tb ? trans : noTrans, Int32(m), Int32(n), Int32(k),

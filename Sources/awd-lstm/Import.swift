@@ -8,7 +8,8 @@ struct Import: ParsableCommand {
         discussion: """
         Sizes (vocabulary, emsize, nhid, nlayers) are inferred from the tensor shapes and checked for \
         consistency; the decoder must be tied to the embedding. The checkpoint's words come from --vocab \
-        (one per line, used as they are: fastai's itos with xxbos, xxunk, ...) or, without it, from --data: \
+        (one per line, used as they are: fastai's itos with xxbos, xxunk, ...), else from a vocab.txt beside \
+        the checkpoint, else from --data: \
         its vocabulary rebuilt in the authors' order (train, valid, test, first appearance), which must have \
         the checkpoint's size (the word order itself cannot be checked, so use the corpus the model was \
         trained on). With both, words are matched by string: a mismatch is refused unless --remap-vocab moves \
@@ -31,19 +32,19 @@ struct Import: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            if data == nil && vocabulary.vocab == nil {
-                throw CLIError("give --data (the corpus the model was trained on) or --vocab (its word list), or both")
-            }
-            if vocabulary.remapVocab && (data == nil || vocabulary.vocab == nil) {
-                throw CLIError("--remap-vocab moves the weights of --vocab's words onto --data's vocabulary: give both")
-            }
             let source = URL(fileURLWithPath: checkpoint)
             guard FileManager.default.fileExists(atPath: source.path) else {
                 throw CLIError("--from \(checkpoint): no such file")
             }
+            let words = try vocabulary.words(beside: source.deletingLastPathComponent().appendingPathComponent("vocab.txt"))
+            if data == nil && words == nil {
+                throw CLIError("give --data (the corpus the model was trained on) or --vocab (its word list), or both")
+            }
+            if vocabulary.remapVocab && data == nil {
+                throw CLIError("--remap-vocab moves the weights onto the vocabulary of --data: give it")
+            }
             let folder = RunFolder(URL(fileURLWithPath: save))
             let imported = try CheckpointImport(contentsOf: source, format: format, splits: splits?.values)
-            let words = try vocabulary.words(beside: nil)
             var model = try imported.makeModel()
             var config = imported.config
             var target = words?.words ?? Vocabulary()

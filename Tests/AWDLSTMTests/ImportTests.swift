@@ -354,6 +354,20 @@ final class ImportCommandTests: XCTestCase {
         XCTAssertEqual(neither.status, 1, neither.stderr)
         XCTAssertTrue(neither.stderr.contains("give --data (the corpus the model was trained on) or --vocab (its word list)"), neither.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: tmp.url.appendingPathComponent("S").path))
+
+        // A vocab.txt beside the checkpoint is its word list too: taken as it is, and matched against --data.
+        let beside = tmp.url.appendingPathComponent("ck")
+        try FileManager.default.createDirectory(at: beside, withIntermediateDirectories: false)
+        try FileManager.default.copyItem(at: Self.fastaiItos, to: beside.appendingPathComponent("model.safetensors"))
+        try FileManager.default.copyItem(at: Self.itos, to: beside.appendingPathComponent("vocab.txt"))
+        let weights = beside.appendingPathComponent("model.safetensors").path
+        let found = try CLI.run(["import", "--from", weights, "--format", "fastai", "--save", tmp.url.appendingPathComponent("T").path])
+        XCTAssertEqual(found.status, 0, found.stderr)
+        XCTAssertEqual(try RunFolder(tmp.url.appendingPathComponent("T")).readVocabulary().words, try Vocabulary.read(from: Self.itos).words)
+        let other = try CLI.run(["import", "--from", weights, "--format", "fastai", "--data", ImportTests.corpusFolder.path,
+                                 "--save", tmp.url.appendingPathComponent("U").path])
+        XCTAssertEqual(other.status, 1)
+        XCTAssertTrue(other.stderr.contains("\(beside.path)/vocab.txt (the weights' words) differs"), other.stderr)
     }
 
     /// A model of fastai's WikiText-103 vocabulary size (60,000 words, as fastai's

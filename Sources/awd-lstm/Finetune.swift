@@ -41,18 +41,18 @@ struct Finetune: ParsableCommand {
             options.maxBatches = nil
             options.maxMinutes = nil
             training.apply(to: &options)
-            try options.validate()
+            try options.validate(for: corpus)
             authors.note()
             logLine(describe(options))
             try announceBLAS()
             try folder.lockForWriting()
             let trainer = try Trainer(finetuning: folder, model: network, corpus: corpus, options: options)
-            trainer.log = logLine
+            trainer.onEvent = TrainingLog.handler()
             let interrupt = Interrupt.install()
             trainer.shouldStop = { interrupt.requested ? .interrupted : nil }
-            let start = trainer.startingValidLoss ?? .nan
-            logLine(logFormat("Fine-tuning %@ | starting valid ppl %.2f | valid bpc %.3f", folder.url.path,
-                           exp(start), start / log(2.0)))
+            if let start = trainer.startingValidation {
+                logLine(logFormat( "Fine-tuning %@ | starting valid ppl %.2f | valid bpc %.3f", folder.url.path, start.ppl, start.bpc))
+            }
             let result = try trainer.run()
             if json {
                 try printJSON(Train.Summary(save: folder.url.path, epochs: result.epochsCompleted,

@@ -83,7 +83,7 @@ struct Train: ParsableCommand {
             let corpus = try loadCorpus(vocabulary: vocabulary)
             var options = saved.training
             training.apply(to: &options)
-            try options.validate()
+            try options.validate(for: corpus)
             try Job.checkBatch(options.batchSize, communicator)
             var rng = RandomSource(seed: 0)
             let m = AWDLSTMModel(config: saved.model, rng: &rng)
@@ -116,7 +116,7 @@ struct Train: ParsableCommand {
             if remap != nil { base?.splits = model.splits?.values ?? ModelConfig.defaultSplits(vocabSize: corpus.vocabulary.count) }
             let config = model.config(vocabSize: corpus.vocabulary.count, base: base)
             try config.validate()
-            try checkFits(corpus: corpus, options: options)
+            try options.validate(for: corpus)
             var rng = RandomSource(seed: options.seed)
             var m = AWDLSTMModel(config: config, rng: &rng)
             if let start, let remap {
@@ -135,8 +135,9 @@ struct Train: ParsableCommand {
                 logLine("--save \(s): writing the run folder \(s)/ (model.safetensors, config.json, vocab.txt, metrics.jsonl, state.safetensors), not one .pt file")
             }
             if communicator.isRoot { try folder.lockForWriting() }
-            if folder.exists(folder.model) || folder.exists(folder.state) {
-                throw CLIError("\(folder.url.path) already holds a training run; continue it with `awd-lstm train --resume \(folder.url.path) --data \(data.data)`, or choose another --save")
+            do { try folder.refuseOverwrite() } catch {
+                throw CLIError("\(folder.url.path) already holds a training run; continue it with "
+                               + "`awd-lstm train --resume \(folder.url.path) --data \(data.data)`, or choose another --save")
             }
             trainer = try Trainer(model: m, corpus: corpus, options: options, folder: folder, dataPath: data.data,
                                   communicator: communicator)
@@ -155,8 +156,7 @@ struct Train: ParsableCommand {
                 logLine("Data-parallel: \(communicator.size) ranks of \(trainer.options.batchSize / communicator.size) batch columns each")
             }
             authors.note()
-            trainer.log = logLine
-            if isatty(2) != 0 { trainer.progress = { FileHandle.standardError.write(Data("\r\u{1B}[K\($0)".utf8)) } }
+            trainer.onEvent = TrainingLog.handler()
         }
         Job.runFolder = folder.url.path
         let interrupt = Interrupt.install()
@@ -176,18 +176,6 @@ struct Train: ParsableCommand {
     func sameFolder(_ a: String, _ b: String) -> Bool {
         func resolved(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.resolvingSymlinksInPath().path }
         return resolved(a) == resolved(b)
-    }
-
-    func checkFits(corpus: Corpus, options: TrainingOptions) throws {
-        if corpus.train.count / options.batchSize < 3 {
-            throw CLIError("--batch-size \(options.batchSize) is larger than the training data allows (\(corpus.train.count) tokens)")
-        }
-        if corpus.valid.count / options.evalBatchSize < 2 {
-            throw CLIError("\(data.data): validation data (\(corpus.valid.count) tokens) is smaller than one evaluation batch")
-        }
-        if corpus.test.count < 2 {
-            throw CLIError("\(data.data): test data has fewer than 2 tokens")
-        }
     }
 
     func describe(_ c: ModelConfig, _ o: TrainingOptions) -> String {

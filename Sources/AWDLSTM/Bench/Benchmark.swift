@@ -144,7 +144,7 @@ public enum Benchmark {
             if s >= o.warmup { trainTimer.timings.allreduce += monotonicMilliseconds() - t }
             t = monotonicMilliseconds()
             GradientClipping.clip(model.gradients, maxNorm: o.clip)
-            sgd.step(weights: model.weights, gradients: model.gradients, lr: Float(o.lr))
+            sgd.step(weights: model.weights, gradients: model.gradients, lr: o.lr)
             if s >= o.warmup { trainTimer.timings.optimizer += monotonicMilliseconds() - t }
             t = monotonicMilliseconds()
             if s >= o.warmup { trainMs += t - start }

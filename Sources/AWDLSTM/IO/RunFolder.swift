@@ -41,6 +41,12 @@ public struct RunFolder: Sendable {
 
     public func exists(_ file: URL) -> Bool { FileManager.default.fileExists(atPath: file.path) }
 
+    /// Throws `RunFolderError.alreadyExists` when the folder already holds a
+    /// model or a training state, which a new run or an import would overwrite.
+    public func refuseOverwrite() throws(RunFolderError) {
+        for file in [model, state] where exists(file) { throw .alreadyExists(path: file.path) }
+    }
+
     public func writeConfig(_ config: RunConfig) throws {
         try AtomicFile.write(try JSONFormat.encoder(pretty: true).encode(config) + Data("\n".utf8), to: self.config)
     }

@@ -240,9 +240,7 @@ extension RunFolder {
     /// write fails, the folder is left as it was (removed when this made it).
     public func writeImported(_ model: AWDLSTMModel, vocabulary: Vocabulary, config: RunConfig,
                               metadata: [String: String]) throws {
-        for existing in [self.model, state] where exists(existing) {
-            throw RunFolderError.alreadyExists(path: existing.path)
-        }
+        try refuseOverwrite()
         let made = !exists(url)
         let new = [self.config, self.vocabulary, self.model, lockFile].filter { !exists($0) }
         do {

@@ -2,7 +2,7 @@ import Foundation
 
 /// Adam as `torch.optim.Adam(lr, betas=(0.9, 0.999), eps=1e-8, weight_decay)`:
 /// L2 weight decay added to the gradient, bias-corrected moments.
-public struct Adam: Sendable {
+public struct Adam: Optimizer, Sendable {
     public var weightDecay: Float
     public let beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8
     public private(set) var stepCount = 0
@@ -15,6 +15,16 @@ public struct Adam: Sendable {
         m = FloatBuffer(count: parameterCount)
         v = FloatBuffer(count: parameterCount)
     }
+
+    public var kind: OptimizerKind { .adam }
+
+    public var state: OptimizerState {
+        var s = OptimizerState(optimizer: .adam)
+        s.adamSteps = stepCount
+        return s
+    }
+
+    public var buffers: [(name: String, buffer: FloatBuffer)] { [("adam.m", m), ("adam.v", v)] }
 
     public mutating func step(weights: FloatBuffer, gradients: FloatBuffer, lr: Double) {
         stepCount += 1

@@ -7,7 +7,7 @@
 /// uses its own rate), and the averaging weight `mu` is 1 for the first two
 /// steps, then `1/(k−1)` at step k — so after k ≥ 2 steps `ax` is the mean of the
 /// iterates w₂ … w_k.
-public struct AveragedSGD: Sendable {
+public struct AveragedSGD: Optimizer, Sendable {
     public var weightDecay: Float
     public private(set) var stepCount = 0
     public private(set) var eta: Double = 0
@@ -20,13 +20,24 @@ public struct AveragedSGD: Sendable {
         average = FloatBuffer(count: parameterCount)
     }
 
-    /// Restores a saved state (see `TrainingState`).
+    /// Restores a saved state (see `OptimizerState`).
     public init(parameterCount: Int, weightDecay: Float, stepCount: Int, eta: Double, mu: Double) {
         self.init(parameterCount: parameterCount, weightDecay: weightDecay)
         self.stepCount = stepCount
         self.eta = eta
         self.mu = mu
     }
+
+    public var kind: OptimizerKind { .asgd }
+    public var averagedWeights: FloatBuffer? { average }
+
+    public var state: OptimizerState {
+        var s = OptimizerState(optimizer: .asgd)
+        (s.asgdSteps, s.asgdEta, s.asgdMu) = (stepCount, eta, mu)
+        return s
+    }
+
+    public var buffers: [(name: String, buffer: FloatBuffer)] { [("asgd.average", average)] }
 
     public mutating func step(weights: FloatBuffer, gradients: FloatBuffer, lr: Double) {
         if stepCount == 0 { eta = lr }

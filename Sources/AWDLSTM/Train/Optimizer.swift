@@ -5,14 +5,71 @@ public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
     case sgd, asgd, adam
 }
 
+/// An optimiser over the model's flat parameter buffer (`AWDLSTMModel.weights`,
+/// `n` floats, and the gradients of the same layout).
+///
+/// The learning rate is a `Double`, the one of the step: the trainer's base
+/// rate scaled for the window length (`VariableBPTT.learningRate`). Each
+/// optimiser converts it to `Float` where its arithmetic is in `Float`.
+public protocol Optimizer {
+    /// Which optimiser this is (written in the state file).
+    var kind: OptimizerKind { get }
+
+    /// One update of `weights` (n floats) from `gradients` (n floats, already
+    /// clipped). Only `weights` and the optimiser's own buffers change.
+    mutating func step(weights: FloatBuffer, gradients: FloatBuffer, lr: Double)
+
+    /// The weights to evaluate and save instead of the current ones: averaged
+    /// SGD's running average (n floats); nil for the others.
+    var averagedWeights: FloatBuffer? { get }
+
+    /// The counters a checkpoint keeps to continue exactly.
+    var state: OptimizerState { get }
+
+    /// The buffers a checkpoint keeps (n floats each), by tensor name in
+    /// `state.safetensors`.
+    var buffers: [(name: String, buffer: FloatBuffer)] { get }
+}
+
+extension Optimizer {
+    public var averagedWeights: FloatBuffer? { nil }
+    public var buffers: [(name: String, buffer: FloatBuffer)] { [] }
+}
+
+/// The scalar state of an optimiser: which one, and its step counters. Stored
+/// in the JSON of `state.safetensors` under these names (beside the trainer's
+/// `TrainingState`); the optimiser's buffers are tensors of the same file.
+public struct OptimizerState: Codable, Equatable, Sendable {
+    public var optimizer: OptimizerKind
+    public var asgdSteps = 0
+    public var asgdEta = 0.0
+    public var asgdMu = 1.0
+    public var adamSteps = 0
+
+    public init(optimizer: OptimizerKind) { self.optimizer = optimizer }
+
+    /// The optimiser this state describes, over `parameterCount` weights; its
+    /// buffers are zero until a checkpoint's are loaded into them.
+    public func makeOptimizer(parameterCount: Int, weightDecay: Float) -> any Optimizer {
+        switch optimizer {
+        case .sgd: SGD(weightDecay: weightDecay)
+        case .asgd: AveragedSGD(parameterCount: parameterCount, weightDecay: weightDecay, stepCount: asgdSteps, eta: asgdEta, mu: asgdMu)
+        case .adam: Adam(parameterCount: parameterCount, weightDecay: weightDecay, stepCount: adamSteps)
+        }
+    }
+}
+
 /// Plain SGD: `w −= lr · (g + λw)`.
-public struct SGD: Sendable {
+public struct SGD: Optimizer, Sendable {
     public var weightDecay: Float
     public init(weightDecay: Float) { self.weightDecay = weightDecay }
 
-    public func step(weights: FloatBuffer, gradients: FloatBuffer, lr: Float) {
+    public var kind: OptimizerKind { .sgd }
+    public var state: OptimizerState { OptimizerState(optimizer: .sgd) }
+
+    public func step(weights: FloatBuffer, gradients: FloatBuffer, lr: Double) {
         let w = weights.pointer, g = gradients.pointer
-        let wd = weightDecay
+        let lr = Float(lr), wd = weightDecay
         for i in 0..<weights.count { w[i] -= lr * (g[i] + wd * w[i]) }
     }
 }

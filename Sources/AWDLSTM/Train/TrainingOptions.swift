@@ -57,6 +57,21 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try C.require(evalBatchSize >= 1, "evalBatchSize", evalBatchSize, .atLeast(1))
         try C.require(testBatchSize >= 1, "testBatchSize", testBatchSize, .atLeast(1))
     }
+
+    /// Checks every option (`validate()`), then that `corpus` is large enough
+    /// for the batch sizes: 3 rows of `batchSize` columns of training data, 2
+    /// rows of `evalBatchSize` of validation data and, when `testing`, 2 rows of
+    /// `testBatchSize` of test data. Throws `ConfigurationError`, then
+    /// `TrainingError.dataTooSmall`.
+    public func validate(for corpus: Corpus, testing: Bool = true) throws {
+        try validate()
+        let needs: [(Corpus.Split, Int, Int, String)] = [(.train, 3, batchSize, "batchSize"), (.valid, 2, evalBatchSize, "evalBatchSize")]
+            + (testing ? [(.test, 2, testBatchSize, "testBatchSize")] : [])
+        for (split, rows, columns, field) in needs where corpus.tokens(split).count / columns < rows {
+            throw TrainingError.dataTooSmall(split: split, tokens: corpus.tokens(split).count, rows: rows, batchSize: columns,
+                                             batchSizeField: field)
+        }
+    }
 }
 
 extension ModelConfig {

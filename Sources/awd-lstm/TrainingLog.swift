@@ -1,0 +1,57 @@
+import AWDLSTM
+import Foundation
+
+/// The trainer's events as the authors' log lines (`main.py`, `finetune.py`),
+/// with bits per character added to every perplexity.
+enum TrainingLog {
+    static let rule = String(repeating: "-", count: 89)
+    static let doubleRule = String(repeating: "=", count: 89)
+
+    /// The lines for `event`; none for the per-batch event and the checkpoint.
+    static func lines(_ event: TrainingEvent) -> [String] {
+        switch event {
+        case .batch, .checkpointSaved, .diverged:
+            // Batches go to the status line; a divergence is the error that follows.
+            return []
+        case let .interval(epoch, batch, batchesInEpoch, lr, msPerBatch, loss):
+            let r = EvaluationResult(loss: loss, tokens: 0)
+            return [logFormat("| epoch %3d | %5d/%5d batches | lr %05.5f | ms/batch %5.2f | loss %5.2f | ppl %8.2f | bpc %8.3f",
+                           epoch, batch, batchesInEpoch, lr, msPerBatch, r.loss, r.ppl, r.bpc)]
+        case .interrupted:
+            return [rule, "Exiting from training early"]
+        case let .validation(epoch, r, seconds):
+            return [rule,
+                    logFormat("| end of epoch %3d | time: %5.2fs | valid loss %5.2f | valid ppl %8.2f | valid bpc %8.3f",
+                           epoch, seconds, r.loss, r.ppl, r.bpc),
+                    rule]
+        case .savedBest(let averaged):
+            return [averaged ? "Saving Averaged (new best validation)" : "Saving model (new best validation)"]
+        case .switchedToASGD:
+            return ["Switching to ASGD"]
+        case .learningRateDivided:
+            return ["Dividing learning rate by 10"]
+        case .finetuningDone:
+            return ["Done!"]
+        case .timeLimitReached(let minutes):
+            return ["Time limit of \(minutes) minutes reached"]
+        case .test(let r):
+            return [doubleRule, logFormat("| End of training | test loss %5.2f | test ppl %8.2f | test bpc %8.3f", r.loss, r.ppl, r.bpc),
+                    doubleRule]
+        }
+    }
+
+    /// The handler the commands give the trainer: log lines on stderr, and the
+    /// epoch's batches as a progress task (`ProgressDisplay`) with the ETA of
+    /// the epoch's mean ms/batch.
+    static func handler() -> (TrainingEvent) -> Void {
+        var task: (epoch: Int, progress: ProgressTask)?
+        return { event in
+            if case let .batch(epoch, batch, total, _, ms, _) = event {
+                if task?.epoch != epoch { task = (epoch, ProgressTask("epoch \(epoch)", unit: "batches")) }
+                task?.progress.update(batch, of: total, secondsLeft: Double(total - batch) * ms / 1000,
+                                      detail: logFormat(" %.0f ms/batch", ms))
+            }
+            for line in lines(event) { logLine(line) }
+        }
+    }
+}

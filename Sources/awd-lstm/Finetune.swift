@@ -8,18 +8,22 @@ struct Finetune: ParsableCommand {
         discussion: """
         Continues from the run's best weights with averaged SGD from the first step, saves into the same \
         folder whenever validation improves (the trained weights are kept as model.pre-finetune.safetensors), \
-        stops at the non-monotone condition or the epoch limit, then evaluates test. Training flags default \
-        to the run's own settings (config.json), and the command prints which values it uses and where each \
-        comes from. The authors' finetune.py flags are accepted: model flags must equal the run's (the model \
-        is the run's), --save names the run folder, --tied and --cuda change nothing. --optimizer and --when \
-        do not apply to fine-tuning and are refused.
+        stops at the non-monotone condition or the epoch limit, then evaluates test. The command prints which \
+        values it uses and where each comes from.
+
+        Of the authors' finetune.py flags it uses --data, --save (the run folder), --lr, --clip, --epochs, \
+        --batch-size, --bptt, --seed, --nonmono, --log-interval, --alpha, --beta and --wdecay, each defaulting \
+        to the run's value (config.json), not to finetune.py's defaults. Its model flags (--model, --emsize, \
+        --nhid, --nlayers, --dropout, --dropouth, --dropouti, --dropoute, --wdrop) must equal the run's, since \
+        the model is the run's; --tied and --cuda are accepted and change nothing. main.py's --optimizer and \
+        --when do not apply to fine-tuning and are refused.
         """)
 
     @Option(name: [.customLong("checkpoint"), .customLong("save")],
             help: "Run folder to fine-tune; --save is the authors' name.") var checkpoint: String
     @OptionGroup var data: DataFlags
-    @OptionGroup var model: ModelFlags<RunDefaults>
-    @OptionGroup var training: TrainingFlags<RunDefaults>
+    @OptionGroup var model: ModelFlags<FinetuneDefaults>
+    @OptionGroup var training: TrainingFlags<FinetuneDefaults>
     @OptionGroup var authors: AuthorsFlags
     @Flag(help: "Print a JSON summary on stdout.") var json = false
 

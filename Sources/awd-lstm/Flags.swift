@@ -11,34 +11,43 @@ struct DataFlags: ParsableArguments {
 }
 
 /// Where the defaults of model and training flags come from: `train` applies the authors'
-/// `main.py` defaults, `finetune` (and `train --resume DIR`) the run's own values.
+/// `main.py` defaults, `finetune` the run's own values (as `finetune.py` loads the run).
 protocol TrainingDefaults {
-    /// The help text's note for a flag whose `main.py` default is `value`.
+    /// The help text's note for a training flag whose `main.py` default is `value`.
     static func note(_ value: String) -> String
+    /// The same for a model flag.
+    static func modelNote(_ value: String) -> String
+    /// Whether the command takes `main.py`'s schedule flags, `--optimizer` and
+    /// `--when`; `finetune.py` has neither (they stay hidden and are refused).
+    static var takesSchedule: Bool { get }
 }
 
 enum MainDefaults: TrainingDefaults {
     static func note(_ value: String) -> String { "(default \(value))" }
+    static func modelNote(_ value: String) -> String { note(value) }
+    static var takesSchedule: Bool { true }
 }
 
-enum RunDefaults: TrainingDefaults {
+enum FinetuneDefaults: TrainingDefaults {
     static func note(_ value: String) -> String { "(default: the run's value)" }
+    static func modelNote(_ value: String) -> String { "(must be the run's value)" }
+    static var takesSchedule: Bool { false }
 }
 
 /// Model flags with the authors' names and defaults. Optional so that a
 /// resumed run can tell which were given.
 struct ModelFlags<Defaults: TrainingDefaults>: ParsableArguments {
-    @Option(help: "Type of recurrent net \(Defaults.note("LSTM")).") var model: RNNType?
-    @Option(help: "Size of word embeddings \(Defaults.note("400")).") var emsize: Int?
-    @Option(help: "Number of hidden units per layer \(Defaults.note("1150")).") var nhid: Int?
-    @Option(help: "Number of layers \(Defaults.note("3")).") var nlayers: Int?
-    @Option(help: "Dropout applied to layers \(Defaults.note("0.4")).") var dropout: Float?
-    @Option(help: "Dropout for rnn layers \(Defaults.note("0.3")).") var dropouth: Float?
-    @Option(help: "Dropout for input embedding layers \(Defaults.note("0.65")).") var dropouti: Float?
-    @Option(help: "Dropout to remove words from embedding layer \(Defaults.note("0.1")).") var dropoute: Float?
-    @Option(help: "Amount of weight dropout to apply to the RNN hidden to hidden matrix \(Defaults.note("0.5")).") var wdrop: Float?
+    @Option(help: "Type of recurrent net \(Defaults.modelNote("LSTM")).") var model: RNNType?
+    @Option(help: "Size of word embeddings \(Defaults.modelNote("400")).") var emsize: Int?
+    @Option(help: "Number of hidden units per layer \(Defaults.modelNote("1150")).") var nhid: Int?
+    @Option(help: "Number of layers \(Defaults.modelNote("3")).") var nlayers: Int?
+    @Option(help: "Dropout applied to layers \(Defaults.modelNote("0.4")).") var dropout: Float?
+    @Option(help: "Dropout for rnn layers \(Defaults.modelNote("0.3")).") var dropouth: Float?
+    @Option(help: "Dropout for input embedding layers \(Defaults.modelNote("0.65")).") var dropouti: Float?
+    @Option(help: "Dropout to remove words from embedding layer \(Defaults.modelNote("0.1")).") var dropoute: Float?
+    @Option(help: "Amount of weight dropout to apply to the RNN hidden to hidden matrix \(Defaults.modelNote("0.5")).") var wdrop: Float?
     @Option(help: ArgumentHelp(
-        "Split cross-entropy cluster boundaries, or none for a full softmax \(Defaults.note("as the authors' main.py: none up to 75,000 words, 2800,20000,76000 above, 4200,35000,180000 above 500,000")).",
+        "Split cross-entropy cluster boundaries, or none for a full softmax \(Defaults.modelNote("as the authors' main.py: none up to 75,000 words, 2800,20000,76000 above, 4200,35000,180000 above 500,000")).",
         valueName: "A,B,C|none")) var splits: SplitsArgument?
 
     /// The flags given with a value other than the saved configuration's.
@@ -87,13 +96,15 @@ struct TrainingFlags<Defaults: TrainingDefaults>: ParsableArguments {
     @Option(help: "Alpha L2 regularisation on RNN activation \(Defaults.note("2")).") var alpha: Float?
     @Option(help: "Beta slowness regularisation applied on RNN activation \(Defaults.note("1")).") var beta: Float?
     @Option(help: "Weight decay applied to all weights \(Defaults.note("1.2e-6")).") var wdecay: Float?
-    @Option(help: "Optimizer to use \(Defaults.note("sgd")).")
+    @Option(help: ArgumentHelp("Optimizer to use \(Defaults.note("sgd")).", visibility: Defaults.takesSchedule ? .default : .hidden))
     var optimizer: OptimizerKind?
-    @Option(parsing: .upToNextOption, help: "Epochs after which the learning rate is divided by 10.") var when: [Int] = []
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Epochs after which the learning rate is divided by 10.",
+                                                         visibility: Defaults.takesSchedule ? .default : .hidden))
+    var when: [Int] = []
     @Option(name: .customLong("max-batches"), help: "End every epoch after this many batches.") var maxBatches: Int?
     @Option(name: .customLong("max-minutes"), help: "Stop training after this many minutes (the running epoch is validated).") var maxMinutes: Double?
-    @Flag(name: .customLong("fixed-bptt"), help: "Every window exactly --bptt long (no variable-length BPTT).") var fixedBPTT = false
-    @Option(name: .customLong("checkpoint-every"), help: "Also write the resumable state every N batches.") var checkpointEvery: Int?
+    @Flag(name: .customLong("fixed-bptt"), help: "Every window exactly --bptt long (no variable-length BPTT) \(Defaults.note("off")).") var fixedBPTT = false
+    @Option(name: .customLong("checkpoint-every"), help: "Also write the resumable state every N batches \(Defaults.note("none")).") var checkpointEvery: Int?
 
     func apply(to o: inout TrainingOptions) {
         if let v = lr { o.lr = v }

@@ -97,6 +97,81 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(test.loss!, summary.test!.loss)
     }
 
+    /// The events tell the run as it happened: a batch event per batch with the
+    /// epoch's length (at most --max-batches), a report every `logInterval`
+    /// batches whose loss is the mean of its batches', a validation per epoch,
+    /// saves exactly on improvements (averaged after the NT-ASGD switch), the
+    /// checkpoints, and the test of the best model last.
+    func testEventsDescribeTheRun() throws {
+        let base = syntheticCorpus()
+        let corpus = Corpus(vocabulary: base.vocabulary, train: base.train,
+                            valid: (0..<600).map { Int32(($0 * 11 + 5) % 30) }, test: base.test)
+        var options = smallOptions()
+        options.epochs = 4
+        let dir = try TemporaryFolder()
+        let trainer = try Trainer(model: smallModel(corpus, seed: 1), corpus: corpus, options: options,
+                                  folder: RunFolder(dir.url), dataPath: "synthetic")
+        var events: [TrainingEvent] = []
+        trainer.onEvent = { events.append($0) }
+        let summary = try trainer.run()
+
+        var batchLosses: [Double] = [], reports: [Double] = [], best = Double.infinity, switched = false
+        var validations = 0, checkpoints: [Int] = []
+        for event in events {
+            switch event {
+            case let .batch(epoch, batch, batchesInEpoch, lr, _, loss):
+                XCTAssertEqual(epoch, validations + 1)
+                XCTAssertEqual(batch, batchLosses.count + 1)
+                XCTAssertEqual(batchesInEpoch, 7, "--max-batches 7 of \(corpus.train.count / 4 / 12)")
+                XCTAssertEqual(lr, options.lr)
+                batchLosses.append(loss)
+            case let .interval(epoch, batch, batchesInEpoch, _, _, loss):
+                XCTAssertEqual(epoch, validations + 1)
+                XCTAssertEqual(batch, batchLosses.count)
+                XCTAssertEqual(batch % options.logInterval, 0)
+                XCTAssertEqual(batchesInEpoch, 7)
+                let interval = batchLosses.suffix(options.logInterval)
+                XCTAssertEqual(loss, interval.reduce(0, +) / Double(interval.count))
+                reports.append(loss)
+            case let .validation(epoch, result, _):
+                validations += 1
+                XCTAssertEqual(epoch, validations)
+                XCTAssertEqual(batchLosses.count, 7)
+                XCTAssertEqual(result.ppl, exp(result.loss))
+                if result.loss < best {
+                    best = result.loss
+                    XCTAssertTrue(events.contains { if case .savedBest = $0 { return true } else { return false } })
+                }
+                batchLosses = []
+            case .savedBest(let averaged):
+                XCTAssertEqual(averaged, switched)
+            case .switchedToASGD:
+                XCTAssertFalse(switched)
+                switched = true
+            case let .checkpointSaved(epoch, _, midEpoch):
+                XCTAssertFalse(midEpoch)
+                checkpoints.append(epoch)
+            case .test(let result):
+                XCTAssertEqual(result, summary.test)
+            case .interrupted, .learningRateDivided, .finetuningDone, .timeLimitReached, .diverged:
+                XCTFail("unexpected \(event)")
+            }
+        }
+        XCTAssertEqual(validations, 4)
+        XCTAssertTrue(switched, "the run must reach averaged SGD")
+        XCTAssertEqual(summary.bestValid?.loss, best)
+        let saves = events.filter { if case .savedBest = $0 { return true } else { return false } }.count
+        let improvements = events.reduce(into: (count: 0, best: Double.infinity)) { acc, event in
+            if case .validation(_, let r, _) = event, r.loss < acc.best { acc = (acc.count + 1, r.loss) }
+        }.count
+        XCTAssertEqual(saves, improvements)
+        XCTAssertEqual(checkpoints, [2, 3, 4, 5, 5], "after every epoch (numbered as the next), then the finished run")
+        if case .test = events.last {} else { XCTFail("the test comes last: \(String(describing: events.last))") }
+        let logged = try MetricsLog.read(RunFolder(dir.url).metrics).filter { $0.kind == "log" }
+        XCTAssertEqual(logged.compactMap(\.loss), reports)
+        XCTAssertEqual(logged.compactMap(\.batches), Array(repeating: 7, count: reports.count))
+    }
+
     /// A small model trained for 300 steps on a slice of PTB: validation
     /// perplexity falls from ≈10,000 (uniform) to below 650.
     func testTrainingOnPennTreebankLowersPerplexity() throws {

@@ -22,7 +22,7 @@ final class ClientPackageTests: XCTestCase {
         let corpus = try Corpus(folder: data)
         let r = try CLI.run([data.path], executable: scratch.appendingPathComponent("release/client"))
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.contains("| end of epoch   1 |"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("epoch 1: validation perplexity "), r.stdout)
 
         let lines = r.stdout.split(separator: "\n").map(String.init)
         let evaluation = try XCTUnwrap(lines.first { $0.hasPrefix("evaluation: ") }, r.stdout)

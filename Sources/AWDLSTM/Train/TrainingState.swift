@@ -5,36 +5,36 @@ import Foundation
 /// JSON object in the metadata of `state.safetensors`) plus the tensors written
 /// beside it — current weights, the optimiser's buffers and, mid-epoch, the
 /// carried hidden state.
-public struct TrainingState: Codable, Equatable, Sendable {
+struct TrainingState: Codable, Equatable, Sendable {
     /// The epoch in progress, or the next one to start (1-based).
-    public var epoch = 1
-    public var epochInProgress = false
-    public var batchInEpoch = 0
+    var epoch = 1
+    var epochInProgress = false
+    var batchInEpoch = 0
     /// Row of the batchified training data where the next window starts.
-    public var position = 0
+    var position = 0
     /// The optimiser's base learning rate (before the per-window scaling).
-    public var lr: Double
+    var lr: Double
     /// Best validation loss so far (the model in `model.safetensors`).
-    public var bestValidLoss: Double?
+    var bestValidLoss: Double?
     /// Validation loss of every finished epoch, for the non-monotone trigger.
-    public var validHistory: [Double] = []
-    public var averagingSinceEpoch: Int?
-    public var rng: [UInt64]
-    public var intervalLoss = 0.0
-    public var intervalBatches = 0
-    public var epochLoss = 0.0
-    public var epochSeconds = 0.0
-    public var trainingSeconds = 0.0
-    public var metricsLines = 0
-    public var finished = false
+    var validHistory: [Double] = []
+    var averagingSinceEpoch: Int?
+    var rng: [UInt64]
+    var intervalLoss = 0.0
+    var intervalBatches = 0
+    var epochLoss = 0.0
+    var epochSeconds = 0.0
+    var trainingSeconds = 0.0
+    var metricsLines = 0
+    var finished = false
     /// Fine-tuning (the authors' `finetune.py`): averaged SGD from the start, stop
     /// at the non-monotone condition.
-    public var finetune: Bool?
+    var finetune: Bool?
     /// Added to epoch numbers in `metrics.jsonl`, so that fine-tuning epochs follow
     /// the training epochs there (the log lines count from 1, like the authors').
-    public var metricsEpochOffset: Int?
+    var metricsEpochOffset: Int?
 
-    public init(lr: Double, rng: RandomSource) {
+    init(lr: Double, rng: RandomSource) {
         self.lr = lr
         self.rng = rng.state
     }

@@ -31,7 +31,9 @@ do {
     defer { try? FileManager.default.removeItem(at: folder.url) }
     let trainer = try Trainer(model: model, corpus: corpus, options: options, folder: folder, dataPath: data.path)
     trainer.testAtEnd = false
-    trainer.log = { print($0) }
+    trainer.onEvent = { event in
+        if case let .validation(epoch, result, _) = event { print("epoch \(epoch): validation perplexity \(result.ppl)") }
+    }
     let summary = try trainer.run()
     print("trained \(summary.epochsCompleted) epoch(s); best validation loss \(summary.bestValid.map { String($0.loss) } ?? "-")")
 

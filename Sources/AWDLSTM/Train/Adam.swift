@@ -3,12 +3,17 @@ import Foundation
 /// Adam as `torch.optim.Adam(lr, betas=(0.9, 0.999), eps=1e-8, weight_decay)`:
 /// L2 weight decay added to the gradient, bias-corrected moments.
 public struct Adam: Optimizer, Sendable {
+    /// L2 weight decay λ, added to the gradient as `g + λw`.
     public var weightDecay: Float
+    /// PyTorch's defaults: the moments' decay rates and the denominator's epsilon.
     public let beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8
+    /// Steps taken, for the bias correction.
     public private(set) var stepCount = 0
+    /// The first and second moment estimates (n floats each, the weights' layout).
     public let m: FloatBuffer
     public let v: FloatBuffer
 
+    /// Zero moments for `parameterCount` weights, or saved ones after `stepCount` steps.
     public init(parameterCount: Int, weightDecay: Float, stepCount: Int = 0) {
         self.weightDecay = weightDecay
         self.stepCount = stepCount

@@ -8,13 +8,18 @@
 /// steps, then `1/(k−1)` at step k — so after k ≥ 2 steps `ax` is the mean of the
 /// iterates w₂ … w_k.
 public struct AveragedSGD: Optimizer, Sendable {
+    /// L2 weight decay λ, added to the gradient as `g + λw`.
     public var weightDecay: Float
+    /// Steps taken.
     public private(set) var stepCount = 0
+    /// The step size of the next step (PyTorch's `eta`: the previous step's learning rate).
     public private(set) var eta: Double = 0
+    /// The averaging weight of the next step (PyTorch's `mu`).
     public private(set) var mu: Double = 1
     /// The averaged weights, same layout as the model's.
     public let average: FloatBuffer
 
+    /// A fresh average (zero until the first step) over `parameterCount` weights.
     public init(parameterCount: Int, weightDecay: Float) {
         self.weightDecay = weightDecay
         average = FloatBuffer(count: parameterCount)

@@ -40,12 +40,16 @@ extension Optimizer {
 /// in the JSON of `state.safetensors` under these names (beside the trainer's
 /// `TrainingState`); the optimiser's buffers are tensors of the same file.
 public struct OptimizerState: Codable, Equatable, Sendable {
+    /// The optimiser in use.
     public var optimizer: OptimizerKind
+    /// Averaged SGD's `stepCount`, `eta` and `mu`.
     public var asgdSteps = 0
     public var asgdEta = 0.0
     public var asgdMu = 1.0
+    /// Adam's `stepCount`.
     public var adamSteps = 0
 
+    /// The state of a fresh optimiser of this kind.
     public init(optimizer: OptimizerKind) { self.optimizer = optimizer }
 
     /// The optimiser this state describes, over `parameterCount` weights; its
@@ -61,6 +65,7 @@ public struct OptimizerState: Codable, Equatable, Sendable {
 
 /// Plain SGD: `w −= lr · (g + λw)`.
 public struct SGD: Optimizer, Sendable {
+    /// L2 weight decay λ.
     public var weightDecay: Float
     public init(weightDecay: Float) { self.weightDecay = weightDecay }
 

@@ -8,9 +8,13 @@ public enum StopReason: Sendable {
 
 /// The outcome of `Trainer.run()`.
 public struct TrainingSummary: Sendable {
+    /// The validation result of the saved best model; nil when none was saved.
     public var bestValid: EvaluationResult?
+    /// The saved best model on the test split; nil when `testAtEnd` is false.
     public var test: EvaluationResult?
+    /// The epochs finished in the run, those before a resume included.
     public var epochsCompleted: Int
+    /// Whether `shouldStop` ended training early.
     public var interrupted: Bool
 }
 
@@ -21,9 +25,13 @@ public struct TrainingSummary: Sendable {
 /// the best model saved, and a final test evaluation of that model.
 /// Fine-tuning (`finetune.py`) is the same loop started by `init(finetuning:…)`.
 public final class Trainer {
+    /// The model being trained; its weights are the current (not averaged) ones.
     public let model: AWDLSTMModel
+    /// The data: train for the steps, valid after every epoch, test at the end.
     public let corpus: Corpus
+    /// The hyper-parameters and limits of the run.
     public let options: TrainingOptions
+    /// Where the run is written (rank 0 only).
     public let folder: RunFolder
     /// Called with every event of the run, on the thread that calls `run()`
     /// (on rank 0 only in a data-parallel job, unless set on the others too).

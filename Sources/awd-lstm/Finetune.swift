@@ -51,17 +51,13 @@ struct Finetune: ParsableCommand {
             try announceBLAS()
             try folder.lockForWriting()
             let trainer = try Trainer(finetuning: folder, model: network, corpus: corpus, options: options)
-            trainer.onEvent = TrainingLog.handler()
             let interrupt = Interrupt.install()
             trainer.shouldStop = { interrupt.requested ? .interrupted : nil }
             if let start = trainer.startingValidation {
                 logLine(logFormat( "Fine-tuning %@ | starting valid ppl %.2f | valid bpc %.3f", folder.url.path, start.ppl, start.bpc))
             }
-            let result = try trainer.run()
-            if json {
-                try printJSON(Train.Summary(save: folder.url.path, epochs: result.epochsCompleted,
-                                            interrupted: result.interrupted, valid: result.bestValid, test: result.test))
-            }
+            let outcome = try TrainingOutcome.run(trainer, logging: true, json: json)
+            if json { try printJSON(outcome) }
         }
     }
 

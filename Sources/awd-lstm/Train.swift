@@ -40,15 +40,7 @@ struct Train: ParsableCommand {
         }
     }
 
-    struct Summary: Encodable {
-        var save: String
-        var epochs: Int
-        var interrupted: Bool
-        var valid: EvaluationResult?
-        var test: EvaluationResult?
-    }
-
-    func train(_ communicator: Communicator) throws -> Summary {
+    func train(_ communicator: Communicator) throws -> TrainingOutcome {
         let resumeURL = resume.map { URL(fileURLWithPath: $0) }
         var isDir: ObjCBool = false
         let resumeRun = resumeURL.map { FileManager.default.fileExists(atPath: $0.path, isDirectory: &isDir) && isDir.boolValue } ?? false
@@ -156,14 +148,11 @@ struct Train: ParsableCommand {
                 logLine("Data-parallel: \(communicator.size) ranks of \(trainer.options.batchSize / communicator.size) batch columns each")
             }
             authors.note()
-            trainer.onEvent = TrainingLog.handler()
         }
         Job.runFolder = folder.url.path
         let interrupt = Interrupt.install()
         trainer.shouldStop = { interrupt.requested ? .interrupted : nil }
-        let result = try trainer.run()
-        return Summary(save: folder.url.path, epochs: result.epochsCompleted, interrupted: result.interrupted,
-                       valid: result.bestValid, test: result.test)
+        return try TrainingOutcome.run(trainer, logging: communicator.isRoot, json: json && communicator.isRoot)
     }
 
     func loadCorpus(vocabulary: Vocabulary) throws -> Corpus {

@@ -46,10 +46,10 @@ enum TrainingLog {
     static func handler() -> (TrainingEvent) -> Void {
         var task: (epoch: Int, progress: ProgressTask)?
         return { event in
-            if case let .batch(epoch, batch, total, _, ms, _) = event {
-                if task?.epoch != epoch { task = (epoch, ProgressTask("epoch \(epoch)", unit: "batches")) }
+            if case let .batch(epoch, batch, total, lr, ms, _) = event {
+                if task?.epoch != epoch { task = (epoch, ProgressTask(logFormat("| epoch %3d |", epoch), unit: "batches")) }
                 task?.progress.update(batch, of: total, secondsLeft: Double(total - batch) * ms / 1000,
-                                      detail: logFormat(" %.0f ms/batch", ms))
+                                      detail: logFormat(" | lr %05.5f | ms/batch %5.2f", lr, ms))
             }
             for line in lines(event) { logLine(line) }
         }

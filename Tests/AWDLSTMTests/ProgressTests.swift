@@ -80,4 +80,37 @@ final class ProgressTests: XCTestCase {
         XCTAssertEqual(quiet.status, 0, quiet.stderr)
         XCTAssertFalse(quiet.stderr.contains("generate "), quiet.stderr)
     }
+
+    /// Training and fine-tuning: the epoch's batches with the total `--max-batches`
+    /// sets, on a terminal cleared before the authors' log lines; off a terminal,
+    /// batch lines with the defaults (`--log-interval 200`) in an epoch of fewer batches.
+    func testTrainingProgress() throws {
+        let dir = try TemporaryFolder()
+        let data = try writeTinyCorpus(dir)
+        let flags = ["--data", data.path, "--epochs", "1", "--emsize", "8", "--nhid", "12", "--nlayers", "2", "--batch-size", "4", "--bptt", "10"]
+        let terminal = try CLI.run(["train", "--save", dir.url.appendingPathComponent("a").path, "--max-batches", "3"] + flags,
+                                   environment: ["AWDLSTM_PROGRESS": "terminal"])
+        XCTAssertEqual(terminal.status, 0, terminal.stderr)
+        XCTAssertTrue(terminal.stderr.contains("\r\u{1B}[K| epoch   1 | 1/3 batches (33 %) | lr 30.00000 | ms/batch "), terminal.stderr.debugDescription)
+        let screen = terminalScreen(terminal.stderr)
+        XCTAssertEqual(screen.current, "")
+        XCTAssertTrue(screen.lines.contains { $0.hasPrefix("| end of epoch   1 |") }, "\(screen.lines)")
+        XCTAssertFalse(screen.lines.contains { $0.contains("ETA") }, "\(screen.lines)")
+
+        // 3000 tokens in columns of 4, windows of about 10: some 75 batches, no log-interval line.
+        let run = dir.url.appendingPathComponent("b")
+        let lines = try CLI.run(["train", "--save", run.path] + flags)
+        XCTAssertEqual(lines.status, 0, lines.stderr)
+        XCTAssertFalse(lines.stderr.contains("\r") || lines.stderr.contains("\u{1B}"), lines.stderr.debugDescription)
+        let batchLines = lines.stderr.split(separator: "\n").filter { $0.hasPrefix("| epoch   1 |") && $0.contains(" batches (") }
+        XCTAssertGreaterThanOrEqual(batchLines.count, 9, lines.stderr)
+        XCTAssertLessThanOrEqual(batchLines.count, 11, lines.stderr)
+
+        let finetune = try CLI.run(["finetune", "--checkpoint", run.path, "--data", data.path, "--epochs", "1"],
+                                   environment: ["AWDLSTM_PROGRESS": "terminal"])
+        XCTAssertEqual(finetune.status, 0, finetune.stderr)
+        XCTAssertTrue(finetune.stderr.contains("\r\u{1B}[K| epoch   1 | 1/"), finetune.stderr.debugDescription)
+        XCTAssertEqual(terminalScreen(finetune.stderr).current, "")
+        XCTAssertFalse(terminalScreen(finetune.stderr).lines.contains { $0.contains("ETA") })
+    }
 }

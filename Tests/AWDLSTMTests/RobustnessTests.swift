@@ -72,6 +72,27 @@ final class RobustnessTests: XCTestCase {
         XCTAssertTrue(flag.stderr.contains("Unknown option '-1'"), flag.stderr)
     }
 
+    /// A diverged run with --json still prints its JSON object, with the cause,
+    /// the error line and the epochs completed; then it exits 1. Log lines write
+    /// NaN as `nan`.
+    func testDivergedRunPrintsItsJSON() throws {
+        let dir = try TemporaryFolder()
+        let data = try writeTinyCorpus(dir)
+        let run = dir.url.appendingPathComponent("run")
+        let r = try CLI.run(["train", "--data", data.path, "--save", run.path, "--epochs", "1", "--max-batches", "1", "--lr", "1e39", "--json"]
+                            + tinyModelFlags)
+        XCTAssertEqual(r.status, 1, r.stderr)
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let json = try XCTUnwrap(object, "stdout: '\(r.stdout)'")
+        XCTAssertEqual(json["diverged"] as? String, "validation loss NaN at the end of epoch 1")
+        XCTAssertEqual(json["epochs"] as? Int, 0)
+        XCTAssertEqual(json["save"] as? String, run.path)
+        let error = try XCTUnwrap(json["error"] as? String)
+        XCTAssertTrue(r.stderr.contains("awd-lstm: error: " + error), r.stderr)
+        XCTAssertTrue(r.stderr.contains("| valid loss   nan | valid ppl      nan | valid bpc      nan"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("-nan"), r.stderr)
+    }
+
     /// One run folder trained for the whole class; each test corrupts a copy.
     static let trained = TrainedRun.shared(corpus: { try writeTinyCorpus($0) }, ["--epochs", "1", "--max-batches", "5"] + tinyModelFlags)
 
@@ -203,15 +224,14 @@ final class RobustnessTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("Exiting from training early"), r.stderr)
         XCTAssertTrue(r.stderr.contains("| End of training | test loss"), r.stderr)
 
-        // Twice: immediate exit, files still loadable.
-        let q = try CLI.start(["train", "--resume", run.path, "--data", data.path])
-        while q.process.isRunning && !q.stderrSoFar.contains("Resuming") { usleep(5_000) }
-        usleep(500_000)
-        // Two presses, far enough apart that the kernel delivers both (pending
-        // signals of one kind are merged), close enough that the first has not
-        // finished its orderly stop (the test evaluation takes longer).
+        // Twice: immediate exit, files still loadable. Ctrl-C is handled once
+        // training runs: the first progress line of the resumed epoch says so.
+        let q = try CLI.start(["train", "--resume", run.path, "--data", data.path], environment: ["AWDLSTM_PROGRESS": "lines"])
+        waitUntil("a batch line of the resumed run") { !q.process.isRunning || q.stderrSoFar.contains(" batches (") }
+        // The second press once the first is acknowledged (pending signals of one
+        // kind are merged), before its orderly stop ends (the test evaluation takes longer).
         kill(q.process.processIdentifier, SIGINT)
-        usleep(50_000)
+        waitUntil("the first interrupt's message") { !q.process.isRunning || q.stderrSoFar.contains("interrupt: stopping") }
         kill(q.process.processIdentifier, SIGINT)
         let s = q.finish()
         XCTAssertEqual(s.status, 130, s.stderr)

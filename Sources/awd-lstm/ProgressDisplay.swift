@@ -80,7 +80,7 @@ final class ProgressDisplay: @unchecked Sendable {
                 write("\r\u{1B}[K" + text())
                 (statusShown, lastRedraw) = (true, now)
             case .lines:
-                let tenth = (total + 9) / 10
+                let tenth = task.linesEveryTenth ? (total + 9) / 10 : Int.max
                 guard done - task.lastLineAt >= tenth || now.timeIntervalSince(lastLine) >= Self.quietSeconds else { return }
                 write(text() + "\n")
                 (task.lastLineAt, lastLine) = (done, now)
@@ -94,13 +94,15 @@ final class ProgressDisplay: @unchecked Sendable {
 /// left, unless the caller knows better (training's ms/batch).
 final class ProgressTask: @unchecked Sendable {
     let label: String, unit: String
+    /// Off a terminal, a line at each tenth of the task (else only after `quietSeconds`).
+    let linesEveryTenth: Bool
     private let display: ProgressDisplay
     private let start = Date()
     /// `done` at the last progress line printed off a terminal.
     fileprivate var lastLineAt = 0
 
-    init(_ label: String, unit: String, display: ProgressDisplay = .shared) {
-        (self.label, self.unit, self.display) = (label, unit, display)
+    init(_ label: String, unit: String, linesEveryTenth: Bool = true, display: ProgressDisplay = .shared) {
+        (self.label, self.unit, self.linesEveryTenth, self.display) = (label, unit, linesEveryTenth, display)
     }
 
     /// `done` of `total` steps are done; `secondsLeft` overrides the ETA.

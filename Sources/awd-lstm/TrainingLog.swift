@@ -10,7 +10,7 @@ enum TrainingLog {
     /// The lines for `event`; none for the per-batch event and the checkpoint.
     static func lines(_ event: TrainingEvent) -> [String] {
         switch event {
-        case .batch, .checkpointSaved, .diverged:
+        case .batch, .evaluating, .checkpointSaved, .diverged:
             // Batches go to the status line; a divergence is the error that follows.
             return []
         case let .interval(epoch, batch, batchesInEpoch, lr, msPerBatch, loss):
@@ -40,16 +40,27 @@ enum TrainingLog {
         }
     }
 
-    /// The handler the commands give the trainer: log lines on stderr, and the
-    /// epoch's batches as a progress task (`ProgressDisplay`) with the ETA of
-    /// the epoch's mean ms/batch.
+    /// The handler the commands give the trainer: log lines on stderr, and
+    /// progress tasks (`ProgressDisplay`): the epoch's batches, with the ETA of
+    /// the epoch's mean ms/batch, then its validation and the final test. Off a
+    /// terminal an evaluation prints a line only every 30 s (a long final test),
+    /// so that short validations add no lines to every epoch.
     static func handler() -> (TrainingEvent) -> Void {
         var task: (epoch: Int, progress: ProgressTask)?
+        var evaluation: ProgressTask?
         return { event in
-            if case let .batch(epoch, batch, total, lr, ms, _) = event {
+            switch event {
+            case let .batch(epoch, batch, total, lr, ms, _):
                 if task?.epoch != epoch { task = (epoch, ProgressTask(logFormat("| epoch %3d |", epoch), unit: "batches")) }
                 task?.progress.update(batch, of: total, secondsLeft: Double(total - batch) * ms / 1000,
                                       detail: logFormat(" | lr %05.5f | ms/batch %5.2f", lr, ms))
+            case let .evaluating(split, done, total):
+                if done == 1 || evaluation == nil {
+                    evaluation = ProgressTask("evaluating \(split.rawValue)", unit: "windows", linesEveryTenth: false)
+                }
+                evaluation?.update(done, of: total)
+            default:
+                break
             }
             for line in lines(event) { logLine(line) }
         }

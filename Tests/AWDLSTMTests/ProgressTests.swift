@@ -92,6 +92,10 @@ final class ProgressTests: XCTestCase {
                                    environment: ["AWDLSTM_PROGRESS": "terminal"])
         XCTAssertEqual(terminal.status, 0, terminal.stderr)
         XCTAssertTrue(terminal.stderr.contains("\r\u{1B}[K| epoch   1 | 1/3 batches (33 %) | lr 30.00000 | ms/batch "), terminal.stderr.debugDescription)
+        // Then the validation and the final test, window by window.
+        for split in ["valid", "test"] {
+            XCTAssertTrue(terminal.stderr.contains("\r\u{1B}[Kevaluating \(split) 1/"), terminal.stderr.debugDescription)
+        }
         let screen = terminalScreen(terminal.stderr)
         XCTAssertEqual(screen.current, "")
         XCTAssertTrue(screen.lines.contains { $0.hasPrefix("| end of epoch   1 |") }, "\(screen.lines)")
@@ -105,6 +109,8 @@ final class ProgressTests: XCTestCase {
         let batchLines = lines.stderr.split(separator: "\n").filter { $0.hasPrefix("| epoch   1 |") && $0.contains(" batches (") }
         XCTAssertGreaterThanOrEqual(batchLines.count, 9, lines.stderr)
         XCTAssertLessThanOrEqual(batchLines.count, 11, lines.stderr)
+        // Off a terminal a validation prints a line only after 30 s: none here.
+        XCTAssertFalse(lines.stderr.contains("evaluating "), lines.stderr)
 
         let finetune = try CLI.run(["finetune", "--checkpoint", run.path, "--data", data.path, "--epochs", "1"],
                                    environment: ["AWDLSTM_PROGRESS": "terminal"])

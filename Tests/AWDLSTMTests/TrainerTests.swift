@@ -153,6 +153,8 @@ final class TrainerTests: XCTestCase {
                 checkpoints.append(epoch)
             case .test(let result):
                 XCTAssertEqual(result, summary.test)
+            case let .evaluating(split, done, total):
+                XCTAssertTrue(done >= 1 && done <= total, "\(split): \(done) of \(total)")
             case .interrupted, .learningRateDivided, .finetuningDone, .timeLimitReached, .diverged:
                 XCTFail("unexpected \(event)")
             }

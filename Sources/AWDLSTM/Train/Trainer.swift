@@ -296,13 +296,15 @@ public final class Trainer {
 
     /// Validation loss; with averaging on, of the averaged weights (swapped in and back).
     private func validationLoss(_ valid: BatchedTokens) throws -> Double {
-        guard let average = optimizer.averagedWeights else { return try evaluationLoss(valid) }
-        return try model.withWeights({ $0.copy(from: average) }) { try evaluationLoss(valid) }
+        guard let average = optimizer.averagedWeights else { return try evaluationLoss(valid, .valid) }
+        return try model.withWeights({ $0.copy(from: average) }) { try evaluationLoss(valid, .valid) }
     }
 
     /// The `Evaluator`'s loss over `data`, its columns split over the ranks.
-    private func evaluationLoss(_ data: BatchedTokens) throws -> Double {
-        try communicator.evaluationLoss(data) { try Evaluator.loss(model: model, data: $0, bptt: options.bptt) }
+    private func evaluationLoss(_ data: BatchedTokens, _ split: Corpus.Split) throws -> Double {
+        try communicator.evaluationLoss(data) {
+            try Evaluator.loss(model: model, data: $0, bptt: options.bptt) { self.onEvent(.evaluating(split: split, done: $0, total: $1)) }
+        }
     }
 
     // MARK: Checkpoints
@@ -348,7 +350,7 @@ public final class Trainer {
         let best = try SafeTensors(contentsOf: folder.model)
         let data = BatchedTokens(corpus.test, batchSize: options.testBatchSize)
         let loss = try model.withWeights({ try model.loadWeights(from: best, into: $0, source: folder.model.path) }) {
-            try evaluationLoss(data)
+            try evaluationLoss(data, .test)
         }
         let result = EvaluationResult(loss: loss, tokens: corpus.test.count)
         onEvent(.test(result))

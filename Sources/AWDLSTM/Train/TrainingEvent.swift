@@ -21,6 +21,11 @@ public enum TrainingEvent: Sendable {
     /// model is still tested.
     case interrupted
 
+    /// Progress of the validation at the end of an epoch (`.valid`) or of the
+    /// final test (`.test`): `done` of `total` evaluation windows (this rank's
+    /// columns under mpirun).
+    case evaluating(split: Corpus.Split, done: Int, total: Int)
+
     /// The end of an epoch: the validation result (of the averaged weights once
     /// averaging) and the epoch's wall time in seconds.
     case validation(epoch: Int, result: EvaluationResult, seconds: Double)

@@ -51,7 +51,7 @@ enum TrainingLog {
         return { event in
             switch event {
             case let .batch(epoch, batch, total, lr, ms, _):
-                if task?.epoch != epoch { task = (epoch, ProgressTask(logFormat("| epoch %3d |", epoch), unit: "batches")) }
+                if task?.epoch != epoch { task = (epoch, ProgressTask("epoch \(epoch)", unit: "batches")) }
                 task?.progress.update(batch, of: total, secondsLeft: Double(total - batch) * ms / 1000,
                                       detail: logFormat(" | lr %05.5f | ms/batch %5.2f", lr, ms))
             case let .evaluating(split, done, total):

@@ -36,7 +36,7 @@ public struct CachePointer: Sendable {
         self.bptt = bptt
     }
 
-    /// The mean loss per token of `tokens` (batch size 1). `progress` is called
+    /// The mean loss per token of `tokens` in nats (batch size 1). `progress` is called
     /// after each chunk of `bptt` tokens with the chunks done and the total.
     /// Throws `ModelError` when a token is outside the model's vocabulary.
     public func loss(

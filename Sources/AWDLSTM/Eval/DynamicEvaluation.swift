@@ -29,7 +29,8 @@ public struct DynamicEvaluation: Sendable {
     /// The defaults of the authors' `dynamiceval.py`.
     public init() {}
 
-    /// Per-parameter RMS gradient (flat layout of the model's weights).
+    /// `MS`, the RMS gradient of every parameter over the training batches: one
+    /// float per parameter, in the layout of `model.weights` (`ParameterLayout`).
     /// `progress` is called after each batch with the batches done and the total.
     /// Throws `ModelError` when a token is outside the model's vocabulary.
     public func gradientStatistics(
@@ -56,7 +57,7 @@ public struct DynamicEvaluation: Sendable {
         return ms
     }
 
-    /// Mean loss per scored token of `tokens` with dynamic evaluation. `ms` comes from
+    /// Mean loss per scored token of `tokens` in nats, with dynamic evaluation. `ms` comes from
     /// `gradientStatistics`. With `lr == 0` this is plain evaluation. `progress` is
     /// called after each segment with the segments done and the total.
     /// Throws `ModelError` when a token is outside the model's vocabulary (the

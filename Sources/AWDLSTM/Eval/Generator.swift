@@ -76,7 +76,8 @@ public struct Generator: Sendable {
         return s.hasSuffix("\n") ? s : s + "\n"
     }
 
-    /// Prompt text to ids: unknown words become `<unk>` when the vocabulary has it.
+    /// Prompt text to ids: unknown words become `<unk>` when the vocabulary has it;
+    /// otherwise throws `CorpusError.wordNotInVocabulary`.
     public static func encode(_ prompt: String, vocabulary: Vocabulary) throws -> [Int32] {
         try prompt.split(whereSeparator: { $0.isWhitespace }).map { word in
             if let id = vocabulary.id(String(word)) { return id }

@@ -15,6 +15,7 @@ public enum BLASError: Error, Equatable, Sendable {
 }
 
 extension BLASError: CustomStringConvertible, LocalizedError {
+    /// The message, one line, naming the value at fault.
     public var description: String {
         switch self {
         case .cannotLoad(let library, let reason):
@@ -27,5 +28,6 @@ extension BLASError: CustomStringConvertible, LocalizedError {
         }
     }
 
+    /// `description`, so that `localizedDescription` reads the same.
     public var errorDescription: String? { description }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import AWDLSTM
+@testable import AWDLSTM
 
 /// The log lines of `train` and the flags and help of `finetune`, through the executable.
 final class TrainCommandTests: XCTestCase {

@@ -5,16 +5,24 @@ import Foundation
 /// `config.json`, `vocab.txt`, `metrics.jsonl`, and `state.safetensors` (the
 /// resumable training state). Every file is replaced atomically.
 public struct RunFolder: Sendable {
+    /// The folder.
     public let url: URL
 
+    /// The run folder at `url` (nothing is read or created).
     public init(_ url: URL) { self.url = url }
 
+    /// `model.safetensors`: the best weights under the authors' `state_dict` names.
     public var model: URL { url.appendingPathComponent("model.safetensors") }
+    /// `config.json`: `RunConfig`.
     public var config: URL { url.appendingPathComponent("config.json") }
+    /// `vocab.txt`: one word per line, line number = id.
     public var vocabulary: URL { url.appendingPathComponent("vocab.txt") }
+    /// `metrics.jsonl`: one `MetricsRecord` per line.
     public var metrics: URL { url.appendingPathComponent("metrics.jsonl") }
+    /// `state.safetensors`: the resumable training state (weights, optimiser, position, random state).
     public var state: URL { url.appendingPathComponent("state.safetensors") }
 
+    /// Creates the folder (and its parents) when missing; throws when that fails.
     public func create() throws {
         do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
             throw FileError.cannotCreateFolder(path: url.path)
@@ -39,6 +47,7 @@ public struct RunFolder: Sendable {
         throw RunFolderError.noFreeName(parent: parent.path, stamp: stamp)
     }
 
+    /// Whether `file` exists.
     public func exists(_ file: URL) -> Bool { FileManager.default.fileExists(atPath: file.path) }
 
     /// Throws `RunFolderError.alreadyExists` when the folder already holds a
@@ -47,6 +56,7 @@ public struct RunFolder: Sendable {
         for file in [model, state] where exists(file) { throw .alreadyExists(path: file.path) }
     }
 
+    /// Writes `config.json` atomically; throws when it cannot be written.
     public func writeConfig(_ config: RunConfig) throws {
         try AtomicFile.write(try JSONFormat.encoder(pretty: true).encode(config) + Data("\n".utf8), to: self.config)
     }
@@ -68,10 +78,12 @@ public struct RunFolder: Sendable {
         return decoded
     }
 
+    /// Writes `vocab.txt` atomically; throws when it cannot be written.
     public func writeVocabulary(_ vocabulary: Vocabulary) throws {
         try AtomicFile.write(vocabulary.fileText(), to: self.vocabulary)
     }
 
+    /// Reads `vocab.txt`; throws as `Vocabulary.read(from:)`.
     public func readVocabulary() throws -> Vocabulary { try Vocabulary.read(from: vocabulary) }
 
     /// Records in `config.json` that the run goes on with the data at `path`:
@@ -105,14 +117,18 @@ public struct RunFolder: Sendable {
 /// `config.json`: the model configuration and training options in one flat
 /// object under the authors' argument names, plus where the data came from.
 public struct RunConfig: Codable, Equatable, Sendable {
+    /// Sizes and regularisation of the model.
     public var model: ModelConfig
+    /// The training options of the run (the last ones, after a resume).
     public var training: TrainingOptions
+    /// The data folder the run trains on, as given (earlier ones in `dataHistory`).
     public var data: String
     /// The data folders the run trained on before `data` (`train --resume DIR --new-data`), oldest first.
     public var dataHistory: [DataChange] = []
     /// The BLAS and CPU the run last trained on (written for the record, never required).
     public var blas: BLASReport?
 
+    /// A configuration to write into `config.json`.
     public init(model: ModelConfig, training: TrainingOptions, data: String, blas: BLASReport? = nil) {
         self.model = model
         self.training = training
@@ -122,14 +138,18 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
     /// A data folder a run left: its path and the epochs that `metrics.jsonl` held when it changed.
     public struct DataChange: Codable, Equatable, Sendable {
+        /// A data folder the run trained on, as given.
         public var data: String
+        /// The epochs `metrics.jsonl` held when the run moved on from `data`.
         public var epochs: Int
 
+        /// A change of data folder after `epochs` epochs on `data`.
         public init(data: String, epochs: Int) { (self.data, self.epochs) = (data, epochs) }
     }
 
     private enum Keys: String, CodingKey { case data, tied, blas, dataHistory = "data_history" }
 
+    /// Reads the flat object; a malformed `blas` entry is dropped, not an error.
     public init(from decoder: Decoder) throws {
         model = try ModelConfig(from: decoder)
         training = try TrainingOptions(from: decoder)
@@ -139,6 +159,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         blas = try? c.decodeIfPresent(BLASReport.self, forKey: .blas)
     }
 
+    /// Writes the flat object, with `tied: true` as the authors' `--tied`.
     public func encode(to encoder: Encoder) throws {
         try model.encode(to: encoder)
         try training.encode(to: encoder)

@@ -2,36 +2,36 @@ import Foundation
 
 /// Adam as `torch.optim.Adam(lr, betas=(0.9, 0.999), eps=1e-8, weight_decay)`:
 /// L2 weight decay added to the gradient, bias-corrected moments.
-public struct Adam: Optimizer, Sendable {
+struct Adam: Optimizer, Sendable {
     /// L2 weight decay λ, added to the gradient as `g + λw`.
-    public var weightDecay: Float
+    var weightDecay: Float
     /// PyTorch's defaults: the moments' decay rates and the denominator's epsilon.
-    public let beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8
+    let beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8
     /// Steps taken, for the bias correction.
-    public private(set) var stepCount = 0
+    private(set) var stepCount = 0
     /// The first and second moment estimates (n floats each, the weights' layout).
-    public let m: FloatBuffer
-    public let v: FloatBuffer
+    let m: FloatBuffer
+    let v: FloatBuffer
 
     /// Zero moments for `parameterCount` weights, or saved ones after `stepCount` steps.
-    public init(parameterCount: Int, weightDecay: Float, stepCount: Int = 0) {
+    init(parameterCount: Int, weightDecay: Float, stepCount: Int = 0) {
         self.weightDecay = weightDecay
         self.stepCount = stepCount
         m = FloatBuffer(count: parameterCount)
         v = FloatBuffer(count: parameterCount)
     }
 
-    public var kind: OptimizerKind { .adam }
+    var kind: OptimizerKind { .adam }
 
-    public var state: OptimizerState {
+    var state: OptimizerState {
         var s = OptimizerState(optimizer: .adam)
         s.adamSteps = stepCount
         return s
     }
 
-    public var buffers: [(name: String, buffer: FloatBuffer)] { [("adam.m", m), ("adam.v", v)] }
+    var buffers: [(name: String, buffer: FloatBuffer)] { [("adam.m", m), ("adam.v", v)] }
 
-    public mutating func step(weights: FloatBuffer, gradients: FloatBuffer, lr: Double) {
+    mutating func step(weights: FloatBuffer, gradients: FloatBuffer, lr: Double) {
         stepCount += 1
         let c1 = 1 - Foundation.pow(beta1, Double(stepCount))
         let c2 = 1 - Foundation.pow(beta2, Double(stepCount))

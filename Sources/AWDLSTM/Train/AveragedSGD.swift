@@ -7,44 +7,44 @@
 /// uses its own rate), and the averaging weight `mu` is 1 for the first two
 /// steps, then `1/(k−1)` at step k — so after k ≥ 2 steps `ax` is the mean of the
 /// iterates w₂ … w_k.
-public struct AveragedSGD: Optimizer, Sendable {
+struct AveragedSGD: Optimizer, Sendable {
     /// L2 weight decay λ, added to the gradient as `g + λw`.
-    public var weightDecay: Float
+    var weightDecay: Float
     /// Steps taken.
-    public private(set) var stepCount = 0
+    private(set) var stepCount = 0
     /// The step size of the next step (PyTorch's `eta`: the previous step's learning rate).
-    public private(set) var eta: Double = 0
+    private(set) var eta: Double = 0
     /// The averaging weight of the next step (PyTorch's `mu`).
-    public private(set) var mu: Double = 1
+    private(set) var mu: Double = 1
     /// The averaged weights, same layout as the model's.
-    public let average: FloatBuffer
+    let average: FloatBuffer
 
     /// A fresh average (zero until the first step) over `parameterCount` weights.
-    public init(parameterCount: Int, weightDecay: Float) {
+    init(parameterCount: Int, weightDecay: Float) {
         self.weightDecay = weightDecay
         average = FloatBuffer(count: parameterCount)
     }
 
     /// Restores a saved state (see `OptimizerState`).
-    public init(parameterCount: Int, weightDecay: Float, stepCount: Int, eta: Double, mu: Double) {
+    init(parameterCount: Int, weightDecay: Float, stepCount: Int, eta: Double, mu: Double) {
         self.init(parameterCount: parameterCount, weightDecay: weightDecay)
         self.stepCount = stepCount
         self.eta = eta
         self.mu = mu
     }
 
-    public var kind: OptimizerKind { .asgd }
-    public var averagedWeights: FloatBuffer? { average }
+    var kind: OptimizerKind { .asgd }
+    var averagedWeights: FloatBuffer? { average }
 
-    public var state: OptimizerState {
+    var state: OptimizerState {
         var s = OptimizerState(optimizer: .asgd)
         (s.asgdSteps, s.asgdEta, s.asgdMu) = (stepCount, eta, mu)
         return s
     }
 
-    public var buffers: [(name: String, buffer: FloatBuffer)] { [("asgd.average", average)] }
+    var buffers: [(name: String, buffer: FloatBuffer)] { [("asgd.average", average)] }
 
-    public mutating func step(weights: FloatBuffer, gradients: FloatBuffer, lr: Double) {
+    mutating func step(weights: FloatBuffer, gradients: FloatBuffer, lr: Double) {
         if stepCount == 0 { eta = lr }
         stepCount += 1
         let w = weights.pointer, g = gradients.pointer, ax = average.pointer

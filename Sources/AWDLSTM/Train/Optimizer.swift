@@ -11,7 +11,7 @@ public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
 /// The learning rate is a `Double`, the one of the step: the trainer's base
 /// rate scaled for the window length (`VariableBPTT.learningRate`). Each
 /// optimiser converts it to `Float` where its arithmetic is in `Float`.
-public protocol Optimizer {
+protocol Optimizer {
     /// Which optimiser this is (written in the state file).
     var kind: OptimizerKind { get }
 
@@ -32,29 +32,29 @@ public protocol Optimizer {
 }
 
 extension Optimizer {
-    public var averagedWeights: FloatBuffer? { nil }
-    public var buffers: [(name: String, buffer: FloatBuffer)] { [] }
+    var averagedWeights: FloatBuffer? { nil }
+    var buffers: [(name: String, buffer: FloatBuffer)] { [] }
 }
 
 /// The scalar state of an optimiser: which one, and its step counters. Stored
 /// in the JSON of `state.safetensors` under these names (beside the trainer's
 /// `TrainingState`); the optimiser's buffers are tensors of the same file.
-public struct OptimizerState: Codable, Equatable, Sendable {
+struct OptimizerState: Codable, Equatable, Sendable {
     /// The optimiser in use.
-    public var optimizer: OptimizerKind
+    var optimizer: OptimizerKind
     /// Averaged SGD's `stepCount`, `eta` and `mu`.
-    public var asgdSteps = 0
-    public var asgdEta = 0.0
-    public var asgdMu = 1.0
+    var asgdSteps = 0
+    var asgdEta = 0.0
+    var asgdMu = 1.0
     /// Adam's `stepCount`.
-    public var adamSteps = 0
+    var adamSteps = 0
 
     /// The state of a fresh optimiser of this kind.
-    public init(optimizer: OptimizerKind) { self.optimizer = optimizer }
+    init(optimizer: OptimizerKind) { self.optimizer = optimizer }
 
     /// The optimiser this state describes, over `parameterCount` weights; its
     /// buffers are zero until a checkpoint's are loaded into them.
-    public func makeOptimizer(parameterCount: Int, weightDecay: Float) -> any Optimizer {
+    func makeOptimizer(parameterCount: Int, weightDecay: Float) -> any Optimizer {
         switch optimizer {
         case .sgd: SGD(weightDecay: weightDecay)
         case .asgd: AveragedSGD(parameterCount: parameterCount, weightDecay: weightDecay, stepCount: asgdSteps, eta: asgdEta, mu: asgdMu)
@@ -64,15 +64,15 @@ public struct OptimizerState: Codable, Equatable, Sendable {
 }
 
 /// Plain SGD: `w −= lr · (g + λw)`.
-public struct SGD: Optimizer, Sendable {
+struct SGD: Optimizer, Sendable {
     /// L2 weight decay λ.
-    public var weightDecay: Float
-    public init(weightDecay: Float) { self.weightDecay = weightDecay }
+    var weightDecay: Float
+    init(weightDecay: Float) { self.weightDecay = weightDecay }
 
-    public var kind: OptimizerKind { .sgd }
-    public var state: OptimizerState { OptimizerState(optimizer: .sgd) }
+    var kind: OptimizerKind { .sgd }
+    var state: OptimizerState { OptimizerState(optimizer: .sgd) }
 
-    public func step(weights: FloatBuffer, gradients: FloatBuffer, lr: Double) {
+    func step(weights: FloatBuffer, gradients: FloatBuffer, lr: Double) {
         let w = weights.pointer, g = gradients.pointer
         let lr = Float(lr), wd = weightDecay
         for i in 0..<weights.count { w[i] -= lr * (g[i] + wd * w[i]) }

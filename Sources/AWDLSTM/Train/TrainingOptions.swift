@@ -2,17 +2,29 @@
 /// Encoded flat into `config.json` beside the model configuration, under the
 /// authors' argument names.
 public struct TrainingOptions: Codable, Equatable, Sendable {
+    /// Initial learning rate (`--lr`, 30); SGD's step size, scaled per window by its length / `bptt`.
     public var lr: Double = 30
+    /// Maximum L2 norm of the gradient, 0 for none (`--clip`, 0.25).
     public var clip: Float = 0.25
+    /// Upper epoch limit (`--epochs`, 8000).
     public var epochs: Int = 8000
+    /// Training batch size (`--batch_size`, 80).
     public var batchSize: Int = 80
+    /// Mean window length in tokens (`--bptt`, 70); windows vary around it unless `fixedBPTT`.
     public var bptt: Int = 70
+    /// Seed of initialisation, dropout masks and window lengths (`--seed`, 1111).
     public var seed: UInt64 = 1111
+    /// Epochs of non-improvement before NT-ASGD switches to averaging (`--nonmono`, 5).
     public var nonmono: Int = 5
+    /// Batches between log lines (`--log-interval`, 200).
     public var logInterval: Int = 200
+    /// AR strength α: α · mean(dropped output²) (`--alpha`, 2).
     public var alpha: Float = 2
+    /// TAR strength β: β · mean((h_t − h_{t−1})²) (`--beta`, 1).
     public var beta: Float = 1
+    /// L2 weight decay added to the gradient (`--wdecay`, 1.2e-6).
     public var wdecay: Float = 1.2e-6
+    /// `sgd` (NT-ASGD), `asgd` (averaging from the start) or `adam` (`--optimizer`).
     public var optimizer: OptimizerKind = .sgd
     /// Epochs after which the learning rate is divided by 10 (while not averaging).
     public var when: [Int] = [-1]
@@ -24,9 +36,12 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var fixedBPTT: Bool = false
     /// Write the resumable state every N batches (besides every epoch end).
     public var checkpointEvery: Int? = nil
+    /// Validation batch size (`--eval_batch_size`, 10).
     public var evalBatchSize: Int = 10
+    /// Test batch size (1, as the authors test).
     public var testBatchSize: Int = 1
 
+    /// The authors' defaults.
     public init() {}
 
     enum CodingKeys: String, CodingKey {
@@ -80,6 +95,7 @@ extension ModelConfig {
         case vocabSize = "vocab_size"
     }
 
+    /// Reads the flat `config.json` object; options absent from older files take their defaults.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(vocabSize: try c.decode(Int.self, forKey: .vocabSize),

@@ -75,11 +75,52 @@ final class ErrorTests: XCTestCase {
         let full = syntheticCorpus(train: 400, valid: 60, test: 40)
         let corpus = Corpus(vocabulary: full.vocabulary, train: full.train, valid: Array(full.valid.prefix(9)), test: full.test)
         let dir = try TemporaryFolder()
-        let trainer = try Trainer(model: Self.smallModel(corpus), corpus: corpus, options: Self.smallOptions(),
-                                  folder: RunFolder(dir.url), dataPath: "synthetic")
-        let error = caught(TrainingError.self) { _ = try trainer.run() }
+        let error = caught(TrainingError.self) {
+            _ = try Trainer(model: Self.smallModel(corpus), corpus: corpus, options: Self.smallOptions(),
+                            folder: RunFolder(dir.url), dataPath: "synthetic")
+        }
         XCTAssertEqual(error, .dataTooSmall(split: .valid, tokens: 9, rows: 2, batchSize: 5, batchSizeField: "evalBatchSize"))
         XCTAssertEqual(error?.description, "validation data too small: 9 tokens do not fill 2 rows of evalBatchSize 5")
+        // Refused before anything was written.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.url.path), [])
+    }
+
+    /// A new run is checked before it writes: a model whose vocabulary is not the
+    /// corpus's, and a folder that already holds a model, are refused and left as they were.
+    func testNewRunRefusesBeforeWriting() throws {
+        let corpus = syntheticCorpus(train: 400, valid: 60, test: 40)
+        let dir = try TemporaryFolder()
+        var config = Self.smallModel(corpus).config
+        config.vocabSize += 1
+        var rng = RandomSource(seed: 1)
+        let mismatch = caught(ConfigurationError.self) {
+            _ = try Trainer(model: AWDLSTMModel(config: config, rng: &rng), corpus: corpus, options: Self.smallOptions(),
+                            folder: RunFolder(dir.url), dataPath: "synthetic")
+        }
+        XCTAssertEqual(mismatch, .invalid(field: "vocabSize", value: "\(config.vocabSize)", allowed: .equalTo(corpus.vocabulary.count)))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.url.path), [])
+
+        let trained = try Trainer(model: Self.smallModel(corpus), corpus: corpus, options: Self.smallOptions(),
+                                  folder: RunFolder(dir.url), dataPath: "synthetic")
+        _ = try trained.run()
+        let folder = RunFolder(dir.url)
+        let before = try [folder.model, folder.metrics, folder.config].map { try Data(contentsOf: $0) }
+        let again = caught(RunFolderError.self) {
+            _ = try Trainer(model: Self.smallModel(corpus), corpus: corpus, options: Self.smallOptions(),
+                            folder: folder, dataPath: "synthetic")
+        }
+        XCTAssertEqual(again, .alreadyExists(path: folder.model.path))
+        XCTAssertEqual(try [folder.model, folder.metrics, folder.config].map { try Data(contentsOf: $0) }, before)
+    }
+
+    func testGeneratorRefusesATemperatureItCannotUse() throws {
+        let corpus = syntheticCorpus(train: 400, valid: 60, test: 40)
+        for temperature in [0, -1, .infinity, .nan] {
+            let error = caught(ConfigurationError.self) {
+                _ = try Generator(temperature: temperature, seed: 1).sample(model: Self.smallModel(corpus), prompt: [1], count: 3)
+            }
+            XCTAssertEqual(error?.field, "temperature", "\(temperature)")
+        }
     }
 
     /// A learning rate of 1e39 makes the first validation loss NaN: the error

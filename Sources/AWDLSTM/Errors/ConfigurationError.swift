@@ -29,6 +29,8 @@ public enum ConfigurationError: Error, Equatable, Sendable {
         case strictlyIncreasing
         /// Below the vocabulary size (a word id or cluster boundary).
         case belowVocabularySize(Int)
+        /// Exactly this value (a model's vocabulary size against its corpus's).
+        case equalTo(Int)
 
         /// The message, one line, naming the value at fault.
         public var description: String {
@@ -41,6 +43,7 @@ public enum ConfigurationError: Error, Equatable, Sendable {
             case .dropProbability: "in [0, 1)"
             case .strictlyIncreasing: "strictly increasing"
             case .belowVocabularySize(let n): "below the vocabulary size \(n)"
+            case .equalTo(let n): "\(n)"
             }
         }
     }

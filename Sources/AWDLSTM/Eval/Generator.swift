@@ -27,10 +27,12 @@ public struct Generator: Sendable {
 
     /// `count` sampled word ids following `prompt` (ids; may be empty).
     /// `progress` is called after each word with the words sampled and `count`.
-    /// Throws `ModelError` when a prompt id is outside the model's vocabulary.
+    /// Throws `ConfigurationError` when the temperature is not positive and finite
+    /// (`validate()`), `ModelError` when a prompt id is outside the model's vocabulary.
     public func sample(
         model: AWDLSTMModel, prompt: [Int32], count: Int, progress: ((Int, Int) -> Void)? = nil
-    ) throws(ModelError) -> [Int32] {
+    ) throws -> [Int32] {
+        try validate()
         var rng = RandomSource(seed: seed)
         let v = model.config.vocabSize
         model.resetHidden(batchSize: 1)

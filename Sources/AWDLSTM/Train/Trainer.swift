@@ -74,10 +74,20 @@ public final class Trainer {
     }
 
     /// Starts a new run in `folder` (writes `config.json`, `vocab.txt`, a fresh `metrics.jsonl`).
+    /// Throws before writing anything: `ConfigurationError` for invalid options or a
+    /// model whose vocabulary is not the corpus's, `TrainingError.dataTooSmall` for
+    /// train or validation splits too small to batch, `RunFolderError.alreadyExists`
+    /// when `folder` already holds a model or a training state (resume it instead).
     public convenience init(model: AWDLSTMModel, corpus: Corpus, options: TrainingOptions, folder: RunFolder, dataPath: String,
                             communicator: Communicator = SingleProcess()) throws {
+        // Refused input leaves no half-made folder behind; the test split is checked
+        // by `run()`, since `testAtEnd` may still be turned off.
+        try options.validate(for: corpus, testing: false)
+        try ConfigurationError.require(model.config.vocabSize == corpus.vocabulary.count, "vocabSize", model.config.vocabSize,
+                                       .equalTo(corpus.vocabulary.count))
         let blas = try BLAS.prepare()  // a broken BLAS stops the run before anything is written
         if communicator.isRoot {
+            try folder.refuseOverwrite()
             try folder.create()
             try folder.writeConfig(RunConfig(model: model.config, training: options, data: dataPath, blas: blas))
             try folder.writeVocabulary(corpus.vocabulary)

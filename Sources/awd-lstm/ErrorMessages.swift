@@ -45,7 +45,10 @@ enum ErrorMessages {
     static func nextStep(_ recovery: TrainingError.Recovery, folder: String) -> String {
         switch recovery {
         case .fineTuneAgain: "model.safetensors keeps the best weights; fine-tune again with a smaller --lr"
-        case .resume: "state.safetensors keeps the last good state; continue with `awd-lstm train --resume \(folder) --lr <smaller>`"
+        case .resume:
+            // The command must run as printed, so it names the run's data (config.json).
+            "state.safetensors keeps the last good state; continue with `awd-lstm train --resume \(folder) --data "
+                + "\((try? RunFolder(URL(fileURLWithPath: folder)).readConfig().data) ?? "DATA") --lr <smaller>`"
         case .startAgain: "no weights were saved yet; start again with the same --save and a smaller --lr (or --clip)"
         }
     }

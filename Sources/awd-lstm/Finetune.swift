@@ -11,7 +11,8 @@ struct Finetune: ParsableCommand {
         stops at the non-monotone condition or the epoch limit, then evaluates test. The command prints which \
         values it uses and where each comes from.
 
-        Of the authors' finetune.py flags it uses --data, --save (the run folder), --lr, --clip, --epochs, \
+        Of the authors' finetune.py flags it uses --data (a folder other than the run's only with --new-data, \
+        which config.json records), --save (the run folder), --lr, --clip, --epochs, \
         --batch-size, --bptt, --seed, --nonmono, --log-interval, --alpha, --beta and --wdecay, each defaulting \
         to the run's value (config.json), not to finetune.py's defaults. Its model flags (--model, --emsize, \
         --nhid, --nlayers, --dropout, --dropouth, --dropouti, --dropoute, --wdrop) must equal the run's, since \
@@ -25,6 +26,9 @@ struct Finetune: ParsableCommand {
     @OptionGroup var model: ModelFlags<FinetuneDefaults>
     @OptionGroup var training: TrainingFlags<FinetuneDefaults>
     @OptionGroup var authors: AuthorsFlags
+    @Flag(name: .customLong("new-data"),
+          help: "Fine-tune on another --data folder than the run's (its words must be in the run's vocabulary); config.json records the change.")
+    var newData = false
     @Flag(help: "Print a JSON summary on stdout.") var json = false
 
     @OptionGroup var runtime: ThreadsFlag
@@ -40,6 +44,12 @@ struct Finetune: ParsableCommand {
             let (network, config, vocabulary) = try folder.loadModel()
             let conflicts = model.conflicts(with: config.model)
             if !conflicts.isEmpty { throw FlagConflict.error(conflicts, "fine-tuning continues the run's model (drop the model flags or give its values)") }
+            // As with `train --resume DIR`: other data is a choice to make explicitly and to record.
+            let otherData = !data.names(config.data)
+            if otherData && !newData {
+                throw CLIError("--data \(data.data) is not the run's data \(config.data) (config.json); give --new-data to fine-tune "
+                               + "on other data (config.json records it)")
+            }
             let corpus = try Corpus(folder: data.url, vocabulary: vocabulary)
             var options = config.training
             options.maxBatches = nil
@@ -50,6 +60,10 @@ struct Finetune: ParsableCommand {
             logLine(describe(options))
             try announceBLAS()
             try folder.lockForWriting()
+            if otherData {
+                try folder.recordNewData(data.recordedPath)
+                logLine("Fine-tuning on new data \(data.data) (was \(config.data)); recorded in config.json")
+            }
             let trainer = try Trainer(finetuning: folder, model: network, corpus: corpus, options: options)
             let interrupt = Interrupt.install()
             trainer.shouldStop = { interrupt.requested ? .interrupted : nil }

@@ -8,6 +8,16 @@ struct DataFlags: ParsableArguments {
     var data: String
 
     var url: URL { URL(fileURLWithPath: data) }
+    /// The folder as `config.json` records it: absolute, so that a run resumed
+    /// from another directory still names the same data.
+    var recordedPath: String { url.standardizedFileURL.path }
+
+    /// Whether `--data` names the folder `path` (a run's `config.json` data), spelt
+    /// either way: relative or absolute, through symbolic links.
+    func names(_ path: String) -> Bool {
+        func resolved(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.resolvingSymlinksInPath().path }
+        return resolved(path) == resolved(data)
+    }
 }
 
 /// Where the defaults of model and training flags come from: `train` applies the authors'

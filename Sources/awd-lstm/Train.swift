@@ -61,7 +61,7 @@ struct Train: ParsableCommand {
                 throw CLIError("--resume DIR continues in DIR; --save must be omitted or the same folder")
             }
             let saved = try folder.readConfig()
-            let otherData = !sameFolder(saved.data, data.data)
+            let otherData = !data.names(saved.data)
             if otherData && !newData {
                 throw CLIError("--data \(data.data) is not the run's data \(saved.data) (config.json); give --new-data to continue "
                                + "the run on other data (config.json records it)")
@@ -86,7 +86,7 @@ struct Train: ParsableCommand {
                 try announceBLAS()
                 logLine("Resuming \(folder.url.path)")
                 if otherData {
-                    try folder.recordNewData(data.data)
+                    try folder.recordNewData(data.recordedPath)
                     logLine("Continuing on new data \(data.data) (was \(saved.data)); recorded in config.json")
                 }
             }
@@ -131,7 +131,7 @@ struct Train: ParsableCommand {
                 throw CLIError("\(folder.url.path) already holds a training run; continue it with "
                                + "`awd-lstm train --resume \(folder.url.path) --data \(data.data)`, or choose another --save")
             }
-            trainer = try Trainer(model: m, corpus: corpus, options: options, folder: folder, dataPath: data.data,
+            trainer = try Trainer(model: m, corpus: corpus, options: options, folder: folder, dataPath: data.recordedPath,
                                   communicator: communicator)
             if communicator.isRoot {
                 try announceBLAS()
@@ -162,11 +162,6 @@ struct Train: ParsableCommand {
 
     /// Whether two data paths name the same folder (resolved against the current
     /// directory, symbolic links followed).
-    func sameFolder(_ a: String, _ b: String) -> Bool {
-        func resolved(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.resolvingSymlinksInPath().path }
-        return resolved(a) == resolved(b)
-    }
-
     func describe(_ c: ModelConfig, _ o: TrainingOptions) -> String {
         "model \(c.model.rawValue) emsize \(c.emsize) nhid \(c.nhid) nlayers \(c.nlayers) dropout \(c.dropout) dropouth \(c.dropouth) "
             + "dropouti \(c.dropouti) dropoute \(c.dropoute) wdrop \(c.wdrop) lr \(o.lr) clip \(o.clip) "

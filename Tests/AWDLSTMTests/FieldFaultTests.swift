@@ -121,7 +121,10 @@ final class FieldFaultTests: XCTestCase {
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("state.safetensors keeps the last good state"), r.stderr)
         XCTAssertEqual(try files.map { try Data(contentsOf: $0) }, before)
-        let resumed = try CLI.run(["train", "--resume", run.path, "--data", data.path, "--epochs", "2"])
+        // The command the message suggests runs as printed (its own --data included).
+        let suggested = try XCTUnwrap(r.stderr.split(separator: "`").dropFirst().first).split(separator: " ").map(String.init)
+        XCTAssertEqual(Array(suggested.prefix(6)), ["awd-lstm", "train", "--resume", run.path, "--data", data.path])
+        let resumed = try CLI.run(suggested.dropFirst().map { $0 == "<smaller>" ? "20" : $0 } + ["--epochs", "2"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertTrue(resumed.stderr.contains("| end of epoch   2 |"), resumed.stderr)
     }

@@ -33,7 +33,8 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertFalse(options.contains { $0.hasPrefix("--optimizer") || $0.hasPrefix("--when") }, help.stdout)
         XCTAssertFalse(help.stdout.contains("(default "), "main.py's defaults do not apply: \(help.stdout)")
         let flat = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        XCTAssertTrue(flat.contains("Of the authors' finetune.py flags it uses --data, --save (the run folder), --lr, --clip, --epochs,"), flat)
+        XCTAssertTrue(flat.contains("Of the authors' finetune.py flags it uses --data (a folder other than the run's only with --new-data, "
+                                    + "which config.json records), --save (the run folder), --lr, --clip, --epochs,"), flat)
         XCTAssertTrue(flat.contains("Size of word embeddings (must be the run's value)"), flat)
         XCTAssertTrue(flat.contains("Also write the resumable state every N batches (default: the run's value)"), flat)
         XCTAssertTrue(flat.contains("--optimizer and --when do not apply to fine-tuning and are refused"), flat)

@@ -123,4 +123,28 @@ final class VocabularyRemapTests: XCTestCase {
         XCTAssertEqual(flagAlone.status, 1)
         XCTAssertTrue(flagAlone.stderr.contains("--new-data goes with --resume DIR"), flagAlone.stderr)
     }
+
+    func testFinetuneOnOtherDataIsRefusedUnlessAsked() throws {
+        let dir = try TemporaryFolder()
+        let data = try smallCorpus(dir)
+        let other = try smallCorpus(dir, name: "D2", seed: 21)
+        let run = dir.url.appendingPathComponent("R")
+        // The data folder is recorded as a plain absolute path, whatever its spelling.
+        XCTAssertEqual(try CLI.run(["train", "--data", data.path + "/.", "--save", run.path, "--max-batches", "2"] + FieldFaultTests.model).status, 0)
+        XCTAssertEqual(try RunFolder(run).readConfig().data, data.path)
+        let before = try Data(contentsOf: run.appendingPathComponent("config.json"))
+        let refused = try CLI.run(["finetune", "--checkpoint", run.path, "--data", other.path, "--epochs", "1"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("--data \(other.path) is not the run's data \(data.path) (config.json); give --new-data"),
+                      refused.stderr)
+        XCTAssertEqual(try Data(contentsOf: run.appendingPathComponent("config.json")), before)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run.appendingPathComponent("model.pre-finetune.safetensors").path))
+
+        let moved = try CLI.run(["finetune", "--checkpoint", run.path, "--data", other.path, "--epochs", "1", "--new-data"])
+        XCTAssertEqual(moved.status, 0, moved.stderr)
+        XCTAssertTrue(moved.stderr.contains("Fine-tuning on new data \(other.path) (was \(data.path)); recorded in config.json"), moved.stderr)
+        let config = try RunFolder(run).readConfig()
+        XCTAssertEqual(config.data, other.path)
+        XCTAssertEqual(config.dataHistory.map(\.data), [data.path])
+    }
 }

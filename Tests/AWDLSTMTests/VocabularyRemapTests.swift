@@ -96,15 +96,8 @@ final class VocabularyRemapTests: XCTestCase {
     /// config.json records (the new path, and the old one with its epochs).
     func testResumeOnOtherDataIsRefusedUnlessAsked() throws {
         let dir = try TemporaryFolder()
-        let data = try smallCorpus(dir)
-        let other = try smallCorpus(dir, name: "D2", seed: 21)
-        let run = dir.url.appendingPathComponent("R")
-        XCTAssertEqual(try CLI.run(["train", "--data", data.path, "--save", run.path, "--max-batches", "2"] + FieldFaultTests.model).status, 0)
-        let before = try Data(contentsOf: run.appendingPathComponent("config.json"))
-        let refused = try CLI.run(["train", "--resume", run.path, "--data", other.path, "--epochs", "2"])
-        XCTAssertEqual(refused.status, 1)
-        XCTAssertTrue(refused.stderr.contains("--data \(other.path) is not the run's data \(data.path) (config.json); give --new-data"), refused.stderr)
-        XCTAssertEqual(try Data(contentsOf: run.appendingPathComponent("config.json")), before)
+        let (data, other, run) = try runBesideOtherData(dir)
+        try assertRefusedOnOtherData(["train", "--resume", run.path, "--data", other.path, "--epochs", "2"], run: run, data: data, other: other)
 
         let moved = try CLI.run(["train", "--resume", run.path, "--data", other.path, "--epochs", "2", "--new-data"])
         XCTAssertEqual(moved.status, 0, moved.stderr)
@@ -124,20 +117,14 @@ final class VocabularyRemapTests: XCTestCase {
         XCTAssertTrue(flagAlone.stderr.contains("--new-data goes with --resume DIR"), flagAlone.stderr)
     }
 
+    /// `finetune --data OTHER` follows the same rule as `train --resume DIR`.
     func testFinetuneOnOtherDataIsRefusedUnlessAsked() throws {
         let dir = try TemporaryFolder()
-        let data = try smallCorpus(dir)
-        let other = try smallCorpus(dir, name: "D2", seed: 21)
-        let run = dir.url.appendingPathComponent("R")
         // The data folder is recorded as a plain absolute path, whatever its spelling.
-        XCTAssertEqual(try CLI.run(["train", "--data", data.path + "/.", "--save", run.path, "--max-batches", "2"] + FieldFaultTests.model).status, 0)
+        let (data, other, run) = try runBesideOtherData(dir, spelling: "/.")
         XCTAssertEqual(try RunFolder(run).readConfig().data, data.path)
-        let before = try Data(contentsOf: run.appendingPathComponent("config.json"))
-        let refused = try CLI.run(["finetune", "--checkpoint", run.path, "--data", other.path, "--epochs", "1"])
-        XCTAssertEqual(refused.status, 1)
-        XCTAssertTrue(refused.stderr.contains("--data \(other.path) is not the run's data \(data.path) (config.json); give --new-data"),
-                      refused.stderr)
-        XCTAssertEqual(try Data(contentsOf: run.appendingPathComponent("config.json")), before)
+        try assertRefusedOnOtherData(["finetune", "--checkpoint", run.path, "--data", other.path, "--epochs", "1"],
+                                     run: run, data: data, other: other)
         XCTAssertFalse(FileManager.default.fileExists(atPath: run.appendingPathComponent("model.pre-finetune.safetensors").path))
 
         let moved = try CLI.run(["finetune", "--checkpoint", run.path, "--data", other.path, "--epochs", "1", "--new-data"])
@@ -146,5 +133,26 @@ final class VocabularyRemapTests: XCTestCase {
         let config = try RunFolder(run).readConfig()
         XCTAssertEqual(config.data, other.path)
         XCTAssertEqual(config.dataHistory.map(\.data), [data.path])
+    }
+
+    /// Two small corpora in `dir` and a 2-batch run `R` on the first, its `--data` spelt with `spelling` appended.
+    private func runBesideOtherData(_ dir: TemporaryFolder, spelling: String = "") throws -> (data: URL, other: URL, run: URL) {
+        let data = try smallCorpus(dir)
+        let other = try smallCorpus(dir, name: "D2", seed: 21)
+        let run = dir.url.appendingPathComponent("R")
+        let trained = try CLI.run(["train", "--data", data.path + spelling, "--save", run.path, "--max-batches", "2"] + FieldFaultTests.model)
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        return (data, other, run)
+    }
+
+    /// `command` (on `other`) is refused with the `--new-data` hint, and config.json is left as it was.
+    private func assertRefusedOnOtherData(_ command: [String], run: URL, data: URL, other: URL,
+                                          file: StaticString = #filePath, line: UInt = #line) throws {
+        let before = try Data(contentsOf: run.appendingPathComponent("config.json"))
+        let refused = try CLI.run(command)
+        XCTAssertEqual(refused.status, 1, file: file, line: line)
+        XCTAssertTrue(refused.stderr.contains("--data \(other.path) is not the run's data \(data.path) (config.json); give --new-data"),
+                      refused.stderr, file: file, line: line)
+        XCTAssertEqual(try Data(contentsOf: run.appendingPathComponent("config.json")), before, file: file, line: line)
     }
 }

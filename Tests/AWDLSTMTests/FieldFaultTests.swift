@@ -296,6 +296,12 @@ final class FolderAndEdgeTests: XCTestCase {
         let zero = try CLI.run(["evaluate", "--checkpoint", run.path, "--data", data.path, "--threads", "0"])
         XCTAssertEqual(zero.status, 1)
         XCTAssertTrue(zero.stderr.contains("--threads must be at least 1"), zero.stderr)
+        // The environment variable is checked the same way instead of being ignored.
+        for value in ["0", "abc", "-2"] {
+            let env = try CLI.run(["evaluate", "--checkpoint", run.path, "--data", data.path], environment: ["AWDLSTM_THREADS": value])
+            XCTAssertEqual(env.status, 1, value)
+            XCTAssertTrue(env.stderr.contains("AWDLSTM_THREADS must be a whole number of at least 1 (got '\(value)')"), env.stderr)
+        }
         let png = try CLI.run(["plot", "--checkpoint", run.path, "--out", dir.url.appendingPathComponent("x.png").path])
         XCTAssertEqual(png.status, 1)
         XCTAssertTrue(png.stderr.contains("plot writes SVG only"), png.stderr)

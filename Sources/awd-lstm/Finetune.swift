@@ -60,11 +60,12 @@ struct Finetune: ParsableCommand {
             logLine(describe(options))
             try announceBLAS()
             try folder.lockForWriting()
+            let trainer = try Trainer(finetuning: folder, model: network, corpus: corpus, options: options)
+            // Recorded once the fine-tuning run is set up, as `train --resume DIR` does.
             if otherData {
                 try folder.recordNewData(data.recordedPath)
                 logLine("Fine-tuning on new data \(data.data) (was \(config.data)); recorded in config.json")
             }
-            let trainer = try Trainer(finetuning: folder, model: network, corpus: corpus, options: options)
             let interrupt = Interrupt.install()
             trainer.shouldStop = { interrupt.requested ? .interrupted : nil }
             if let start = trainer.startingValidation {

@@ -23,15 +23,33 @@ struct AWDLSTMCommand: ParsableCommand {
         try reportingErrors { print(try BLAS.prepare().line) }
     }
 
-    /// Parses the command line after rewriting the authors' option spellings (`OptionSpelling`).
+    /// Parses the command line after rewriting the authors' option spellings
+    /// (`OptionSpelling`), then runs the command. A command line the parser
+    /// refuses (unknown option, missing or malformed value, failed validation)
+    /// ends like every other fault: one line on stderr and exit status 1;
+    /// `--help` and `--version` print and exit 0.
     static func main() {
         var arguments = Array(CommandLine.arguments.dropFirst())
-        if let command = arguments.first, let names = OptionSpelling.longNames(_dumpHelp())[command] {
-            do { arguments = [command] + (try OptionSpelling.normalize(Array(arguments.dropFirst()), names: names)) } catch {
+        let names = OptionSpelling.longNames(_dumpHelp())
+        let subcommand = arguments.first.flatMap { names[$0] == nil ? nil : $0 }
+        if let subcommand, let names = names[subcommand] {
+            do { arguments = [subcommand] + (try OptionSpelling.normalize(Array(arguments.dropFirst()), names: names)) } catch {
                 fail("\(error)")
             }
         }
-        main(arguments)
+        var command: ParsableCommand
+        do { command = try parseAsRoot(arguments) } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }
+            fail(parseErrorLine(error, subcommand: subcommand))
+        }
+        do { try command.run() } catch { exit(withError: error) }
+    }
+
+    /// The parser's message for `error` on one line, with where to read the usage.
+    static func parseErrorLine(_ error: Error, subcommand: String?) -> String {
+        let message = message(for: error).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: "; ")
+        return "\(message) (see `awd-lstm \(subcommand.map { $0 + " " } ?? "")--help`)"
     }
 }
 

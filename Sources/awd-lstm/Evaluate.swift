@@ -10,6 +10,7 @@ struct Evaluate: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Evaluation batch size (default 10 for valid, 1 for test).") var batchSize: Int?
     @Option(help: "Window length (default: the run's bptt).") var bptt: Int?
     @Flag(help: "Print one JSON object with loss, ppl, bpc, tokens on stdout.") var json = false
+    @OptionGroup var device: DeviceFlags
 
     @OptionGroup var runtime: ThreadsFlag
 
@@ -17,6 +18,7 @@ struct Evaluate: ParsableCommand {
         try reportingErrors {
             try runtime.apply()
             let loaded = try target.load()
+            device.note()
             let b = batchSize ?? loaded.defaultBatchSize
             let window = bptt ?? loaded.config.training.bptt
             guard b >= 1 else { throw CLIError("--batch-size must be at least 1 (got \(b))") }

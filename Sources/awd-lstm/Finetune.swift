@@ -45,11 +45,7 @@ struct Finetune: ParsableCommand {
             let conflicts = model.conflicts(with: config.model)
             if !conflicts.isEmpty { throw FlagConflict.error(conflicts, "fine-tuning continues the run's model (drop the model flags or give its values)") }
             // As with `train --resume DIR`: other data is a choice to make explicitly and to record.
-            let otherData = !data.names(config.data)
-            if otherData && !newData {
-                throw CLIError("--data \(data.data) is not the run's data \(config.data) (config.json); give --new-data to fine-tune "
-                               + "on other data (config.json records it)")
-            }
+            let otherData = try data.isOther(than: config.data, newData: newData, toDo: "fine-tune")
             let corpus = try Corpus(folder: data.url, vocabulary: vocabulary)
             var options = config.training
             options.maxBatches = nil

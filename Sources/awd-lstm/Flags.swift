@@ -12,6 +12,19 @@ struct DataFlags: ParsableArguments {
     /// from another directory still names the same data.
     var recordedPath: String { url.standardizedFileURL.path }
 
+    /// Whether `--data` names another folder than a run's data `saved` (its
+    /// `config.json`). Other data is refused unless `newData` (`--new-data`: to
+    /// `toDo` on it, recorded), and `--new-data` with the run's own data is refused as unused.
+    func isOther(than saved: String, newData: Bool, toDo: String) throws -> Bool {
+        let other = !names(saved)
+        if other && !newData {
+            throw CLIError("--data \(data) is not the run's data \(saved) (config.json); give --new-data to \(toDo) "
+                           + "on other data (config.json records it)")
+        }
+        if newData && !other { throw CLIError("--new-data and --data \(data): that is the run's own data (config.json); drop --new-data") }
+        return other
+    }
+
     /// Whether `--data` names the folder `path` (a run's `config.json` data), spelt
     /// either way: relative or absolute, through symbolic links.
     func names(_ path: String) -> Bool {
@@ -141,6 +154,15 @@ struct TrainingFlags<Defaults: TrainingDefaults>: ParsableArguments {
         "--lr, --clip, --epochs, --nonmono, --log-interval, --when, --max-batches, --max-minutes, --checkpoint-every"
     }
 
+    /// Refuses a flag that the options `o` would leave unused: `--nonmono` with
+    /// Adam, since the switch to averaged SGD is for SGD only (the authors' main.py).
+    func refuseUnused(with o: TrainingOptions) throws {
+        if let n = nonmono, o.optimizer == .adam {
+            throw CLIError("--nonmono \(n) and --optimizer adam\(optimizer == nil ? " (the run's, config.json)" : ""): only sgd switches to "
+                           + "averaged SGD, so --nonmono would be unused; drop one")
+        }
+    }
+
     /// Flags that define the optimisation, given with a value other than the saved one.
     func conflicts(with o: TrainingOptions) -> [FlagConflict] {
         var out: [FlagConflict] = []
@@ -214,12 +236,15 @@ extension OptimizerKind: ExpressibleByArgument {
 /// A trained run and the text to score (a split of --data, or --file): the
 /// arguments shared by `evaluate`, `pointer` and `dynamic-eval`.
 struct EvaluationTarget: ParsableArguments {
-    @Option(name: [.customLong("checkpoint"), .customLong("save")],
-            help: "Run folder (config.json, vocab.txt, model.safetensors); --save is the authors' name.") var checkpoint: String
-    @Option(help: "Folder with train.txt, valid.txt, test.txt (or wiki.{train,valid,test}.tokens); not needed with --file.")
+    @Option(name: [.customLong("checkpoint"), .customLong("save")], help: """
+        Run folder (config.json, vocab.txt, model.safetensors); --save is the authors' name (pointer.py), and their         PTB.pt is the folder train --save PTB.pt wrote.
+        """) var checkpoint: String?
+    @Option(help: "Folder with train.txt, valid.txt, test.txt (or wiki.{train,valid,test}.tokens); not used with --file.")
     var data: String?
-    @Option(help: "Split of --data to score.") var split: Corpus.Split = .test
-    @Option(help: "Score this text file instead (tokenised like the corpus); words outside the vocabulary become <unk>, counted, when it has one.")
+    @Option(help: "Split of --data to score (default test).") var split: Corpus.Split?
+    @Option(help: """
+        Score this text file instead (words split on whitespace, as the corpus was): line ends are marked as the run's         vocabulary marks them (<eos> after each line; fastai's word lists: xxbos before each line), and words outside         it become its <unk> or xxunk, counted, when it has one.
+        """)
     var file: String?
 
     struct Loaded {
@@ -235,17 +260,45 @@ struct EvaluationTarget: ParsableArguments {
     }
 
     /// Loads the run's best weights and the text with the run's vocabulary.
-    func load() throws -> Loaded {
-        guard data != nil || file != nil else { throw CLIError("give --data DIR (with --split) or --file FILE") }
-        let (model, config, vocabulary) = try RunFolder(URL(fileURLWithPath: checkpoint)).loadModel()
+    /// `run` is the authors' other name for the run folder (dynamiceval.py's
+    /// `--model FILE`) and its value when given; `split` a split chosen by
+    /// another flag (dynamiceval.py's `--val`); `dataWithFile` says that the
+    /// command uses --data beside --file. Options that contradict each other,
+    /// or one that would be ignored, are refused with a line naming both.
+    func load(run: (flag: String, path: String?)? = nil, split chosen: (flag: String, split: Corpus.Split)? = nil,
+              dataWithFile: Bool = false) throws -> Loaded {
+        if let run, let other = run.path, checkpoint != nil {
+            throw CLIError("--checkpoint and \(run.flag) \(other) both name the run folder; give one")
+        }
+        guard let path = run?.path ?? checkpoint else { throw CLIError("give the run folder with --checkpoint DIR") }
+        if let chosen, let split, split != chosen.split {
+            throw CLIError("--split \(split.rawValue) and \(chosen.flag) (the \(chosen.split.rawValue) split) contradict each other; give one")
+        }
+        let split = split ?? chosen?.split
+        if let file {
+            if let given = self.split.map({ "--split \($0.rawValue)" }) ?? chosen?.flag {
+                throw CLIError("\(given) and --file \(file) both choose the text to score; give one")
+            }
+            if data != nil && !dataWithFile {
+                throw CLIError("--data and --file \(file): the file is scored with the run's vocabulary and --data would be unused; drop --data")
+            }
+        } else if data == nil {
+            throw CLIError("give --data DIR (with --split) or --file FILE")
+        }
+        let folder = try runFolder(path, flag: run?.path != nil ? run!.flag : "--checkpoint")
+        let (model, config, vocabulary) = try folder.loadModel()
         let corpus = try data.map { try Corpus(folder: URL(fileURLWithPath: $0), vocabulary: vocabulary) }
+        if case .endOfSentence = vocabulary.lineBoundary {} else { logLine("line ends: \(vocabulary.lineBoundary.summary)") }
         let tokens: [Int32], name: String
         if let file {
             guard let bytes = FileManager.default.contents(atPath: file) else { throw CLIError("--file \(file): cannot read it") }
             let (ids, unknown) = try Corpus.tokenize(bytes, source: file, mappingUnknownWordsOf: vocabulary)
-            if unknown > 0 { logLine("\(file): \(unknown) of \(ids.count) tokens are outside the vocabulary and scored as \(Vocabulary.unknown)") }
+            if unknown > 0, let unk = vocabulary.unknownWord {
+                logLine("\(file): \(unknown) of \(ids.count) tokens are outside the vocabulary and scored as \(unk)")
+            }
             (tokens, name) = (ids, file)
         } else {
+            let split = split ?? .test
             (tokens, name) = (corpus!.tokens(split), split.rawValue)
         }
         guard tokens.count >= 2 else { throw CLIError("\(name) has \(tokens.count) token(s); scoring needs at least 2") }

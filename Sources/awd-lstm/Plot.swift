@@ -4,19 +4,18 @@ import Foundation
 
 struct Plot: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Draw training_curves.svg from a run folder's metrics.jsonl.")
+        abstract: "Draw training_curves.svg from a run folder's metrics.jsonl.",
+        discussion: "The folder is checked as every command checks it: a damaged config.json, vocab.txt or metrics.jsonl line is refused.")
 
     @Option(help: "Run folder.") var checkpoint: String
     @Option(help: "Output SVG file (default DIR/training_curves.svg); other formats are refused.") var out: String?
 
     func run() throws {
         try reportingErrors {
-            let folder = RunFolder(URL(fileURLWithPath: checkpoint))
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder.url.path, isDirectory: &isDirectory) else {
-                throw CLIError("--checkpoint \(checkpoint): no such folder")
-            }
-            guard isDirectory.boolValue else { throw CLIError("--checkpoint \(checkpoint): not a folder") }
+            let folder = try runFolder(checkpoint, flag: "--checkpoint")
+            // Read like every command that opens a run folder: a damaged config.json
+            // or vocab.txt is refused, never drawn from.
+            let (_, vocabulary) = try folder.readConfigAndVocabulary()
             guard folder.exists(folder.metrics) else {
                 throw CLIError("\(folder.metrics.path): missing (is \(checkpoint) a run folder?)")
             }
@@ -25,11 +24,11 @@ struct Plot: ParsableCommand {
             }
             let target = out.map { URL(fileURLWithPath: $0) } ?? folder.trainingCurves
             let parent = target.deletingLastPathComponent()
+            var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: parent.path, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw CLIError("--out \(out ?? target.path): folder \(parent.path) does not exist")
             }
-            let characters = (try? folder.readVocabulary())?.isCharacterLevel ?? false
-            try TrainingCurves.write(metrics: folder.metrics, to: target, bitsPerCharacter: characters)
+            try TrainingCurves.write(metrics: folder.metrics, to: target, bitsPerCharacter: vocabulary.isCharacterLevel)
             logLine(target.path)
         }
     }

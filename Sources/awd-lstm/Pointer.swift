@@ -5,7 +5,12 @@ import Foundation
 struct Pointer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pointer",
-        abstract: "Evaluate with the continuous cache pointer (Grave et al. 2017; the authors' pointer.py).")
+        abstract: "Evaluate with the continuous cache pointer (Grave et al. 2017; the authors' pointer.py).",
+        discussion: """
+        Takes pointer.py's flags: --save (the run folder; their PTB.pt is the folder train --save PTB.pt wrote), \
+        --data, --bptt, --window, --theta and --lambdasm; --cuda is accepted and ignored. pointer.py scores the test \
+        split; --split and --file choose other text.
+        """)
 
     @OptionGroup var target: EvaluationTarget
     @Option(help: "Mixture weight of the cache distribution.") var lambdasm: Double = 0.1
@@ -13,6 +18,7 @@ struct Pointer: ParsableCommand {
     @Option(help: "Number of previous positions in the cache.") var window: Int = 500
     @Option(help: "Chunk length of the evaluation pass.") var bptt: Int = 5000
     @Flag(help: "Print one JSON object with loss, ppl, bpc, tokens on stdout.") var json = false
+    @OptionGroup var device: DeviceFlags
 
     @OptionGroup var runtime: ThreadsFlag
 
@@ -24,6 +30,7 @@ struct Pointer: ParsableCommand {
             guard lambdasm >= 0 && lambdasm <= 1 else { throw CLIError("--lambdasm must be in [0, 1] (got \(lambdasm))") }
             guard theta.isFinite else { throw CLIError("--theta must be finite") }
             let loaded = try target.load()
+            device.note()
             let (model, tokens) = (loaded.model, loaded.tokens)
             try announceBLAS()
             let pointer = CachePointer(lambda: lambdasm, theta: theta, window: window, bptt: bptt)

@@ -61,11 +61,7 @@ struct Train: ParsableCommand {
                 throw CLIError("--resume DIR continues in DIR; --save must be omitted or the same folder")
             }
             let saved = try folder.readConfig()
-            let otherData = !data.names(saved.data)
-            if otherData && !newData {
-                throw CLIError("--data \(data.data) is not the run's data \(saved.data) (config.json); give --new-data to continue "
-                               + "the run on other data (config.json records it)")
-            }
+            let otherData = try data.isOther(than: saved.data, newData: newData, toDo: "continue the run")
             let conflicts = model.conflicts(with: saved.model) + training.conflicts(with: saved.training)
             if !conflicts.isEmpty {
                 throw FlagConflict.error(conflicts, "--resume DIR continues the run as configured: only "
@@ -75,6 +71,7 @@ struct Train: ParsableCommand {
             let corpus = try loadCorpus(vocabulary: vocabulary)
             var options = saved.training
             training.apply(to: &options)
+            try training.refuseUnused(with: options)
             try options.validate(for: corpus)
             try Job.checkBatch(options.batchSize, communicator)
             var rng = RandomSource(seed: 0)
@@ -93,6 +90,7 @@ struct Train: ParsableCommand {
         } else {
             var options = TrainingOptions()
             training.apply(to: &options)
+            try training.refuseUnused(with: options)
             try options.validate()
             try Job.checkBatch(options.batchSize, communicator)
             let corpus = try Corpus(folder: data.url)

@@ -134,7 +134,7 @@ final class AfterTrainingTests: XCTestCase {
         }
         var withUnk = vocabulary
         withUnk.add("<unk>")
-        XCTAssertEqual(try Generator.encode("w1 nonsense", vocabulary: withUnk), [1, 40])
+        XCTAssertEqual(try Generator.encode("w1 nonsense", vocabulary: withUnk).ids, [1, 40])
     }
 
     func testFinetuningNeverRaisesTheSavedValidationLoss() throws {

@@ -382,7 +382,7 @@ final class ScoringTests: XCTestCase {
         XCTAssertEqual(s.stdout, r.stdout)
         let missing = try CLI.run(["evaluate", "--checkpoint", other.path, "--file", text.path])
         XCTAssertEqual(missing.status, 1)
-        XCTAssertTrue(missing.stderr.contains("word 'hello' is not in the model's vocabulary (which has no <unk> to stand for it)"), missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("word 'hello' is not in the model's vocabulary (which has neither <unk> nor xxunk to stand for it)"), missing.stderr)
         for command in [["evaluate"], ["pointer", "--window", "5"], ["dynamic-eval", "--batch-size", "4"]] {
             let t = try CLI.run(command + ["--checkpoint", run.path, "--data", data.path, "--split", "train", "--json"])
             XCTAssertEqual(t.status, 0, "\(command): \(t.stderr)")

@@ -49,67 +49,62 @@ public struct Corpus: Sendable {
     }
 
     /// Loads a folder (`files(in:)`), building the vocabulary; with `vocabulary`
-    /// given (a trained model's), every word must already be in it. Throws when a
-    /// file is missing, empty, not UTF-8, or holds a word outside a given vocabulary.
+    /// given (a trained model's), every word must already be in it, and lines are
+    /// marked as that vocabulary marks them (`Vocabulary.lineBoundary`: `<eos>`
+    /// after each, or fastai's `xxbos` before each). Throws when a file is
+    /// missing, empty, not UTF-8, or holds a word outside a given vocabulary.
     public init(folder: URL, vocabulary fixed: Vocabulary? = nil) throws {
         let urls = try Self.files(in: folder)
         var vocab = fixed ?? Vocabulary()
         var streams: [[Int32]] = []
         for url in urls {
-            streams.append(try Self.tokenize(url, vocabulary: &vocab, frozen: fixed != nil))
+            guard let data = FileManager.default.contents(atPath: url.path) else { throw FileError.unreadable(path: url.path) }
+            streams.append(try Self.tokenize(data, source: url.path, vocabulary: &vocab, frozen: fixed != nil,
+                                             boundary: fixed?.lineBoundary).ids)
         }
         vocabulary = vocab
         (train, valid, test) = (streams[0], streams[1], streams[2])
     }
 
-    /// Reads and tokenises one file, adding new words unless `frozen`.
-    static func tokenize(_ url: URL, vocabulary: inout Vocabulary, frozen: Bool) throws -> [Int32] {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw FileError.unreadable(path: url.path)
-        }
-        return try tokenize(data, source: url.path, vocabulary: &vocabulary, frozen: frozen)
-    }
-
     /// Tokenises the text of one split held in memory (the bytes of a file), building
-    /// a vocabulary over it; with `vocabulary` given, every word must already be in it.
-    /// `source` names the text in errors. Throws as `init(folder:vocabulary:)`.
+    /// a vocabulary over it; with `vocabulary` given, every word must already be in it
+    /// and lines are marked as it marks them. `source` names the text in errors.
+    /// Throws as `init(folder:vocabulary:)`.
     public static func tokenize(_ data: Data, source: String, vocabulary fixed: Vocabulary? = nil) throws -> (ids: [Int32], vocabulary: Vocabulary) {
         var vocab = fixed ?? Vocabulary()
-        let ids = try tokenize(data, source: source, vocabulary: &vocab, frozen: fixed != nil)
+        let ids = try tokenize(data, source: source, vocabulary: &vocab, frozen: fixed != nil, boundary: fixed?.lineBoundary).ids
         return (ids, vocab)
     }
 
     /// Tokenises any text with a trained model's vocabulary: words outside it become
-    /// `<unk>` (and are counted) when the vocabulary has it; otherwise they are an
-    /// error, as are empty and non-UTF-8 text.
+    /// its unknown token (`<unk>`, else fastai's `xxunk`; `Vocabulary.unknownWord`)
+    /// and are counted; without one they are an error, as are empty and non-UTF-8
+    /// text. Lines are marked as the vocabulary's convention has it
+    /// (`Vocabulary.lineBoundary`): `<eos>` after each, or fastai's `xxbos` before each.
     public static func tokenize(_ data: Data, source: String, mappingUnknownWordsOf vocabulary: Vocabulary) throws
         -> (ids: [Int32], unknownWords: Int) {
         var vocab = vocabulary
-        var unknown = 0
-        let unk = vocabulary.id(Vocabulary.unknown)
+        let unk = vocabulary.unknownWord.flatMap { vocabulary.id($0) }
         do {
-            let ids = try tokenize(data, source: source, vocabulary: &vocab, frozen: true, unknown: unk, unknownCount: &unknown)
-            return (ids, unknown)
+            return try tokenize(data, source: source, vocabulary: &vocab, frozen: true, unknown: unk, boundary: vocabulary.lineBoundary)
         } catch CorpusError.wordNotInVocabulary(let word, let source, _) {
             throw CorpusError.wordNotInVocabulary(word: word, source: source, noUnknownToken: true)
         }
     }
 
     /// Tokenises the bytes of one file, adding new words unless `frozen`; a frozen
-    /// vocabulary maps words outside it to `unknown` when given (counting them).
+    /// vocabulary maps words outside it to `unknown` when given, and counts them.
+    /// `boundary` nil: the authors' `<eos>` after every line, added to a vocabulary
+    /// being built; given: the lines are marked that way.
     /// Words are looked up by their bytes (`WordTable`); a `String` is made only for
     /// each new word, so a 100 M-token file costs its bytes, its ids and its vocabulary.
-    static func tokenize(_ data: Data, source: String, vocabulary: inout Vocabulary, frozen: Bool) throws -> [Int32] {
-        var count = 0
-        return try tokenize(data, source: source, vocabulary: &vocabulary, frozen: frozen, unknown: nil, unknownCount: &count)
-    }
-
     static func tokenize(_ data: Data, source: String, vocabulary: inout Vocabulary, frozen: Bool,
-                         unknown: Int32?, unknownCount: inout Int) throws -> [Int32] {
+                         unknown: Int32? = nil, boundary: LineBoundary? = nil) throws -> (ids: [Int32], unknownWords: Int) {
         guard !data.isEmpty else { throw CorpusError.emptyFile(source: source) }
         var ids: [Int32] = []
         ids.reserveCapacity(data.count / 4)  // WikiText has about 5 bytes per token: no regrowth
         var failure: CorpusError?
+        var unknownCount = 0
         var table = WordTable(words: vocabulary.words)
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             let bytes = raw.bindMemory(to: UInt8.self)
@@ -127,21 +122,30 @@ public struct Corpus: Sendable {
                 if isNew { vocabulary.add(String(decoding: word, as: UTF8.self)) }
                 return id
             }
-            // <eos>'s id once it is in the table (until then each line looks it up, and counts it when unknown).
+            // Building a vocabulary: <eos>'s id once it is in the table (until then each line looks it up, adding it).
             var eos: Int32?
             let eosBytes = Array(Vocabulary.endOfSentence.utf8)
+            var lineHasWord = false
             Tokenizer.forEachLine(bytes, word: { start, end in
+                if !lineHasWord, case .beginningOfText(let bos)? = boundary { ids.append(bos) }
+                lineHasWord = true
                 if let w = id(UnsafeBufferPointer(rebasing: bytes[start..<end])) { ids.append(w) }
             }, endLine: {
-                if let eos { return ids.append(eos) }
-                eosBytes.withUnsafeBufferPointer { e in
-                    if let w = id(e) { ids.append(w) }
-                    eos = table.id(e)
+                lineHasWord = false
+                switch boundary {
+                case .endOfSentence(let eos)?: ids.append(eos)
+                case .beginningOfText?, .unmarked?: break
+                case nil:
+                    if let eos { return ids.append(eos) }
+                    eosBytes.withUnsafeBufferPointer { e in
+                        if let w = id(e) { ids.append(w) }
+                        eos = table.id(e)
+                    }
                 }
             })
         }
         if let failure { throw failure }
-        return ids
+        return (ids, unknownCount)
     }
 }
 

@@ -47,6 +47,10 @@ public struct Vocabulary: Sendable, Equatable {
     public static let endOfSentence = "<eos>"
     /// The unknown-word token of PTB and WikiText; words outside a vocabulary map to it where it exists.
     public static let unknown = "<unk>"
+    /// fastai's unknown-word token (`UNK` in `fastai.text.core`), used where a vocabulary has no `<unk>`.
+    public static let fastaiUnknown = "xxunk"
+    /// fastai's beginning-of-text token (`BOS`), which its tokenizer puts before every text.
+    public static let beginningOfText = "xxbos"
 
     /// `vocab.txt`: one word per line, line number = id.
     public func fileText() -> String { words.joined(separator: "\n") + "\n" }

@@ -42,7 +42,7 @@ extension CorpusError: CustomStringConvertible, LocalizedError {
         case .notUTF8(let source): "\(source): not valid UTF-8"
         case .wordNotInVocabulary(let word, let source, let noUnknown):
             "\(source): word '\(word)' is not in the model's vocabulary"
-                + (noUnknown ? " (which has no \(Vocabulary.unknown) to stand for it)" : "")
+                + (noUnknown ? " (which has neither \(Vocabulary.unknown) nor \(Vocabulary.fastaiUnknown) to stand for it)" : "")
         case .duplicateWord(let word, let source): (source.map { "\($0): " } ?? "") + "vocabulary lists '\(word)' twice"
         case .tooSmallToSplit(let name, let bytes, let n): "\(name) has \(bytes) bytes; the split needs more than 2 × \(n)"
         case .missingMember(let archive, let member): "\(archive): no member '\(member)'"

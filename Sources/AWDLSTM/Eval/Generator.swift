@@ -63,28 +63,38 @@ public struct Generator: Sendable {
         return out
     }
 
-    /// Words joined by spaces, `<eos>` written as a line break.
+    /// Words joined by spaces, lines marked as the vocabulary marks them
+    /// (`Vocabulary.lineBoundary`): `<eos>` written as a line break, or fastai's
+    /// `xxbos` as a line break before the text it begins.
     public static func text(_ ids: [Int32], vocabulary: Vocabulary) -> String {
+        let boundary = vocabulary.lineBoundary
         var s = ""
         for id in ids {
-            let w = vocabulary.words[Int(id)]
-            if w == Vocabulary.endOfSentence {
+            switch boundary {
+            case .endOfSentence(let eos) where id == eos:
                 s += "\n"
-            } else {
+            case .beginningOfText(let bos) where id == bos:
+                if !s.isEmpty && !s.hasSuffix("\n") { s += "\n" }
+            default:
                 if !s.isEmpty && !s.hasSuffix("\n") { s += " " }
-                s += w
+                s += vocabulary.words[Int(id)]
             }
         }
         return s.hasSuffix("\n") ? s : s + "\n"
     }
 
-    /// Prompt text to ids: unknown words become `<unk>` when the vocabulary has it;
-    /// otherwise throws `CorpusError.wordNotInVocabulary`.
-    public static func encode(_ prompt: String, vocabulary: Vocabulary) throws -> [Int32] {
-        try prompt.split(whereSeparator: { $0.isWhitespace }).map { word in
-            if let id = vocabulary.id(String(word)) { return id }
-            if let unk = vocabulary.id(Vocabulary.unknown) { return unk }
-            throw CorpusError.wordNotInVocabulary(word: String(word), source: "prompt", noUnknownToken: true)
+    /// Prompt text to ids, read as `Corpus.tokenize(_:source:mappingUnknownWordsOf:)`
+    /// reads a file, except that a prompt not ending in a line break is an unfinished
+    /// line (no `<eos>` after it): unknown words become the vocabulary's unknown token
+    /// (`<unk>` or `xxunk`) and are counted, and with fastai's convention the text
+    /// starts with `xxbos`. Throws `CorpusError.wordNotInVocabulary` when a word is
+    /// outside a vocabulary with no unknown token; a prompt without words gives no ids.
+    public static func encode(_ prompt: String, vocabulary: Vocabulary) throws -> (ids: [Int32], unknownWords: Int) {
+        guard prompt.contains(where: { !$0.isWhitespace }) else { return ([], 0) }
+        var (ids, unknown) = try Corpus.tokenize(Data(prompt.utf8), source: "prompt", mappingUnknownWordsOf: vocabulary)
+        if case .endOfSentence(let eos) = vocabulary.lineBoundary, !prompt.hasSuffix("\n"), !prompt.hasSuffix("\r"), ids.last == eos {
+            ids.removeLast()
         }
+        return (ids, unknown)
     }
 }

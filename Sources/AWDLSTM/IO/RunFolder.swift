@@ -97,13 +97,20 @@ public struct RunFolder: Sendable {
         try writeConfig(config)
     }
 
-    /// Loads the model of a finished or running training run (its best weights).
-    public func loadModel() throws -> (AWDLSTMModel, RunConfig, Vocabulary) {
+    /// `config.json` and `vocab.txt`, each checked (`readConfig()`, `readVocabulary()`),
+    /// and throws `RunFolderError.vocabularySizeMismatch` unless the vocabulary has the configured size.
+    public func readConfigAndVocabulary() throws -> (RunConfig, Vocabulary) {
         let config = try readConfig()
         let vocabulary = try readVocabulary()
         guard vocabulary.count == config.model.vocabSize else {
             throw RunFolderError.vocabularySizeMismatch(path: self.vocabulary.path, words: vocabulary.count, vocabSize: config.model.vocabSize)
         }
+        return (config, vocabulary)
+    }
+
+    /// Loads the model of a finished or running training run (its best weights).
+    public func loadModel() throws -> (AWDLSTMModel, RunConfig, Vocabulary) {
+        let (config, vocabulary) = try readConfigAndVocabulary()
         var rng = RandomSource(seed: 0)
         let model = AWDLSTMModel(config: config.model, rng: &rng)
         guard exists(self.model) else {

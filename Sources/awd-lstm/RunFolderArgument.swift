@@ -1,0 +1,19 @@
+import AWDLSTM
+import Foundation
+
+/// The run folder a command reads, named by `flag` (`--checkpoint`, or the authors'
+/// `--save`, `--model`): it must exist and be a folder. The authors' scripts take a
+/// `model.pt` file there; here `train --save model.pt` wrote a folder of that name,
+/// and a PyTorch `.pt` file itself is refused with the way to bring it in.
+func runFolder(_ path: String, flag: String) throws -> RunFolder {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw CLIError("\(flag) \(path): no such run folder")
+    }
+    guard isDirectory.boolValue else {
+        let pytorch = path.hasSuffix(".pt")
+            ? " (a PyTorch .pt file cannot be read: save its state_dict as safetensors and bring it in with `awd-lstm import`)" : ""
+        throw CLIError("\(flag) \(path): a file, not a run folder\(pytorch)")
+    }
+    return RunFolder(URL(fileURLWithPath: path))
+}

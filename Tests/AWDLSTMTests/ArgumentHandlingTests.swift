@@ -1,0 +1,240 @@
+import Foundation
+import XCTest
+@testable import AWDLSTM
+
+/// Asserts that `r` is a refusal: exit status 1 and exactly one line on stderr,
+/// `awd-lstm: error: …`, holding every one of `fragments`.
+func assertOneLineRefusal(_ r: CLI.Result, _ fragments: String..., file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(r.status, 1, r.stderr, file: file, line: line)
+    let lines = r.stderr.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }
+    XCTAssertEqual(lines.count, 1, "not one line: \(r.stderr)", file: file, line: line)
+    XCTAssertTrue(r.stderr.hasPrefix("awd-lstm: error: "), r.stderr, file: file, line: line)
+    for fragment in fragments {
+        XCTAssertTrue(r.stderr.contains(fragment), "'\(r.stderr)' lacks '\(fragment)'", file: file, line: line)
+    }
+}
+
+/// Command lines the argument parser refuses end like every other fault.
+final class ParseErrorTests: XCTestCase {
+    /// Every subcommand: an unknown option, a missing value and a malformed number
+    /// give one line and exit 1, with where to read the usage; --help exits 0.
+    func testParseErrorsAreOneLineAndExitOne() throws {
+        let numeric: [String: String] = [
+            "train": "--epochs", "finetune": "--epochs", "evaluate": "--batch-size", "pointer": "--window",
+            "dynamic-eval": "--bptt", "generate": "--words", "bench": "--steps", "prepare": "--held-out-bytes",
+            "synth-corpus": "--words", "plot": "--out", "import": "--from", "download": "--to", "load-corpus": "--data",
+        ]
+        for (command, option) in numeric {
+            let hint = "(see `awd-lstm \(command) --help`)"
+            // The parser names a missing required option first, where there is one.
+            assertOneLineRefusal(try CLI.run([command, "--no-such-option"]), hint)
+            assertOneLineRefusal(try CLI.run([command, option]), "Missing value for '\(option)", hint)
+            let help = try CLI.run([command, "--help"])
+            XCTAssertEqual(help.status, 0, "\(command): \(help.stderr)")
+            XCTAssertTrue(help.stdout.contains("USAGE: awd-lstm \(command)"), help.stdout)
+        }
+        for (command, option) in numeric where !["plot", "import", "download", "load-corpus"].contains(command) {
+            assertOneLineRefusal(try CLI.run([command, option, "many"]), "The value 'many' is invalid for '\(option)")
+        }
+        for command in ["evaluate", "pointer", "dynamic-eval", "bench"] {
+            assertOneLineRefusal(try CLI.run([command, "--no-such-option"]), "Unknown option '--no-such-option'")
+        }
+        // A missing required option and an unknown subcommand.
+        assertOneLineRefusal(try CLI.run(["generate"]), "Missing expected argument '--checkpoint <checkpoint>'")
+        assertOneLineRefusal(try CLI.run(["nonsense"]), "(see `awd-lstm --help`)")
+        assertOneLineRefusal(try CLI.run(["--frobnicate"]), "Unknown option '--frobnicate'")
+        let version = try CLI.run(["--version"])
+        XCTAssertEqual(version.status, 0, version.stderr)
+        XCTAssertTrue(version.stdout.hasPrefix("awd-lstm "), version.stdout)
+        XCTAssertEqual(try CLI.run(["help", "evaluate"]).status, 0)
+    }
+}
+
+/// A model brought in from fastai with its own word list (xxunk, xxbos, …, no
+/// `<eos>`) scores and samples text the way fastai marks it.
+final class FastaiTextTests: XCTestCase {
+    func testFastaiWordListScoresAndSamplesText() throws {
+        let tmp = try TemporaryFolder()
+        let run = tmp.url.appendingPathComponent("R")
+        let imported = try CLI.run(["import", "--from", ImportCommandTests.fastaiItos.path, "--format", "fastai",
+                                    "--vocab", ImportCommandTests.itos.path, "--save", run.path])
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+        let vocabulary = try RunFolder(run).readVocabulary()
+        let (bos, unk) = (try XCTUnwrap(vocabulary.id("xxbos")), try XCTUnwrap(vocabulary.id("xxunk")))
+        XCTAssertEqual(vocabulary.lineBoundary, .beginningOfText(bos))
+        XCTAssertEqual(vocabulary.unknownWord, "xxunk")
+
+        // Each line is a text that starts with xxbos; 'big' and 'ran' become xxunk.
+        let text = try tmp.write("my.txt", "the cat sat on the big mat\n\na dog ran\n")
+        let ids = [bos] + ["the", "cat", "sat", "on", "the"].map { vocabulary.id($0)! } + [unk, vocabulary.id("mat")!]
+            + [bos, vocabulary.id("a")!, vocabulary.id("dog")!, unk]
+        let (model, config, _) = try RunFolder(run).loadModel()
+        let expected = try Evaluator.loss(model: model, data: BatchedTokens(ids, batchSize: 1), bptt: config.training.bptt)
+        let r = try CLI.run(["evaluate", "--checkpoint", run.path, "--file", text.path, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("2 of 12 tokens are outside the vocabulary and scored as xxunk"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("each line is one text that starts with xxbos"), r.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["tokens"] as? Int, 12)
+        XCTAssertEqual(try XCTUnwrap(object["loss"] as? Double), expected, accuracy: 1e-12)
+        let pointer = try CLI.run(["pointer", "--checkpoint", run.path, "--file", text.path, "--window", "3", "--json"])
+        XCTAssertEqual(pointer.status, 0, pointer.stderr)
+        XCTAssertTrue(pointer.stderr.contains("2 of 12 tokens are outside the vocabulary and scored as xxunk"), pointer.stderr)
+
+        // A corpus folder of the model's words loads with the same convention, for
+        // dynamic evaluation's statistics and for scoring a split.
+        var rng = RandomSource(seed: 2)
+        let words = ["the", "cat", "sat", "on", "mat", "a", "dog"]
+        for split in ["train", "valid", "test"] {
+            let lines = (0..<40).map { _ in (0..<4).map { _ in words[Int(rng.next() % 7)] }.joined(separator: " ") }
+            _ = try tmp.write("D/\(split).txt", lines.joined(separator: "\n") + "\n")
+        }
+        let data = tmp.url.appendingPathComponent("D").path
+        let dyn = try CLI.run(["dynamic-eval", "--checkpoint", run.path, "--data", data, "--file", text.path, "--batch-size", "4", "--json"])
+        XCTAssertEqual(dyn.status, 0, dyn.stderr)
+        XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(dyn.stdout.utf8)) as? [String: Any])?["tokens"] as? Int, 12)
+        let split = try CLI.run(["evaluate", "--checkpoint", run.path, "--data", data, "--split", "valid", "--json"])
+        XCTAssertEqual(split.status, 0, split.stderr)
+        XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(split.stdout.utf8)) as? [String: Any])?["tokens"] as? Int, 200)
+
+        // The prompt is read the same way; xxbos comes out as a line break, never as a word.
+        let g = try CLI.run(["generate", "--checkpoint", run.path, "--words", "60", "--prompt", "the big dog", "--seed", "3"])
+        XCTAssertEqual(g.status, 0, g.stderr)
+        XCTAssertTrue(g.stderr.contains("prompt: 1 of 4 tokens are outside the vocabulary and read as xxunk"), g.stderr)
+        XCTAssertFalse(g.stdout.contains("xxbos"), g.stdout)
+        XCTAssertTrue(g.stdout.split(whereSeparator: \.isWhitespace).allSatisfy { vocabulary.id(String($0)) != nil }, g.stdout)
+        XCTAssertEqual(try Generator.encode("the big dog", vocabulary: vocabulary).ids, [bos, vocabulary.id("the")!, unk, vocabulary.id("dog")!])
+        XCTAssertEqual(Generator.text([bos, 9, 10, bos, 11], vocabulary: vocabulary), "the cat\nsat\n")
+    }
+}
+
+/// The authors' script flags (generate.py, pointer.py, Krause's dynamiceval.py),
+/// option combinations that contradict each other or would be ignored, and run
+/// folders that plot must not draw from.
+final class ScriptFlagTests: XCTestCase {
+    /// One run (`D`, three batches), trained once for the class and only read.
+    static let trained = TrainedRun.shared(name: "R", corpus: { try smallCorpus($0) }, ["--max-batches", "3"] + FieldFaultTests.model)
+
+    override class func tearDown() { trained.reset() }
+
+    func json(_ r: CLI.Result, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        let object = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        return try XCTUnwrap(object, "stdout is not one JSON object: '\(r.stdout)' (stderr: \(r.stderr))", file: file, line: line)
+    }
+
+    /// generate.py's command line: --outf written atomically, --log-interval lines,
+    /// --data checked against the run's words, --model against its type, --cuda ignored.
+    func testGenerateTakesTheAuthorsFlags() throws {
+        let shared = try Self.trained.get()
+        let dir = try TemporaryFolder()
+        // The authors' model.pt is the folder that `train --save model.pt` wrote.
+        let pt = try dir.copy(shared.run, as: "model.pt")
+        let outf = dir.url.appendingPathComponent("generated.txt")
+        let r = try CLI.run(["generate", "--data", shared.data.path, "--model", "LSTM", "--checkpoint", pt.path, "--outf", outf.path,
+                             "--words", "30", "--seed", "7", "--temperature", "0.8", "--log-interval", "10", "--cuda"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for n in [10, 20, 30] { XCTAssertTrue(r.stderr.contains("| Generated \(n)/30 words"), r.stderr) }
+        XCTAssertTrue(r.stderr.contains("--cuda: ignored (this tool runs on the CPU)"), r.stderr)
+        XCTAssertTrue(r.stdout.isEmpty, r.stdout)
+        let stdout = try CLI.run(["generate", "--checkpoint", pt.path, "--words", "30", "--seed", "7", "--temperature", "0.8"])
+        XCTAssertEqual(try String(contentsOf: outf, encoding: .utf8), stdout.stdout)
+        XCTAssertEqual(try CLI.run(["generate", "--checkpoint", pt.path, "--words", "5", "--no-cuda"]).status, 0)
+
+        let other = try smallCorpus(dir, name: "D2", words: (0..<15).map { "v\($0)" })
+        assertOneLineRefusal(try CLI.run(["generate", "--checkpoint", pt.path, "--data", other.path]),
+                             "--data \(other.path): its vocabulary (16 words) is not the run's vocab.txt (16 words)")
+        assertOneLineRefusal(try CLI.run(["generate", "--checkpoint", pt.path, "--model", "QRNN"]), "--model QRNN differs from the run's LSTM")
+        assertOneLineRefusal(try CLI.run(["generate", "--checkpoint", pt.path, "--log-interval", "0"]), "--log-interval must be at least 1")
+        // A PyTorch .pt file itself is not a run folder.
+        let file = try dir.write("PTB.pt", "not a folder")
+        assertOneLineRefusal(try CLI.run(["generate", "--checkpoint", file.path]), "\(file.path): a file, not a run folder", "awd-lstm import")
+        assertOneLineRefusal(try CLI.run(["generate", "--checkpoint", dir.url.appendingPathComponent("none.pt").path]), "no such run folder")
+    }
+
+    /// pointer.py's and dynamiceval.py's command lines.
+    func testPointerAndDynamicEvalTakeTheAuthorsFlags() throws {
+        let shared = try Self.trained.get()
+        let dir = try TemporaryFolder()
+        let pt = try dir.copy(shared.run, as: "PTB.pt")
+        let data = shared.data.path
+        let pointer = try CLI.run(["pointer", "--data", data, "--save", pt.path, "--lambdasm", "0.1", "--theta", "1.0", "--window", "20",
+                                   "--bptt", "100", "--cuda", "--json"])
+        XCTAssertEqual(pointer.status, 0, pointer.stderr)
+        XCTAssertTrue(pointer.stderr.contains("| pointer test |"), pointer.stderr)
+
+        // dynamiceval.py: --model names the run, --val the validation split, --max_batches -1 every batch.
+        let krause = try CLI.run(["dynamic-eval", "--data", data, "--model", pt.path, "--val", "--lamb", "0.002", "--lr", "0.00005",
+                                  "--epsilon", "0.00002", "--bptt", "5", "--batch_size", "4", "--max_batches", "-1", "--gpu", "0", "--json"])
+        XCTAssertEqual(krause.status, 0, krause.stderr)
+        XCTAssertTrue(krause.stderr.contains("| dynamic eval valid |"), krause.stderr)
+        XCTAssertTrue(krause.stderr.contains("--gpu 0: ignored"), krause.stderr)
+        let same = try CLI.run(["dynamic-eval", "--data", data, "--checkpoint", pt.path, "--split", "valid", "--batch-size", "4", "--json"])
+        XCTAssertEqual(try json(same)["loss"] as? Double, try json(krause)["loss"] as? Double)
+        assertOneLineRefusal(try CLI.run(["dynamic-eval", "--data", data, "--model", pt.path, "--QRNN"]), "--QRNN: the run's model is LSTM")
+        for flag in ["--grid", "--gridfast", "--oldhyper"] {
+            assertOneLineRefusal(try CLI.run(["dynamic-eval", "--data", data, "--model", pt.path, flag]), "\(flag) (dynamiceval.py) is not implemented")
+        }
+    }
+
+    /// Options that contradict each other, or one that would be ignored beside
+    /// another, are refused with one line naming both, in every command.
+    func testConflictingOptionsAreRefused() throws {
+        let shared = try Self.trained.get()
+        let dir = try TemporaryFolder()
+        let (run, data) = (shared.run.path, shared.data.path)
+        let text = try dir.write("my.txt", "w1 w2 w3\n")
+        for command in [["evaluate"], ["pointer"], ["dynamic-eval", "--data", data]] {
+            assertOneLineRefusal(try CLI.run(command + ["--checkpoint", run, "--split", "valid", "--file", text.path]),
+                                 "--split valid and --file \(text.path) both choose the text to score")
+        }
+        for command in [["evaluate"], ["pointer"]] {
+            assertOneLineRefusal(try CLI.run(command + ["--checkpoint", run, "--data", data, "--file", text.path]),
+                                 "--data and --file \(text.path)", "drop --data")
+        }
+        assertOneLineRefusal(try CLI.run(["dynamic-eval", "--checkpoint", run, "--data", data, "--val", "--file", text.path]),
+                             "--val and --file \(text.path) both choose the text to score")
+        assertOneLineRefusal(try CLI.run(["dynamic-eval", "--checkpoint", run, "--data", data, "--val", "--split", "test"]),
+                             "--split test and --val (the valid split) contradict each other")
+        assertOneLineRefusal(try CLI.run(["dynamic-eval", "--checkpoint", run, "--model", run, "--data", data]),
+                             "--checkpoint and --model \(run) both name the run folder")
+        assertOneLineRefusal(try CLI.run(["evaluate", "--data", data]), "give the run folder with --checkpoint DIR")
+
+        // train and finetune: a flag the other options would leave unused.
+        assertOneLineRefusal(try CLI.run(["train", "--data", data, "--optimizer", "adam", "--nonmono", "3", "--save", dir.url.appendingPathComponent("A").path]),
+                             "--nonmono 3 and --optimizer adam", "--nonmono would be unused")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("A").path))
+        let copy = try dir.copy(shared.run, as: "R")
+        for args in [["train", "--resume", copy.path], ["finetune", "--checkpoint", copy.path]] {
+            assertOneLineRefusal(try CLI.run(args + ["--data", data, "--new-data"]), "--new-data and --data \(data): that is the run's own data")
+        }
+    }
+
+    /// plot reads the run folder as every command does: a damaged config.json,
+    /// or a damaged metrics.jsonl line, is refused and nothing is drawn.
+    func testPlotRefusesADamagedFolder() throws {
+        let shared = try Self.trained.get()
+        let dir = try TemporaryFolder()
+        let out = dir.url.appendingPathComponent("curves.svg")
+        let good = try CLI.run(["plot", "--checkpoint", shared.run.path, "--out", out.path])
+        XCTAssertEqual(good.status, 0, good.stderr)
+        try FileManager.default.removeItem(at: out)
+
+        let invalid = try dir.copy(shared.run, as: "invalid")
+        let config = invalid.appendingPathComponent("config.json")
+        let text = try String(contentsOf: config, encoding: .utf8)
+        XCTAssertTrue(text.contains("\"emsize\" : 16"), text)
+        try text.replacingOccurrences(of: "\"emsize\" : 16", with: "\"emsize\" : -1").write(to: config, atomically: true, encoding: .utf8)
+        assertOneLineRefusal(try CLI.run(["plot", "--checkpoint", invalid.path, "--out", out.path]), "\(config.path): emsize must be")
+        let garbage = try dir.copy(shared.run, as: "garbage")
+        try "{ not json".write(to: garbage.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
+        assertOneLineRefusal(try CLI.run(["plot", "--checkpoint", garbage.path, "--out", out.path]), "config.json: malformed")
+        let metrics = try dir.copy(shared.run, as: "metrics")
+        let handle = try FileHandle(forWritingTo: metrics.appendingPathComponent("metrics.jsonl"))
+        handle.seekToEndOfFile()
+        handle.write(Data("{\"kind\": \"epoch\", \"epo\n".utf8))
+        try handle.close()
+        let lines = try String(contentsOf: metrics.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").count
+        assertOneLineRefusal(try CLI.run(["plot", "--checkpoint", metrics.path, "--out", out.path]), "metrics.jsonl: line \(lines) is not a metrics record")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+    }
+}

@@ -65,7 +65,7 @@ struct DynamicEval: ParsableCommand {
             // The authors' loop scores segments while i < rows − 2.
             guard tokens.count >= 3 else { throw CLIError("\(loaded.name) has \(tokens.count) tokens; dynamic evaluation needs at least 3") }
             let progress = ProgressTask("dynamic evaluation \(loaded.name)", unit: "segments").handler
-            let result = EvaluationResult(loss: try dyn.loss(model: model, tokens: tokens, ms: ms, progress: progress), tokens: tokens.count)
+            let result = try dyn.evaluate(model: model, tokens: tokens, ms: ms, progress: progress)
             logLine(logFormat("| dynamic eval %@ | lr %g lamb %g | loss %5.2f | ppl %8.2f | bpc %8.3f | %.1fs",
                            loaded.name, lr, lamb, result.loss, result.ppl, result.bpc, Date().timeIntervalSince(start)))
             try report(result, json: json)

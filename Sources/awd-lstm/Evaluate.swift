@@ -28,11 +28,10 @@ struct Evaluate: ParsableCommand {
                 throw CLIError("--batch-size \(b) is larger than the \(loaded.name) data allows (\(tokens.count) tokens)")
             }
             try announceBLAS()
-            let data = BatchedTokens(tokens, batchSize: b)
+            let data = try BatchedTokens(tokens, batchSize: b)
             let start = Date()
-            let loss = try Evaluator.loss(model: loaded.model, data: data, bptt: window,
-                                      progress: ProgressTask("evaluate \(loaded.name)", unit: "windows").handler)
-            let result = EvaluationResult(loss: loss, tokens: tokens.count)
+            let result = try Evaluator.evaluate(model: loaded.model, data: data, bptt: window,
+                                                progress: ProgressTask("evaluate \(loaded.name)", unit: "windows").handler)
             let seconds = Date().timeIntervalSince(start)
             logLine(logFormat("| %@ | loss %5.2f | ppl %8.2f | bpc %8.3f | %.1fs, %.0f tokens/s",
                            loaded.name, result.loss, result.ppl, result.bpc, seconds, Double(tokens.count) / seconds))

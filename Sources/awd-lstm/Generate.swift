@@ -64,7 +64,7 @@ struct Generate: ParsableCommand {
                 display(done, total)
                 if let n = logInterval, done % n == 0 { logLine("| Generated \(done)/\(total) words") }
             }
-            let text = Generator.text(ids, vocabulary: vocabulary)
+            let text = try Generator.text(ids, vocabulary: vocabulary)
             if let out {
                 try AtomicFile.write(text, to: URL(fileURLWithPath: out))
                 logLine("wrote \(words) words to \(out)")

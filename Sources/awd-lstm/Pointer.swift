@@ -36,7 +36,7 @@ struct Pointer: ParsableCommand {
             let pointer = CachePointer(lambda: lambdasm, theta: theta, window: window, bptt: bptt)
             let start = Date()
             let progress = ProgressTask("pointer \(loaded.name)", unit: "chunks of \(bptt) tokens").handler
-            let result = EvaluationResult(loss: try pointer.loss(model: model, tokens: tokens, progress: progress), tokens: tokens.count)
+            let result = try pointer.evaluate(model: model, tokens: tokens, progress: progress)
             logLine(logFormat("| pointer %@ | lambdasm %g theta %g window %d | loss %5.2f | ppl %8.2f | bpc %8.3f | %.1fs",
                            loaded.name, lambdasm, theta, window, result.loss, result.ppl, result.bpc, Date().timeIntervalSince(start)))
             try report(result, json: json)

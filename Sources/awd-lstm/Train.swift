@@ -75,7 +75,7 @@ struct Train: ParsableCommand {
             try options.validate(for: corpus)
             try Job.checkBatch(options.batchSize, communicator)
             var rng = RandomSource(seed: 0)
-            let m = AWDLSTMModel(config: saved.model, rng: &rng)
+            let m = try AWDLSTMModel(config: saved.model, rng: &rng)
             if communicator.isRoot { try folder.lockForWriting() }
             trainer = try Trainer(resuming: folder, model: m, corpus: corpus, options: options, lrOverride: training.lr,
                                   communicator: communicator)
@@ -108,7 +108,7 @@ struct Train: ParsableCommand {
             try config.validate()
             try options.validate(for: corpus)
             var rng = RandomSource(seed: options.seed)
-            var m = AWDLSTMModel(config: config, rng: &rng)
+            var m = try AWDLSTMModel(config: config, rng: &rng)
             if let start, let remap {
                 m = try start.makeModel().remapped(to: config, remap)
             } else if let start {

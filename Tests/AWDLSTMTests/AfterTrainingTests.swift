@@ -31,7 +31,7 @@ final class AfterTrainingTests: XCTestCase {
         (o.batchSize, o.bptt, o.epochs, o.maxBatches, o.lr, o.evalBatchSize, o.logInterval) = (8, 10, 2, 60, 0.01, 4, 1000)
         o.optimizer = .adam
         var rng = RandomSource(seed: 3)
-        let model = AWDLSTMModel(config: ModelConfig(vocabSize: 40, model: kind, emsize: 16, nhid: 24, nlayers: 2, dropout: 0.1,
+        let model = try AWDLSTMModel(config: ModelConfig(vocabSize: 40, model: kind, emsize: 16, nhid: 24, nlayers: 2, dropout: 0.1,
                                                      dropouth: 0.1, dropouti: 0.1, dropoute: 0, wdrop: 0.1), rng: &rng)
         let trainer = try Trainer(model: model, corpus: corpus, options: o, folder: RunFolder(dir.url), dataPath: "synthetic")
         trainer.testAtEnd = false
@@ -71,7 +71,7 @@ final class AfterTrainingTests: XCTestCase {
         let (folder, corpus) = try Self.trainedRun(dir, model: .qrnn)
         let (model, config, _) = try folder.loadModel()
         XCTAssertEqual(config.model.model, .qrnn)
-        let data = BatchedTokens(corpus.test, batchSize: 1)
+        let data = try BatchedTokens(corpus.test, batchSize: 1)
         let plain = try Evaluator.loss(model: model, data: data, bptt: 70)
         XCTAssertEqual(try Evaluator.loss(model: model, data: data, bptt: 13), plain, accuracy: 1e-5)
         XCTAssertEqual(try CachePointer(lambda: 0, theta: 1, window: 50, bptt: 333).loss(model: model, tokens: corpus.test),
@@ -105,7 +105,7 @@ final class AfterTrainingTests: XCTestCase {
         let (folder, corpus) = try trainedLSTM()
         let (model, _, _) = try folder.loadModel()
         let before = model.weights.toArray()
-        let data = BatchedTokens(corpus.valid, batchSize: 1)
+        let data = try BatchedTokens(corpus.valid, batchSize: 1)
         // evaluate divides by all rows, dynamic evaluation by the scored tokens (rows − 1).
         let plain = try Evaluator.loss(model: model, data: data, bptt: 5) * Double(data.rows) / Double(data.rows - 1)
         var dyn = DynamicEvaluation()
@@ -127,7 +127,7 @@ final class AfterTrainingTests: XCTestCase {
         XCTAssertNotEqual(a, try Generator(temperature: 0.8, seed: 6).sample(model: model, prompt: [1, 2, 3], count: 200))
         XCTAssertTrue(a.allSatisfy { $0 >= 0 && Int($0) < vocabulary.count })
         XCTAssertGreaterThan(Set(a).count, 5)
-        let text = Generator.text(a, vocabulary: vocabulary)
+        let text = try Generator.text(a, vocabulary: vocabulary)
         XCTAssertTrue(text.split(whereSeparator: \.isWhitespace).allSatisfy { vocabulary.id(String($0)) != nil })
         XCTAssertThrowsError(try Generator.encode("w1 nonsense", vocabulary: vocabulary)) {
             XCTAssertTrue("\($0)".contains("'nonsense'"))
@@ -142,7 +142,7 @@ final class AfterTrainingTests: XCTestCase {
         let (shared, corpus) = try trainedLSTM()
         let folder = RunFolder(try dir.copy(shared.url, as: "run"))
         let (model, config, _) = try folder.loadModel()
-        let valid = BatchedTokens(corpus.valid, batchSize: 4)
+        let valid = try BatchedTokens(corpus.valid, batchSize: 4)
         let before = try Evaluator.loss(model: model, data: valid, bptt: 10)
         let pre = try Data(contentsOf: folder.model)
         var options = config.training

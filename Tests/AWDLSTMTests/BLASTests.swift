@@ -199,10 +199,10 @@ final class BLASCommandTests: XCTestCase {
 /// The shapes `bench --gemm-shapes` times are the step's products: at a batch
 /// above the packed kernel's limit they add up to the FLOP model of a training step.
 final class GEMMShapeBenchmarkTests: XCTestCase {
-    func testTheShapesAddUpToTheTrainingFLOPs() {
+    func testTheShapesAddUpToTheTrainingFLOPs() throws {
         let config = ModelConfig(vocabSize: 50, emsize: 6, nhid: 10, nlayers: 3)
         var rng = RandomSource(seed: 1)
-        let model = AWDLSTMModel(config: config, rng: &rng)
+        let model = try AWDLSTMModel(config: config, rng: &rng)
         let (batch, bptt) = (40, 3)
         let shapes = GEMMShapeBenchmark.shapes(config, batch: batch, bptt: bptt)
         let flops = shapes.reduce(0.0) { $0 + 2 * Double($1.m * $1.n * $1.k * $1.callsPerStep) }

@@ -19,7 +19,7 @@ final class BatchPathTests: XCTestCase {
         let config = ModelConfig(vocabSize: 50, emsize: 20, nhid: nhid, nlayers: 3,
                                  dropout: 0, dropouth: 0, dropouti: 0, dropoute: 0, wdrop: 0)
         var rng = RandomSource(seed: 21)
-        let model = AWDLSTMModel(config: config, rng: &rng)
+        let model = try AWDLSTMModel(config: config, rng: &rng)
         let steps = 9
         let column = (0..<(steps + 1)).map { _ in Int32(rng.next() % 50) }
         func batch(_ b: Int) -> TokenBatch {

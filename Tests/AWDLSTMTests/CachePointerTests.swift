@@ -9,7 +9,7 @@ import XCTest
 final class CachePointerTests: XCTestCase {
     func testMixtureIsFiniteWhereTheModelProbabilityUnderflows() throws {
         var rng = RandomSource(seed: 3)
-        let model = AWDLSTMModel(config: ModelConfig(vocabSize: 8, emsize: 4, nhid: 6, nlayers: 2), rng: &rng)
+        let model = try AWDLSTMModel(config: ModelConfig(vocabSize: 8, emsize: 4, nhid: 6, nlayers: 2), rng: &rng)
         // Word 7: log p ≈ −1000 under the model, far below the smallest double (≈ e^−745).
         let bias = try XCTUnwrap(model.layout.entry(named: "decoder.bias"))
         model.parameter(bias)[7] = -1000
@@ -39,7 +39,7 @@ final class CachePointerTests: XCTestCase {
                 expected -= log(lambda * Double(hits) / Double(window) + (1 - lambda) * exp(-modelLoss[i]))
             }
         }
-        expected /= Double(BatchedTokens(tokens, batchSize: 1).rows)
+        expected /= try Double(BatchedTokens(tokens, batchSize: 1).rows)
 
         let loss = try CachePointer(lambda: lambda, theta: 0, window: window, bptt: 100).loss(model: model, tokens: tokens)
         XCTAssertTrue(loss.isFinite, "loss \(loss)")

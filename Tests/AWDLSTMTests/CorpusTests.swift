@@ -79,18 +79,26 @@ final class CorpusTests: XCTestCase {
 }
 
 final class BatchingTests: XCTestCase {
-    func testBatchifyDropsTailAndIsTimeMajor() {
-        let b = BatchedTokens((0..<23).map(Int32.init), batchSize: 4)
+    func testBatchifyDropsTailAndIsTimeMajor() throws {
+        let b = try BatchedTokens((0..<23).map(Int32.init), batchSize: 4)
         XCTAssertEqual(b.rows, 5)
         // Row r, column c holds stream[c·rows + r].
         XCTAssertEqual(Array(b.tokens[0..<4]), [0, 5, 10, 15])
         XCTAssertEqual(Array(b.tokens[4..<8]), [1, 6, 11, 16])
         XCTAssertEqual(b.tokens.last, 19)
-        XCTAssertEqual(BatchedTokens([1, 2], batchSize: 3).rows, 0)
+        XCTAssertEqual(try BatchedTokens([1, 2], batchSize: 3).rows, 0)
     }
 
-    func testWindowsAtTheEdges() {
-        let b = BatchedTokens((0..<40).map(Int32.init), batchSize: 2)  // 20 rows
+    func testABatchSizeBelowOneThrows() {
+        for b in [0, -2] {
+            XCTAssertThrowsError(try BatchedTokens([1, 2, 3], batchSize: b)) {
+                XCTAssertEqual($0 as? ConfigurationError, .invalid(field: "batchSize", value: "\(b)", allowed: .atLeast(1)))
+            }
+        }
+    }
+
+    func testWindowsAtTheEdges() throws {
+        let b = try BatchedTokens((0..<40).map(Int32.init), batchSize: 2)  // 20 rows
         let w = b.window(at: 0, length: 3)
         XCTAssertEqual(w.steps, 3)
         XCTAssertEqual(w.inputs, [0, 20, 1, 21, 2, 22])

@@ -60,9 +60,9 @@ final class ErrorTests: XCTestCase {
 
     // MARK: training
 
-    static func smallModel(_ corpus: Corpus) -> AWDLSTMModel {
+    static func smallModel(_ corpus: Corpus) throws -> AWDLSTMModel {
         var rng = RandomSource(seed: 1)
-        return AWDLSTMModel(config: ModelConfig(vocabSize: corpus.vocabulary.count, emsize: 8, nhid: 12, nlayers: 2), rng: &rng)
+        return try AWDLSTMModel(config: ModelConfig(vocabSize: corpus.vocabulary.count, emsize: 8, nhid: 12, nlayers: 2), rng: &rng)
     }
 
     static func smallOptions() -> TrainingOptions {
@@ -90,11 +90,11 @@ final class ErrorTests: XCTestCase {
     func testNewRunRefusesBeforeWriting() throws {
         let corpus = syntheticCorpus(train: 400, valid: 60, test: 40)
         let dir = try TemporaryFolder()
-        var config = Self.smallModel(corpus).config
+        var config = try Self.smallModel(corpus).config
         config.vocabSize += 1
         var rng = RandomSource(seed: 1)
         let mismatch = caught(ConfigurationError.self) {
-            _ = try Trainer(model: AWDLSTMModel(config: config, rng: &rng), corpus: corpus, options: Self.smallOptions(),
+            _ = try Trainer(model: try AWDLSTMModel(config: config, rng: &rng), corpus: corpus, options: Self.smallOptions(),
                             folder: RunFolder(dir.url), dataPath: "synthetic")
         }
         XCTAssertEqual(mismatch, .invalid(field: "vocabSize", value: "\(config.vocabSize)", allowed: .equalTo(corpus.vocabulary.count)))
@@ -178,8 +178,8 @@ final class ErrorTests: XCTestCase {
         XCTAssertEqual(caught(CheckpointError.self) { _ = try SafeTensors(data: Data([1, 2, 3]), source: "x") },
                        .malformed(source: "x", reason: "truncated file (3 bytes, no header length)"))
         var rng = RandomSource(seed: 1)
-        let model = AWDLSTMModel(config: ModelConfig(vocabSize: 10, emsize: 4, nhid: 6, nlayers: 2), rng: &rng)
-        let other = AWDLSTMModel(config: ModelConfig(vocabSize: 12, emsize: 4, nhid: 6, nlayers: 2), rng: &rng)
+        let model = try AWDLSTMModel(config: ModelConfig(vocabSize: 10, emsize: 4, nhid: 6, nlayers: 2), rng: &rng)
+        let other = try AWDLSTMModel(config: ModelConfig(vocabSize: 12, emsize: 4, nhid: 6, nlayers: 2), rng: &rng)
         let file = try SafeTensors(data: SafeTensors.encode(other.namedTensors()), source: "m")
         XCTAssertEqual(caught(CheckpointError.self) { try model.loadWeights(from: file, source: "m") },
                        .shapeMismatch(source: "m", tensor: "encoder.weight", shape: [12, 4], expected: [10, 4]))
@@ -195,7 +195,7 @@ final class ErrorTests: XCTestCase {
         XCTAssertEqual(caught(RunFolderError.self) { _ = try folder.loadModel() },
                        .missingConfiguration(path: folder.config.path, folder: dir.url.path))
         let corpus = syntheticCorpus(train: 400, valid: 60, test: 40)
-        let model = Self.smallModel(corpus)
+        let model = try Self.smallModel(corpus)
         try folder.writeConfig(RunConfig(model: model.config, training: TrainingOptions(), data: "synthetic"))
         try folder.writeVocabulary(corpus.vocabulary)
         XCTAssertEqual(caught(RunFolderError.self) { _ = try folder.loadModel() }, .missingModel(path: folder.model.path))

@@ -36,7 +36,7 @@ struct ParityCase {
                                  dropouti: float("dropouti"), dropoute: float("dropoute"), wdrop: float("wdrop"),
                                  splits: m["splits"].map { $0.split(separator: ",").map { Int($0)! } } ?? [])
         var rng = RandomSource(seed: 0)
-        model = AWDLSTMModel(config: config, rng: &rng)
+        model = try AWDLSTMModel(config: config, rng: &rng)
         try model.loadWeights(from: file, source: name)
         let b = int("B")
         model.resetHidden(batchSize: b)

@@ -27,7 +27,7 @@ final class GradientCheckTests: XCTestCase {
                                  dropout: 0.4, dropouth: 0.25, dropouti: 0.65, dropoute: 0.1, wdrop: 0.5,
                                  splits: splits)
         var rng = RandomSource(seed: 7)
-        let model = AWDLSTMModel(config: config, rng: &rng)
+        let model = try! AWDLSTMModel(config: config, rng: &rng)
         // The criterion's parameters start at zero; move them so that their gradients are general.
         for e in [model.layout.tailVectors, model.layout.tailBias].compactMap({ $0 }) {
             for i in 0..<e.count { model.weights[e.offset + i] = rng.uniform(-0.5, 0.5) }

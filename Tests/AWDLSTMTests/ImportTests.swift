@@ -60,7 +60,7 @@ final class ImportTests: XCTestCase {
     /// A QRNN whose first layer has the wrong window width is rejected with the tensor's name.
     func testQRNNWrongWindowIsRejected() throws {
         var rng = RandomSource(seed: 3)
-        let model = AWDLSTMModel(config: ModelConfig(vocabSize: 12, model: .qrnn, emsize: 6, nhid: 8, nlayers: 2), rng: &rng)
+        let model = try AWDLSTMModel(config: ModelConfig(vocabSize: 12, model: .qrnn, emsize: 6, nhid: 8, nlayers: 2), rng: &rng)
         var tensors = model.namedTensors()
         let i = tensors.firstIndex { $0.name == "rnns.0.linear.module.weight_raw" }!
         let narrow = [Float](repeating: 0, count: 24 * 6)
@@ -375,7 +375,7 @@ final class ImportCommandTests: XCTestCase {
     func testSixtyThousandWordFastaiModel() throws {
         let tmp = try TemporaryFolder()
         var rng = RandomSource(seed: 4)
-        let model = AWDLSTMModel(config: ModelConfig(vocabSize: 60_000, emsize: 4, nhid: 8, nlayers: 3, splits: []), rng: &rng)
+        let model = try AWDLSTMModel(config: ModelConfig(vocabSize: 60_000, emsize: 4, nhid: 8, nlayers: 3, splits: []), rng: &rng)
         let weights = tmp.url.appendingPathComponent("wt103.safetensors")
         try SafeTensors.write(model.namedTensors(format: .fastai), to: weights)
         let special = ["xxunk", "xxpad", "xxbos", "xxeos", "xxfld", "xxrep", "xxwrep", "xxup", "xxmaj"]

@@ -4,13 +4,13 @@ import XCTest
 /// A batch that does not fit the model is refused with a `ModelError`, by every
 /// pass and by the evaluators built on them, instead of stopping the process.
 final class ModelErrorTests: XCTestCase {
-    func makeModel() -> AWDLSTMModel {
+    func makeModel() throws -> AWDLSTMModel {
         var rng = RandomSource(seed: 1)
-        return AWDLSTMModel(config: ModelConfig(vocabSize: 6, emsize: 4, nhid: 5, nlayers: 2), rng: &rng)
+        return try AWDLSTMModel(config: ModelConfig(vocabSize: 6, emsize: 4, nhid: 5, nlayers: 2), rng: &rng)
     }
 
-    func testTokenIdsOutsideTheVocabularyThrow() {
-        let model = makeModel()
+    func testTokenIdsOutsideTheVocabularyThrow() throws {
+        let model = try makeModel()
         model.resetHidden(batchSize: 1)
         var rng = RandomSource(seed: 0)
         for (inputs, targets, bad) in [([1, 6], [2, 3], Int32(6)), ([1, 2], [-1, 3], Int32(-1))] as [([Int32], [Int32], Int32)] {
@@ -30,8 +30,8 @@ final class ModelErrorTests: XCTestCase {
         XCTAssertThrowsError(try Generator().sample(model: model, prompt: [7], count: 1))
     }
 
-    func testABatchOfAnotherWidthThanTheStateThrows() {
-        let model = makeModel()
+    func testABatchOfAnotherWidthThanTheStateThrows() throws {
+        let model = try makeModel()
         model.resetHidden(batchSize: 2)
         let batch = TokenBatch(inputs: [1, 2, 3], targets: [2, 3, 4], steps: 3, batchSize: 1)
         XCTAssertThrowsError(try model.evaluate(batch)) {

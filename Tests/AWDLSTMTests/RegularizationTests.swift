@@ -10,9 +10,9 @@ final class RegularizationTests: XCTestCase {
     var keep: Float { 1 / (1 - p) }
 
     /// A small LSTM; no probabilities are used since every pass is given its masks.
-    func makeModel() -> AWDLSTMModel {
+    func makeModel() throws -> AWDLSTMModel {
         var rng = RandomSource(seed: 5)
-        return AWDLSTMModel(config: ModelConfig(vocabSize: 10, emsize: 4, nhid: 5, nlayers: 2), rng: &rng)
+        return try AWDLSTMModel(config: ModelConfig(vocabSize: 10, emsize: 4, nhid: 5, nlayers: 2), rng: &rng)
     }
 
     /// Column 0 reads only words 1 and 2, column 1 only words 3 and 4 (time-major).
@@ -52,7 +52,7 @@ final class RegularizationTests: XCTestCase {
     /// The authors' `WeightDrop`: the pass uses `raw · bernoulli / (1 − p)` while
     /// the raw weights stay as they were; the gradient reaches the raw weights through the mask.
     func testWeightDropUsesRawTimesMaskAndLeavesRawWeightsUntouched() throws {
-        let model = makeModel()
+        let model = try makeModel()
         let whh = try entry(model, "rnns.0.module.weight_hh_l0_raw")
         var rng = RandomSource(seed: 11)
         let bernoulli = (0..<whh.count).map { _ in Float(rng.next() % 2) }
@@ -63,7 +63,7 @@ final class RegularizationTests: XCTestCase {
         let gradRaw = Array(model.gradient(whh))
 
         // The same pass without weight drop on a copy whose W_hh is raw · bernoulli / (1 − p).
-        let reference = makeModel()
+        let reference = try makeModel()
         let raw = Array(reference.parameter(whh))
         for i in 0..<whh.count { reference.parameter(whh)[i] = raw[i] * bernoulli[i] / (1 - p) }
         let (plain, plainOut) = try pass(reference, DropoutMasks())
@@ -83,11 +83,11 @@ final class RegularizationTests: XCTestCase {
         let e = 4, h = 4
         // Column 0 keeps units 1 and 3, column 1 keeps units 0, 2 and 3.
         let mask: [Float] = [0, keep, 0, keep, keep, 0, keep, keep]
-        let model = makeModel()
+        let model = try makeModel()
         let (_, out) = try pass(model, DropoutMasks(input: mask))
         let encoder = try entry(model, "encoder.weight")
         func perturbed(words: [Int], unit: Int) throws -> [Float] {
-            let m = makeModel()
+            let m = try makeModel()
             for w in words { m.parameter(encoder)[w * e + unit] += 0.5 }
             return try pass(m, DropoutMasks(input: mask)).1
         }
@@ -112,18 +112,18 @@ final class RegularizationTests: XCTestCase {
         var rowMask = [Float](repeating: keep, count: 10)
         rowMask[2] = 0
         rowMask[3] = 0
-        let model = makeModel()
+        let model = try makeModel()
         let (_, out) = try pass(model, DropoutMasks(embedding: rowMask))
 
         // The same outputs from a model without dropout whose rows are scaled
         // (kept words) or zeroed (dropped words 2 and 3, in both columns).
-        let reference = makeModel()
+        let reference = try makeModel()
         let encoder = try entry(reference, "encoder.weight")
         for i in 0..<encoder.count { reference.parameter(encoder)[i] *= rowMask[i / 4] }
         XCTAssertEqual(try pass(reference, DropoutMasks()).1, out)
 
         // Nothing of a dropped row reaches the outputs, at any position.
-        let changed = makeModel()
+        let changed = try makeModel()
         for j in 0..<4 { changed.parameter(encoder)[2 * 4 + j] += 1 }
         XCTAssertEqual(try pass(changed, DropoutMasks(embedding: rowMask)).1, out)
         // A kept row does (the test can fail).
@@ -137,7 +137,7 @@ final class RegularizationTests: XCTestCase {
     func testActivationRegularizersMatchAHandComputation() throws {
         let e = 4
         let outputMask: [Float] = [keep, 0, keep, keep, 0, keep, keep, 0]
-        let model = makeModel()
+        let model = try makeModel()
         let (loss, raw) = try pass(model, DropoutMasks(output: outputMask), alpha: 2, beta: 1)
         var ar = 0.0, tar = 0.0
         for r in 0..<(steps * batch) {

@@ -15,14 +15,14 @@ final class SafeTensorsTests: XCTestCase {
     func testModelWeightsRoundTripBitIdentical() throws {
         var rng = RandomSource(seed: 3)
         let config = ModelConfig(vocabSize: 37, emsize: 5, nhid: 7, nlayers: 2)
-        let a = AWDLSTMModel(config: config, rng: &rng)
+        let a = try AWDLSTMModel(config: config, rng: &rng)
         // Awkward values must survive too.
         a.weights[0] = -0.0
         a.weights[1] = .leastNonzeroMagnitude
         a.weights[2] = .greatestFiniteMagnitude
         let url = tmp.appendingPathComponent("model.safetensors")
         try a.saveWeights(to: url, metadata: ["note": "round \"trip\""])
-        let b = AWDLSTMModel(config: config, rng: &rng)
+        let b = try AWDLSTMModel(config: config, rng: &rng)
         let file = try SafeTensors(contentsOf: url)
         try b.loadWeights(from: file, source: url.path)
         XCTAssertEqual(a.weights.toArray().map(\.bitPattern), b.weights.toArray().map(\.bitPattern))
@@ -111,10 +111,10 @@ final class SafeTensorsTests: XCTestCase {
 
     func testWrongShapeForConfigIsRejected() throws {
         var rng = RandomSource(seed: 1)
-        let a = AWDLSTMModel(config: ModelConfig(vocabSize: 10, emsize: 4, nhid: 6, nlayers: 2), rng: &rng)
+        let a = try AWDLSTMModel(config: ModelConfig(vocabSize: 10, emsize: 4, nhid: 6, nlayers: 2), rng: &rng)
         let url = tmp.appendingPathComponent("m.safetensors")
         try a.saveWeights(to: url)
-        let b = AWDLSTMModel(config: ModelConfig(vocabSize: 10, emsize: 4, nhid: 5, nlayers: 2), rng: &rng)
+        let b = try AWDLSTMModel(config: ModelConfig(vocabSize: 10, emsize: 4, nhid: 5, nlayers: 2), rng: &rng)
         let before = b.weights.toArray()
         XCTAssertThrowsError(try b.loadWeights(from: SafeTensors(contentsOf: url), source: "m")) {
             XCTAssertTrue("\($0)".contains("has shape [24, 4], the configuration expects [20, 4]"), "\($0)")

@@ -13,9 +13,9 @@ final class SplitCrossEntropyTests: XCTestCase {
         XCTAssertEqual(ModelConfig.defaultSplits(vocabSize: 75_500), [2800, 20000])
     }
 
-    func testTailParametersAreZeroAndNamedLikeTheAuthors() {
+    func testTailParametersAreZeroAndNamedLikeTheAuthors() throws {
         var rng = RandomSource(seed: 3)
-        let model = AWDLSTMModel(config: ModelConfig(vocabSize: 50, emsize: 4, nhid: 6, nlayers: 2, splits: [10, 30]), rng: &rng)
+        let model = try AWDLSTMModel(config: ModelConfig(vocabSize: 50, emsize: 4, nhid: 6, nlayers: 2, splits: [10, 30]), rng: &rng)
         let names = model.namedTensors().map(\.name)
         XCTAssertEqual(Array(names.suffix(2)), ["criterion.tail_vectors", "criterion.tail_bias"])
         XCTAssertEqual(model.layout.tailVectors?.shape, [2, 4])

@@ -17,9 +17,9 @@ final class TrainerTests: XCTestCase {
         return o
     }
 
-    func smallModel(_ corpus: Corpus, seed: UInt64, model: RNNType = .lstm) -> AWDLSTMModel {
+    func smallModel(_ corpus: Corpus, seed: UInt64, model: RNNType = .lstm) throws -> AWDLSTMModel {
         var rng = RandomSource(seed: seed)
-        return AWDLSTMModel(config: ModelConfig(vocabSize: corpus.vocabulary.count, model: model, emsize: 8, nhid: 12, nlayers: 3),
+        return try AWDLSTMModel(config: ModelConfig(vocabSize: corpus.vocabulary.count, model: model, emsize: 8, nhid: 12, nlayers: 3),
                             rng: &rng)
     }
 
@@ -187,7 +187,7 @@ final class TrainerTests: XCTestCase {
         o.maxBatches = 100
         o.logInterval = 100
         var rng = RandomSource(seed: 1)
-        let model = AWDLSTMModel(config: ModelConfig(vocabSize: 10_000, emsize: 64, nhid: 128, nlayers: 2,
+        let model = try AWDLSTMModel(config: ModelConfig(vocabSize: 10_000, emsize: 64, nhid: 128, nlayers: 2,
                                                      dropout: 0.1, dropouth: 0.1, dropouti: 0.1, dropoute: 0, wdrop: 0.1),
                                  rng: &rng)
         let before = try exp(Evaluator.loss(model: model, data: BatchedTokens(corpus.valid, batchSize: 10), bptt: 35))

@@ -22,7 +22,7 @@ final class VocabularyRemapTests: XCTestCase {
     /// when the cluster count is the same.
     func testRemappedModelMovesRows() throws {
         var rng = RandomSource(seed: 5)
-        let source = AWDLSTMModel(config: ModelConfig(vocabSize: 8, emsize: 3, nhid: 5, nlayers: 2, splits: [4]), rng: &rng)
+        let source = try AWDLSTMModel(config: ModelConfig(vocabSize: 8, emsize: 3, nhid: 5, nlayers: 2, splits: [4]), rng: &rng)
         for k in 0..<source.weights.count { source.weights[k] = Float(k % 97) * 0.01 - 0.4 }
         let old = try vocabulary((0..<8).map { "w\($0)" })
         let new = try vocabulary(["w6", "new", "w1", "w0", "other"])

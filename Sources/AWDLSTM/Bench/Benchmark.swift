@@ -121,13 +121,13 @@ public enum Benchmark {
     public static func run(_ o: BenchmarkOptions, communicator: Communicator = SingleProcess(),
                            log: (String) -> Void = { _ in }) throws -> BenchmarkResult {
         var rng = RandomSource(seed: 1234)
-        let model = AWDLSTMModel(config: o.config, rng: &rng)
+        let model = try AWDLSTMModel(config: o.config, rng: &rng)
         let v = UInt64(o.config.vocabSize)
         let zipf = o.zipf.map { ZipfDistribution(count: o.config.vocabSize, exponent: $0) }
         func tokens(_ n: Int) -> [Int32] {
             (0..<n).map { _ in Int32(zipf.map { $0.sample(&rng) } ?? Int(rng.next() % v)) }
         }
-        let trainData = BatchedTokens(tokens((o.bptt * (o.warmup + o.steps) + 1) * o.batchSize), batchSize: o.batchSize)
+        let trainData = try BatchedTokens(tokens((o.bptt * (o.warmup + o.steps) + 1) * o.batchSize), batchSize: o.batchSize)
             .columns(communicator.columns(of: o.batchSize))
         let sgd = SGD(weightDecay: o.wdecay)
         model.resetHidden(batchSize: trainData.columns)
@@ -154,7 +154,7 @@ public enum Benchmark {
         model.observer = nil
 
         let evalColumns = communicator.columns(of: o.evalBatchSize)
-        let evalData = BatchedTokens(tokens((o.bptt * (o.evalSteps + 1) + 1) * o.evalBatchSize), batchSize: o.evalBatchSize)
+        let evalData = try BatchedTokens(tokens((o.bptt * (o.evalSteps + 1) + 1) * o.evalBatchSize), batchSize: o.evalBatchSize)
             .columns(evalColumns.isEmpty ? 0..<1 : evalColumns)
         model.resetHidden(batchSize: evalData.columns)
         var evalMs = 0.0

@@ -2,7 +2,7 @@
 /// the tail that does not fill all columns is dropped, column `b` is the
 /// `b`-th slice of the stream, and memory is time-major `[rows, B]`.
 ///
-/// The input of `Evaluator.loss`: evaluation uses `B` = 10 for validation and 1
+/// The input of `Evaluator.evaluate`: evaluation uses `B` = 10 for validation and 1
 /// for test, as the authors' `main.py` does.
 public struct BatchedTokens: Sendable {
     /// Tokens per column: `⌊stream.count / B⌋`.
@@ -11,11 +11,24 @@ public struct BatchedTokens: Sendable {
     public let columns: Int
     /// `tokens[r·B + b]`.
     let tokens: [Int32]
+    /// The length of the stream cut, the dropped tail included: what an
+    /// `EvaluationResult` counts as the tokens evaluated.
+    let streamCount: Int
 
-    /// Cuts `stream` (token ids) into `batchSize` columns; traps unless `batchSize` ≥ 1.
-    public init(_ stream: [Int32], batchSize: Int) {
+    /// Cuts `stream` (token ids) into `batchSize` columns. Throws
+    /// `ConfigurationError` (field `batchSize`) unless `batchSize` ≥ 1. A stream
+    /// shorter than `batchSize` gives 0 rows; the ids are checked against a
+    /// vocabulary only when a model reads them (`ModelError`).
+    public init(_ stream: [Int32], batchSize: Int) throws(ConfigurationError) {
+        try ConfigurationError.require(batchSize >= 1, "batchSize", batchSize, .atLeast(1))
+        self.init(stream, columns: batchSize)
+    }
+
+    /// `init(_:batchSize:)` for a batch size the caller has checked (≥ 1).
+    init(_ stream: [Int32], columns batchSize: Int) {
         precondition(batchSize >= 1)
         columns = batchSize
+        streamCount = stream.count
         rows = stream.count / batchSize
         var t = [Int32](repeating: 0, count: rows * batchSize)
         for b in 0..<batchSize {
@@ -35,7 +48,7 @@ public struct BatchedTokens: Sendable {
     }
 
     private init(rows: Int, columns: Int, tokens: [Int32]) {
-        (self.rows, self.columns, self.tokens) = (rows, columns, tokens)
+        (self.rows, self.columns, self.tokens, streamCount) = (rows, columns, tokens, tokens.count)
     }
 
     /// The window starting at row `i`: inputs rows `i..<i+len`, targets one row

@@ -1,11 +1,14 @@
 import Foundation
 
-/// An unusable setting of a model, a training run or a sampler, named by the
-/// Swift property that holds it (`evalBatchSize`, `dropouti`, `temperature`).
+/// An unusable setting or argument of a model, a training run, an evaluator or
+/// a sampler, named by the Swift property or argument that holds it
+/// (`evalBatchSize`, `dropouti`, `temperature`, `data.rows`).
 ///
-/// Thrown by `ModelConfig.validate()`, `TrainingOptions.validate()` and
-/// `Generator.validate()`. Front ends translate `field` into their own
-/// vocabulary (the command line shows `--eval-batch-size`).
+/// Thrown by the `validate()` of `ModelConfig`, `TrainingOptions`, `Generator`,
+/// `CachePointer` and `DynamicEvaluation`, and by the public initialisers and
+/// methods that check their arguments (`AWDLSTMModel(config:rng:)`,
+/// `BatchedTokens(_:batchSize:)`, the evaluators). Front ends translate `field`
+/// into their own vocabulary (the command line shows `--eval-batch-size`).
 public enum ConfigurationError: Error, Equatable, Sendable {
     /// `field` holds `value` (as Swift prints it), which is not `allowed`.
     case invalid(field: String, value: String, allowed: Requirement)
@@ -25,6 +28,10 @@ public enum ConfigurationError: Error, Equatable, Sendable {
         case nonNegativeAndFinite
         /// A probability of dropping: `0 ≤ p < 1`.
         case dropProbability
+        /// A weight of a mixture: `0 ≤ λ ≤ 1`.
+        case unitInterval
+        /// Any number but an infinity or NaN.
+        case finite
         /// A list in strictly increasing order.
         case strictlyIncreasing
         /// Below the vocabulary size (a word id or cluster boundary).
@@ -41,6 +48,8 @@ public enum ConfigurationError: Error, Equatable, Sendable {
             case .positiveAndFinite: "positive and finite"
             case .nonNegativeAndFinite: "non-negative and finite"
             case .dropProbability: "in [0, 1)"
+            case .unitInterval: "in [0, 1]"
+            case .finite: "finite"
             case .strictlyIncreasing: "strictly increasing"
             case .belowVocabularySize(let n): "below the vocabulary size \(n)"
             case .equalTo(let n): "\(n)"

@@ -14,6 +14,8 @@ public enum CorpusError: Error, Equatable, Sendable {
     /// `word` of `source` is not in a fixed vocabulary; `noUnknownToken`: it was
     /// to become `<unk>`, but the vocabulary has none.
     case wordNotInVocabulary(word: String, source: String, noUnknownToken: Bool)
+    /// A word id outside `0..<vocabularySize`, given to be spelt (`Generator.text`).
+    case idOutsideVocabulary(id: Int32, vocabularySize: Int)
     /// A vocabulary (`source`, when it came from a file) lists `word` twice.
     case duplicateWord(word: String, source: String?)
     /// `name` has `bytes` bytes, too few to hold out 2 × `heldOut` (enwik8's split).
@@ -43,6 +45,7 @@ extension CorpusError: CustomStringConvertible, LocalizedError {
         case .wordNotInVocabulary(let word, let source, let noUnknown):
             "\(source): word '\(word)' is not in the model's vocabulary"
                 + (noUnknown ? " (which has neither \(Vocabulary.unknown) nor \(Vocabulary.fastaiUnknown) to stand for it)" : "")
+        case .idOutsideVocabulary(let id, let v): "word id \(id) is outside a vocabulary of \(v) words (ids 0..<\(v))"
         case .duplicateWord(let word, let source): (source.map { "\($0): " } ?? "") + "vocabulary lists '\(word)' twice"
         case .tooSmallToSplit(let name, let bytes, let n): "\(name) has \(bytes) bytes; the split needs more than 2 × \(n)"
         case .missingMember(let archive, let member): "\(archive): no member '\(member)'"

@@ -36,13 +36,34 @@ public struct CachePointer: Sendable {
         self.bptt = bptt
     }
 
-    /// The mean loss per token of `tokens` in nats (batch size 1). `progress` is called
+    /// Throws `ConfigurationError.invalid` for the first field out of range:
+    /// `lambda` in [0, 1], `theta` finite, `window` and `bptt` at least 1.
+    public func validate() throws(ConfigurationError) {
+        try ConfigurationError.require(lambda >= 0 && lambda <= 1, "lambda", lambda, .unitInterval)
+        try ConfigurationError.require(theta.isFinite, "theta", theta, .finite)
+        try ConfigurationError.require(window >= 1, "window", window, .atLeast(1))
+        try ConfigurationError.require(bptt >= 1, "bptt", bptt, .atLeast(1))
+    }
+
+    /// Loss, perplexity and bits per token of `tokens` (batch size 1) with the
+    /// cache; `tokens` of the result is `tokens.count`. `progress` is called
     /// after each chunk of `bptt` tokens with the chunks done and the total.
-    /// Throws `ModelError` when a token is outside the model's vocabulary.
-    public func loss(
+    /// Throws `ConfigurationError` when a field is out of range (`validate()`)
+    /// or `tokens` has fewer than 2 (nothing to score), `ModelError` when a
+    /// token is outside the model's vocabulary.
+    public func evaluate(
+        model: AWDLSTMModel, tokens: [Int32], progress: ((Int, Int) -> Void)? = nil
+    ) throws -> EvaluationResult {
+        try validate()
+        try ConfigurationError.require(tokens.count >= 2, "tokens.count", tokens.count, .atLeast(2))
+        return EvaluationResult(loss: try loss(model: model, tokens: tokens, progress: progress), tokens: tokens.count)
+    }
+
+    /// The mean loss per token of `evaluate`, in nats, for fields that pass `validate()`.
+    func loss(
         model: AWDLSTMModel, tokens: [Int32], progress: ((Int, Int) -> Void)? = nil
     ) throws(ModelError) -> Double {
-        let data = BatchedTokens(tokens, batchSize: 1)
+        let data = BatchedTokens(tokens, columns: 1)
         let e = model.config.emsize
         model.resetHidden(batchSize: 1)
         // History buffer: hidden vectors and next words, at most `window` kept between chunks.

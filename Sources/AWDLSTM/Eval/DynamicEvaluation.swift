@@ -29,14 +29,38 @@ public struct DynamicEvaluation: Sendable {
     /// The defaults of the authors' `dynamiceval.py`.
     public init() {}
 
+    /// Throws `ConfigurationError.invalid` for the first field out of range:
+    /// `lr` and `lambda` non-negative and finite, `epsilon` positive and finite,
+    /// `bptt`, `statsBatchSize` and `maxStatsBatches` (when set) at least 1.
+    public func validate() throws(ConfigurationError) {
+        typealias C = ConfigurationError
+        try C.require(lr >= 0 && lr.isFinite, "lr", lr, .nonNegativeAndFinite)
+        try C.require(lambda >= 0 && lambda.isFinite, "lambda", lambda, .nonNegativeAndFinite)
+        try C.require(epsilon > 0 && epsilon.isFinite, "epsilon", epsilon, .positiveAndFinite)
+        try C.require(bptt >= 1, "bptt", bptt, .atLeast(1))
+        try C.require(statsBatchSize >= 1, "statsBatchSize", statsBatchSize, .atLeast(1))
+        if let m = maxStatsBatches { try C.require(m >= 1, "maxStatsBatches", m, .atLeast(1)) }
+    }
+
     /// `MS`, the RMS gradient of every parameter over the training batches: one
     /// float per parameter, in the layout of `model.weights` (`ParameterLayout`).
     /// `progress` is called after each batch with the batches done and the total.
-    /// Throws `ModelError` when a token is outside the model's vocabulary.
+    /// Throws `ConfigurationError` when a field is out of range (`validate()`) or
+    /// `train` has fewer than 3 rows of `statsBatchSize` tokens (no batch to
+    /// take statistics on), `ModelError` when a token is outside the model's vocabulary.
     public func gradientStatistics(
         model: AWDLSTMModel, train: [Int32], progress: ((Int, Int) -> Void)? = nil
+    ) throws -> FloatBuffer {
+        try validate()
+        try ConfigurationError.require(train.count >= 3 * statsBatchSize, "train.count", train.count, .atLeast(3 * statsBatchSize))
+        return try statistics(model: model, train: train, progress: progress)
+    }
+
+    /// The body of `gradientStatistics`, for fields that pass `validate()`.
+    private func statistics(
+        model: AWDLSTMModel, train: [Int32], progress: ((Int, Int) -> Void)?
     ) throws(ModelError) -> FloatBuffer {
-        let data = BatchedTokens(train, batchSize: statsBatchSize)
+        let data = BatchedTokens(train, columns: statsBatchSize)
         let ms = FloatBuffer(count: model.weights.count)
         model.resetHidden(batchSize: statsBatchSize)
         var rng = RandomSource(seed: 0)
@@ -57,12 +81,25 @@ public struct DynamicEvaluation: Sendable {
         return ms
     }
 
-    /// Mean loss per scored token of `tokens` in nats, with dynamic evaluation. `ms` comes from
-    /// `gradientStatistics`. With `lr == 0` this is plain evaluation. `progress` is
-    /// called after each segment with the segments done and the total.
-    /// Throws `ModelError` when a token is outside the model's vocabulary (the
-    /// weights are restored all the same).
-    public func loss(model: AWDLSTMModel, tokens: [Int32], ms: FloatBuffer, progress: ((Int, Int) -> Void)? = nil) throws -> Double {
+    /// Loss, perplexity and bits per token of `tokens` (batch size 1) with dynamic
+    /// evaluation; `tokens` of the result is `tokens.count`. `ms` comes from
+    /// `gradientStatistics` for the same model. With `lr == 0` this is plain
+    /// evaluation. `progress` is called after each segment with the segments
+    /// done and the total. The model's weights are restored at the end, also on error.
+    /// Throws `ConfigurationError` when a field is out of range (`validate()`),
+    /// `ms` does not hold one value per parameter, or `tokens` has fewer than 3
+    /// (no segment to score); `ModelError` when a token is outside the model's vocabulary.
+    public func evaluate(
+        model: AWDLSTMModel, tokens: [Int32], ms: FloatBuffer, progress: ((Int, Int) -> Void)? = nil
+    ) throws -> EvaluationResult {
+        try validate()
+        try ConfigurationError.require(ms.count == model.weights.count, "ms.count", ms.count, .equalTo(model.weights.count))
+        try ConfigurationError.require(tokens.count >= 3, "tokens.count", tokens.count, .atLeast(3))
+        return EvaluationResult(loss: try loss(model: model, tokens: tokens, ms: ms, progress: progress), tokens: tokens.count)
+    }
+
+    /// The mean loss per scored token of `evaluate`, in nats, for arguments it has checked.
+    func loss(model: AWDLSTMModel, tokens: [Int32], ms: FloatBuffer, progress: ((Int, Int) -> Void)? = nil) throws -> Double {
         let n = model.weights.count
         // θ₀, the weights the updates decay towards; `withWeights` restores them at the end.
         let original = FloatBuffer(count: n)
@@ -87,7 +124,7 @@ public struct DynamicEvaluation: Sendable {
         let cap = lambda > 0 ? 1 / lambda : Double.infinity
         for k in 0..<n { decay[k] = Float(min(Double(ms[k]) / gsum, cap)) }
 
-        let data = BatchedTokens(tokens, batchSize: 1)
+        let data = BatchedTokens(tokens, columns: 1)
         model.resetHidden(batchSize: 1)
         var rng = RandomSource(seed: 0)
         var total = 0.0, weight = 0.0

@@ -4,11 +4,25 @@
 /// kept so that figures compare). `progress` is called after each window with
 /// the windows done and the total.
 public enum Evaluator {
-    /// The mean cross-entropy per token, in nats, over `data` (`columns` streams
-    /// of `rows` tokens; at least 2 rows to score anything), without dropout. The
-    /// model's weights are unchanged; its hidden state is reset and advanced.
-    /// Throws `ModelError` when a token is outside the model's vocabulary.
-    public static func loss(
+    /// Loss, perplexity and bits per token of `model` on `data` (`columns`
+    /// streams of `rows` tokens), without dropout; `tokens` of the result is the
+    /// length of the stream `data` was cut from. The model's weights are
+    /// unchanged; its hidden state is reset and advanced.
+    /// Throws `ConfigurationError` when `bptt` < 1 or `data` has fewer than 2
+    /// rows (nothing to score), `ModelError` when a token is outside the model's
+    /// vocabulary.
+    public static func evaluate(
+        model: AWDLSTMModel, data: BatchedTokens, bptt: Int, progress: ((Int, Int) -> Void)? = nil
+    ) throws -> EvaluationResult {
+        try ConfigurationError.require(bptt >= 1, "bptt", bptt, .atLeast(1))
+        try ConfigurationError.require(data.rows >= 2, "data.rows", data.rows, .atLeast(2))
+        return EvaluationResult(loss: try loss(model: model, data: data, bptt: bptt, progress: progress),
+                                tokens: data.streamCount)
+    }
+
+    /// The mean cross-entropy per token of `evaluate`, in nats, for `bptt` ≥ 1
+    /// and `data` of 2 rows or more (checked by `evaluate`).
+    static func loss(
         model: AWDLSTMModel, data: BatchedTokens, bptt: Int, progress: ((Int, Int) -> Void)? = nil
     ) throws(ModelError) -> Double {
         model.resetHidden(batchSize: data.columns)

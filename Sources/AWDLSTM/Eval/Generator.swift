@@ -28,11 +28,13 @@ public struct Generator: Sendable {
     /// `count` sampled word ids following `prompt` (ids; may be empty).
     /// `progress` is called after each word with the words sampled and `count`.
     /// Throws `ConfigurationError` when the temperature is not positive and finite
-    /// (`validate()`), `ModelError` when a prompt id is outside the model's vocabulary.
+    /// (`validate()`) or `count` is negative, `ModelError` when a prompt id is
+    /// outside the model's vocabulary.
     public func sample(
         model: AWDLSTMModel, prompt: [Int32], count: Int, progress: ((Int, Int) -> Void)? = nil
     ) throws -> [Int32] {
         try validate()
+        try ConfigurationError.require(count >= 0, "count", count, .atLeast(0))
         var rng = RandomSource(seed: seed)
         let v = model.config.vocabSize
         model.resetHidden(batchSize: 1)
@@ -65,11 +67,15 @@ public struct Generator: Sendable {
 
     /// Words joined by spaces, lines marked as the vocabulary marks them
     /// (`Vocabulary.lineBoundary`): `<eos>` written as a line break, or fastai's
-    /// `xxbos` as a line break before the text it begins.
-    public static func text(_ ids: [Int32], vocabulary: Vocabulary) -> String {
+    /// `xxbos` as a line break before the text it begins. Throws
+    /// `CorpusError.idOutsideVocabulary` for an id that is no word of `vocabulary`.
+    public static func text(_ ids: [Int32], vocabulary: Vocabulary) throws(CorpusError) -> String {
         let boundary = vocabulary.lineBoundary
         var s = ""
         for id in ids {
+            guard id >= 0 && Int(id) < vocabulary.count else {
+                throw .idOutsideVocabulary(id: id, vocabularySize: vocabulary.count)
+            }
             switch boundary {
             case .endOfSentence(let eos) where id == eos:
                 s += "\n"

@@ -124,8 +124,16 @@ extension AWDLSTMModel {
         }
     }
 
-    /// Writes the weights (atomically) to `url`.
-    public func saveWeights(to url: URL, from values: FloatBuffer? = nil, metadata: [String: String] = [:]) throws {
+    /// Writes the weights (atomically) to `url`, with `metadata` in the file's
+    /// `__metadata__`. Throws `FileError` when the file cannot be written.
+    public func saveWeights(to url: URL, metadata: [String: String] = [:]) throws {
+        try saveWeights(to: url, from: nil, metadata: metadata)
+    }
+
+    /// `saveWeights(to:metadata:)` of `values` (nil: the model's own weights), a
+    /// buffer of the model's layout such as the averaged weights.
+    func saveWeights(to url: URL, from values: FloatBuffer?, metadata: [String: String] = [:]) throws {
+        precondition(values.map { $0.count == weights.count } ?? true, "weights of another layout")
         try SafeTensors.write(namedTensors(from: values), metadata: metadata, to: url)
     }
 
@@ -133,9 +141,17 @@ extension AWDLSTMModel {
     /// checking that each is present with the expected shape and dtype F32 and
     /// holds finite values only; nothing is changed on error. Of a parameter
     /// stored under several names (the tied `decoder.weight`), the first present
-    /// is read and the others must have its shape.
-    public func loadWeights(from file: SafeTensors, format: CheckpointFormat = .salesforce,
-                            into values: FloatBuffer? = nil, source: String) throws {
+    /// is read and the others must have its shape. `source` names the file in
+    /// errors. Throws `CheckpointError`.
+    public func loadWeights(from file: SafeTensors, format: CheckpointFormat = .salesforce, source: String) throws {
+        try loadWeights(from: file, format: format, into: nil, source: source)
+    }
+
+    /// `loadWeights(from:format:source:)` into `values` (nil: the model's own
+    /// weights), a buffer of the model's layout.
+    func loadWeights(from file: SafeTensors, format: CheckpointFormat = .salesforce,
+                     into values: FloatBuffer?, source: String) throws {
+        precondition(values.map { $0.count == weights.count } ?? true, "weights of another layout")
         var sources: [(ParameterLayout.Entry, String)] = []
         for (e, names) in format.tensorNames(layout) {
             let present = names.compactMap { file.info($0) }

@@ -112,7 +112,7 @@ public struct RunFolder: Sendable {
     public func loadModel() throws -> (AWDLSTMModel, RunConfig, Vocabulary) {
         let (config, vocabulary) = try readConfigAndVocabulary()
         var rng = RandomSource(seed: 0)
-        let model = AWDLSTMModel(config: config.model, rng: &rng)
+        let model = try AWDLSTMModel(config: config.model, rng: &rng)
         guard exists(self.model) else {
             throw RunFolderError.missingModel(path: self.model.path)
         }

@@ -47,15 +47,20 @@ extension AWDLSTMModel {
     /// tail vectors and biases carry over when both models have the same number
     /// of tail clusters, and otherwise start at zero (the authors' initialisation).
     ///
-    /// - Throws: `CheckpointError.remapMismatch` when `config`'s recurrent layers differ from this model's
-    ///   or its vocabulary size is not that of `remap`'s target.
+    /// - Throws: `CheckpointError.remapMismatch` when `config`'s recurrent layers differ from this model's,
+    ///   its vocabulary size is not that of `remap`'s target, or `remap` reads rows this model lacks
+    ///   (its source vocabulary is not this model's); `ConfigurationError` when `config` is invalid.
     public func remapped(to config: ModelConfig, _ remap: VocabularyRemap) throws -> AWDLSTMModel {
         guard config.vocabSize == remap.sourceRows.count, config.emsize == self.config.emsize else {
             throw CheckpointError.remapMismatch(reason: "the model has emsize \(config.emsize) and \(config.vocabSize) words, "
                                                 + "expected emsize \(self.config.emsize) and \(remap.sourceRows.count) words")
         }
+        if let row = remap.sourceRows.lazy.compactMap({ $0 }).first(where: { $0 >= self.config.vocabSize }) {
+            throw CheckpointError.remapMismatch(reason: "the remapping reads source row \(row) of a model with "
+                                                + "\(self.config.vocabSize) words (it was made from another vocabulary)")
+        }
         var rng = RandomSource(seed: 0)
-        let target = AWDLSTMModel(config: config, rng: &rng)
+        let target = try AWDLSTMModel(config: config, rng: &rng)
         let from = layout, to = target.layout
         let layers = zip(from.layers, to.layers).map { ($0.entries, $1.entries) }
         guard from.layers.count == to.layers.count, layers.allSatisfy({ $0.map(\.shape) == $1.map(\.shape) }) else {

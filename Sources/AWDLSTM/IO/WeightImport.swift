@@ -218,7 +218,7 @@ public struct CheckpointImport: Sendable {
     /// A model of `config` with the checkpoint's weights.
     public func makeModel() throws -> AWDLSTMModel {
         var rng = RandomSource(seed: 0)
-        let model = AWDLSTMModel(config: config, rng: &rng)
+        let model = try AWDLSTMModel(config: config, rng: &rng)
         try model.loadWeights(from: file, format: format, source: source)
         return model
     }

@@ -44,9 +44,10 @@ public final class AWDLSTMModel {
     /// A model with PyTorch's initialisation: embedding U(−0.1, 0.1), decoder bias
     /// 0, each recurrent layer its module's default (`RecurrentLayer.initialize`);
     /// the split criterion's tail vectors and biases 0, as the authors initialise them.
-    /// `config` must pass `ModelConfig.validate()` (which throws `ConfigurationError`
-    /// naming the field); an invalid one stops the process here.
-    public init(config: ModelConfig, rng: inout RandomSource) {
+    /// Throws `ConfigurationError` naming the first invalid field of `config`
+    /// (`ModelConfig.validate()`), before anything is allocated.
+    public init(config: ModelConfig, rng: inout RandomSource) throws(ConfigurationError) {
+        try config.validate()
         self.config = config
         layout = ParameterLayout(config)
         weights = FloatBuffer(count: layout.totalCount)

@@ -15,7 +15,7 @@ extension Trainer {
         state.finetune = true
         state.averagingSinceEpoch = 1
         state.metricsEpochOffset = existing.filter { $0.kind == "epoch" }.map(\.epoch).max() ?? 0
-        let valid = BatchedTokens(corpus.valid, batchSize: options.evalBatchSize)
+        let valid = try BatchedTokens(corpus.valid, batchSize: options.evalBatchSize)
         state.bestValidLoss = try Evaluator.loss(model: model, data: valid, bptt: options.bptt)
         self.init(model: model, corpus: corpus, options: options, folder: folder, communicator: SingleProcess(), state: state,
                   optimizer: AveragedSGD(parameterCount: model.weights.count, weightDecay: options.wdecay),

@@ -126,14 +126,21 @@ public final class Trainer {
 
     /// Trains until the epoch limit, the time limit, a stop request or (when
     /// fine-tuning) the non-monotone condition; then tests the best model.
-    /// Throws `ConfigurationError` on invalid options, `TrainingError` on data
-    /// too small to train on and on divergence, `FileError` when the run folder
-    /// cannot be written.
+    ///
+    /// Throws one of these (untyped, as they come from several domains):
+    /// - `ConfigurationError` on invalid options;
+    /// - `TrainingError.dataTooSmall` on splits too small to batch, and
+    ///   `TrainingError.diverged` when a loss, gradient norm or the weights stop
+    ///   being finite (the folder then holds the last good state);
+    /// - `ModelError` when a token of the corpus is outside the model's vocabulary;
+    /// - `FileError` when the run folder cannot be written or read back;
+    /// - `CheckpointError` when the saved best model cannot be read for the test;
+    /// - `RunFolderError.malformedMetrics` when `metrics.jsonl` cannot be read to plot it.
     public func run() throws -> TrainingSummary {
         try options.validate(for: corpus, testing: testAtEnd)
         let b = options.batchSize
-        let train = BatchedTokens(corpus.train, batchSize: b).columns(communicator.columns(of: b))
-        let valid = BatchedTokens(corpus.valid, batchSize: options.evalBatchSize)
+        let train = try BatchedTokens(corpus.train, batchSize: b).columns(communicator.columns(of: b))
+        let valid = try BatchedTokens(corpus.valid, batchSize: options.evalBatchSize)
         runStart = now() - state.trainingSeconds
         var interrupted = false
         while state.epoch <= options.epochs && !state.finished {
@@ -358,7 +365,7 @@ public final class Trainer {
         communicator.synchronize()  // rank 0's last model.safetensors is complete
         guard testAtEnd && folder.exists(folder.model) else { return nil }
         let best = try SafeTensors(contentsOf: folder.model)
-        let data = BatchedTokens(corpus.test, batchSize: options.testBatchSize)
+        let data = try BatchedTokens(corpus.test, batchSize: options.testBatchSize)
         let loss = try model.withWeights({ try model.loadWeights(from: best, into: $0, source: folder.model.path) }) {
             try evaluationLoss(data, .test)
         }

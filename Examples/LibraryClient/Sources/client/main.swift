@@ -23,7 +23,7 @@ do {
     (options.epochs, options.maxBatches, options.batchSize, options.bptt) = (1, 5, 4, 10)
     (options.evalBatchSize, options.logInterval) = (2, 5)
     var rng = RandomSource(seed: options.seed)
-    let model = AWDLSTMModel(config: config, rng: &rng)
+    let model = try AWDLSTMModel(config: config, rng: &rng)
 
     // 3. Training writes a run folder: best weights, config.json, vocab.txt, metrics.jsonl, state.
     let folder = RunFolder(FileManager.default.temporaryDirectory
@@ -39,8 +39,7 @@ do {
 
     // 4. Evaluation of the saved best model on the test split, as the authors' `evaluate`.
     let (best, _, vocabulary) = try folder.loadModel()
-    let loss = try Evaluator.loss(model: best, data: BatchedTokens(corpus.test, batchSize: 1), bptt: options.bptt)
-    let test = EvaluationResult(loss: loss, tokens: corpus.test.count)
+    let test = try Evaluator.evaluate(model: best, data: BatchedTokens(corpus.test, batchSize: 1), bptt: options.bptt)
     print(String(format: "evaluation: test loss %.3f, perplexity %.2f over %d tokens", test.loss, test.ppl, test.tokens))
 
     // 5. A sample of 20 words at temperature 1, `<eos>` included as a word.

@@ -34,7 +34,7 @@ struct AWDLSTMCommand: ParsableCommand {
         let subcommand = arguments.first.flatMap { names[$0] == nil ? nil : $0 }
         if let subcommand, let names = names[subcommand] {
             do { arguments = [subcommand] + (try OptionSpelling.normalize(Array(arguments.dropFirst()), names: names)) } catch {
-                fail("\(error)")
+                fail("\(error) (see `awd-lstm \(subcommand) --help`)")
             }
         }
         var command: ParsableCommand

@@ -18,13 +18,14 @@ struct Bench: ParsableCommand {
                                valueName: "A,B,C|none")) var splits: SplitsArgument?
     @Option(help: ArgumentHelp("Draw tokens from Zipf's law with this exponent (rank = id) instead of uniformly.",
                                valueName: "s")) var zipf: Double?
-    @Option(help: "Timed training steps.") var steps = 5
-    @Option(help: "Untimed warm-up steps.") var warmup = 1
-    @Option(name: .customLong("eval-batch-size"), help: "Evaluation batch size.") var evalBatchSize = 10
-    @Option(name: .customLong("eval-steps"), help: "Timed evaluation windows.") var evalSteps = 5
+    // Optional, so that one given with --gemm-shapes (which runs no steps) is refused rather than ignored.
+    @Option(help: "Timed training steps (default 5).") var steps: Int?
+    @Option(help: "Untimed warm-up steps (default 1).") var warmup: Int?
+    @Option(name: .customLong("eval-batch-size"), help: "Evaluation batch size (default 10).") var evalBatchSize: Int?
+    @Option(name: .customLong("eval-steps"), help: "Timed evaluation windows (default 5).") var evalSteps: Int?
     @Flag(name: .customLong("gemm-shapes"), help: "Time only the BLAS products of a training step, shape by shape.")
     var gemmShapes = false
-    @Option(help: "With --gemm-shapes: timed calls per shape, the fastest kept.") var repeats = 3
+    @Option(help: "With --gemm-shapes: timed calls per shape, the fastest kept (default 3).") var repeats: Int?
     @Flag(help: "Print one JSON object on stdout.") var json = false
 
     @OptionGroup var runtime: ThreadsFlag
@@ -32,11 +33,18 @@ struct Bench: ParsableCommand {
     func run() throws {
         try reportingErrors(dataParallel: true) {
             try runtime.apply()
+            let (steps, evalBatchSize, evalSteps, repeats) = (self.steps ?? 5, self.evalBatchSize ?? 10, self.evalSteps ?? 5, self.repeats ?? 3)
             for (name, v) in [("--batch-size", batchSize), ("--bptt", bptt), ("--emsize", emsize), ("--nhid", nhid),
                               ("--nlayers", nlayers), ("--vocab", vocab), ("--steps", steps), ("--eval-batch-size", evalBatchSize),
                               ("--eval-steps", evalSteps), ("--repeats", repeats)] where v < 1 {
                 throw CLIError("\(name) must be at least 1 (got \(v))")
             }
+            let stepFlags: [(String, Bool)] = [("--steps", self.steps != nil), ("--warmup", warmup != nil), ("--eval-batch-size", self.evalBatchSize != nil),
+                                               ("--eval-steps", self.evalSteps != nil), ("--zipf", zipf != nil)]
+            if gemmShapes, let (flag, _) = stepFlags.first(where: \.1) {
+                throw CLIError("\(flag) and --gemm-shapes: --gemm-shapes times the BLAS products alone, so \(flag) would be unused; drop one")
+            }
+            if !gemmShapes && self.repeats != nil { throw CLIError("--repeats goes with --gemm-shapes (timed calls per shape); drop it") }
             let communicator = try Job.join()
             try Job.checkBatch(batchSize, communicator)
             // The BLAS belongs to the result: on stdout in text, in the fields in JSON.
@@ -48,7 +56,7 @@ struct Bench: ParsableCommand {
             var o = BenchmarkOptions(config: config)
             o.zipf = zipf
             (o.batchSize, o.bptt, o.steps, o.warmup, o.evalBatchSize, o.evalSteps) =
-                (batchSize, bptt, steps, max(0, warmup), evalBatchSize, evalSteps)
+                (batchSize, bptt, steps, max(0, warmup ?? 1), evalBatchSize, evalSteps)
             if gemmShapes {
                 guard model == .lstm else { throw CLIError("--gemm-shapes times the LSTM's products; drop --model") }
                 guard communicator.size == 1 else { throw CLIError("--gemm-shapes times one process; run it without mpirun") }

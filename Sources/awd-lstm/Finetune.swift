@@ -40,7 +40,7 @@ struct Finetune: ParsableCommand {
                 throw CLIError("--optimizer \(o.rawValue): fine-tuning always uses averaged SGD (the authors' finetune.py); drop it")
             }
             if !training.when.isEmpty { throw CLIError("--when: fine-tuning never divides the learning rate; drop it") }
-            let folder = RunFolder(URL(fileURLWithPath: checkpoint))
+            let folder = try runFolder(checkpoint, flag: "--checkpoint")
             let (network, config, vocabulary) = try folder.loadModel()
             let conflicts = model.conflicts(with: config.model)
             if !conflicts.isEmpty { throw FlagConflict.error(conflicts, "fine-tuning continues the run's model (drop the model flags or give its values)") }

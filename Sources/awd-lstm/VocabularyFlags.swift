@@ -19,8 +19,15 @@ struct VocabularyFlags: ParsableArguments {
     var given: Bool { vocab != nil || remapVocab }
 
     /// The weights' words: `--vocab`, else `beside` when that file exists; nil when none is known.
+    /// `--vocab` wins over a `beside` file that lists other words, and the log says so.
     func words(beside: URL?) throws -> (words: Vocabulary, source: String)? {
-        if let vocab { return (try Vocabulary.read(from: URL(fileURLWithPath: vocab)), vocab) }
+        if let vocab {
+            let given = try Vocabulary.read(from: URL(fileURLWithPath: vocab))
+            if let beside, let found = try? Vocabulary.read(from: beside), found != given {
+                logLine("--vocab \(vocab): used for the weights' words instead of \(beside.path) beside them, which lists other words")
+            }
+            return (given, vocab)
+        }
         guard let beside, FileManager.default.fileExists(atPath: beside.path) else { return nil }
         return (try Vocabulary.read(from: beside), beside.path)
     }

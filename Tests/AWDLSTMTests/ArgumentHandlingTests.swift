@@ -147,7 +147,10 @@ final class ScriptFlagTests: XCTestCase {
         assertOneLineRefusal(try CLI.run(["generate", "--checkpoint", pt.path, "--log-interval", "0"]), "--log-interval must be at least 1")
         // A PyTorch .pt file itself is not a run folder.
         let file = try dir.write("PTB.pt", "not a folder")
-        assertOneLineRefusal(try CLI.run(["generate", "--checkpoint", file.path]), "\(file.path): a file, not a run folder", "awd-lstm import")
+        for command in [["generate"], ["plot"], ["evaluate", "--data", shared.data.path], ["pointer", "--data", shared.data.path],
+                        ["dynamic-eval", "--data", shared.data.path], ["finetune", "--data", shared.data.path]] {
+            assertOneLineRefusal(try CLI.run(command + ["--checkpoint", file.path]), "--checkpoint \(file.path): a file, not a run folder", "awd-lstm import")
+        }
         assertOneLineRefusal(try CLI.run(["generate", "--checkpoint", dir.url.appendingPathComponent("none.pt").path]), "no such run folder")
     }
 
@@ -209,9 +212,32 @@ final class ScriptFlagTests: XCTestCase {
         }
     }
 
+    /// bench: the flags of the timed steps go without --gemm-shapes, --repeats with
+    /// it; import: --vocab wins over another vocab.txt beside the weights, and says so.
+    func testBenchAndImportSayWhatTheyIgnore() throws {
+        let tiny = ["bench", "--batch-size", "2", "--bptt", "3", "--emsize", "8", "--nhid", "8", "--nlayers", "1", "--vocab", "20"]
+        for flag in [["--steps", "2"], ["--warmup", "0"], ["--eval-batch-size", "2"], ["--eval-steps", "2"], ["--zipf", "1"]] {
+            assertOneLineRefusal(try CLI.run(tiny + ["--gemm-shapes"] + flag), "\(flag[0]) and --gemm-shapes", "would be unused")
+        }
+        assertOneLineRefusal(try CLI.run(tiny + ["--repeats", "2"]), "--repeats goes with --gemm-shapes")
+
+        let dir = try TemporaryFolder()
+        let beside = dir.url.appendingPathComponent("ck")
+        try FileManager.default.createDirectory(at: beside, withIntermediateDirectories: false)
+        try FileManager.default.copyItem(at: ImportCommandTests.fastaiItos, to: beside.appendingPathComponent("model.safetensors"))
+        let words = try Vocabulary.read(from: ImportCommandTests.itos).words
+        _ = try dir.write("ck/vocab.txt", words.reversed().joined(separator: "\n") + "\n")
+        let r = try CLI.run(["import", "--from", beside.appendingPathComponent("model.safetensors").path, "--format", "fastai",
+                             "--vocab", ImportCommandTests.itos.path, "--save", dir.url.appendingPathComponent("R").path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("--vocab \(ImportCommandTests.itos.path): used for the weights' words instead of \(beside.path)/vocab.txt"), r.stderr)
+        XCTAssertEqual(try RunFolder(dir.url.appendingPathComponent("R")).readVocabulary().words, words)
+    }
+
     /// plot reads the run folder as every command does: a damaged config.json,
-    /// or a damaged metrics.jsonl line, is refused and nothing is drawn.
-    func testPlotRefusesADamagedFolder() throws {
+    /// or a damaged metrics.jsonl line, is refused and nothing is drawn; finetune
+    /// refuses the damaged history too instead of starting it afresh.
+    func testDamagedRunFolderIsRefused() throws {
         let shared = try Self.trained.get()
         let dir = try TemporaryFolder()
         let out = dir.url.appendingPathComponent("curves.svg")
@@ -236,5 +262,11 @@ final class ScriptFlagTests: XCTestCase {
         let lines = try String(contentsOf: metrics.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").count
         assertOneLineRefusal(try CLI.run(["plot", "--checkpoint", metrics.path, "--out", out.path]), "metrics.jsonl: line \(lines) is not a metrics record")
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+        let history = try Data(contentsOf: metrics.appendingPathComponent("metrics.jsonl"))
+        let finetune = try CLI.run(["finetune", "--checkpoint", metrics.path, "--data", shared.data.path])
+        XCTAssertEqual(finetune.status, 1, finetune.stderr)
+        XCTAssertTrue(finetune.stderr.contains("awd-lstm: error: \(metrics.path)/metrics.jsonl: line \(lines) is not a metrics record"), finetune.stderr)
+        XCTAssertEqual(try Data(contentsOf: metrics.appendingPathComponent("metrics.jsonl")), history)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: metrics.appendingPathComponent("model.pre-finetune.safetensors").path))
     }
 }

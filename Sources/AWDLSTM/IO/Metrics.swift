@@ -82,6 +82,13 @@ public final class MetricsLog {
         lines += 1
     }
 
+    /// The records of a `metrics.jsonl` that may not exist yet: none when it is
+    /// missing; throws as `read(_:)` when it is there but unreadable or damaged,
+    /// so that a damaged history is never taken for an empty one (and cut away).
+    public static func readIfPresent(_ url: URL) throws -> [MetricsRecord] {
+        FileManager.default.fileExists(atPath: url.path) ? try read(url) : []
+    }
+
     /// The records of a `metrics.jsonl`; throws when it cannot be read or a line is not a record.
     public static func read(_ url: URL) throws -> [MetricsRecord] {
         guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {

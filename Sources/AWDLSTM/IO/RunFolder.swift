@@ -88,10 +88,11 @@ public struct RunFolder: Sendable {
 
     /// Records in `config.json` that the run goes on with the data at `path`:
     /// `data` becomes `path`, and `data_history` gains the previous path with the
-    /// number of epochs `metrics.jsonl` holds for it.
+    /// number of epochs `metrics.jsonl` holds for it. Throws when `config.json`
+    /// or a line of `metrics.jsonl` is damaged, leaving both as they were.
     public func recordNewData(_ path: String) throws {
         var config = try readConfig()
-        let epochs = ((try? MetricsLog.read(metrics)) ?? []).filter { $0.kind == "epoch" }.map(\.epoch).max() ?? 0
+        let epochs = try MetricsLog.readIfPresent(metrics).filter { $0.kind == "epoch" }.map(\.epoch).max() ?? 0
         config.dataHistory.append(.init(data: config.data, epochs: epochs))
         config.data = path
         try writeConfig(config)

@@ -7,10 +7,11 @@ extension Trainer {
     /// worse), and a stop at the non-monotone condition. The trained weights and
     /// state are kept as `model.pre-finetune.safetensors` and
     /// `state.pre-finetune.safetensors`; `metrics.jsonl` goes on after the
-    /// training epochs.
+    /// training epochs. A damaged `metrics.jsonl` line throws
+    /// `RunFolderError.malformedMetrics` before anything is written.
     public convenience init(finetuning folder: RunFolder, model: AWDLSTMModel, corpus: Corpus, options: TrainingOptions) throws {
+        let existing = try MetricsLog.readIfPresent(folder.metrics)
         try Self.keepPreFinetuneCopies(folder)
-        let existing = (try? MetricsLog.read(folder.metrics)) ?? []
         var state = TrainingState(lr: options.lr, rng: RandomSource(seed: options.seed &+ 2))
         state.finetune = true
         state.averagingSinceEpoch = 1

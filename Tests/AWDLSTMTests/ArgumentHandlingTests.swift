@@ -270,3 +270,36 @@ final class ScriptFlagTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: metrics.appendingPathComponent("model.pre-finetune.safetensors").path))
     }
 }
+
+/// Text read with a trained vocabulary: line ends as its convention marks them,
+/// unknown words as its unknown token.
+final class LineBoundaryTests: XCTestCase {
+    func testEachConventionMarksLinesItsWay() throws {
+        let text = Data("a b\n\nc zz\n".utf8)
+        let authors = try Vocabulary(words: ["a", "b", "c", "<eos>", "<unk>"])
+        XCTAssertEqual(authors.lineBoundary, .endOfSentence(3))
+        let (ids, unknown) = try Corpus.tokenize(text, source: "t", mappingUnknownWordsOf: authors)
+        XCTAssertEqual(ids, [0, 1, 3, 3, 2, 4, 3])  // as data.py: <eos> after every line, the empty one too
+        XCTAssertEqual(unknown, 1)
+
+        let fastai = try Vocabulary(words: ["xxunk", "xxpad", "xxbos", "xxeos", "a", "b", "c"])
+        XCTAssertEqual(fastai.lineBoundary, .beginningOfText(2))
+        XCTAssertEqual(fastai.unknownWord, "xxunk")
+        XCTAssertEqual(try Corpus.tokenize(text, source: "t", mappingUnknownWordsOf: fastai).ids, [2, 4, 5, 2, 6, 0])
+        XCTAssertEqual(try Corpus.tokenize(text, source: "t", vocabulary: try Vocabulary(words: ["xxbos", "a", "b", "c", "zz"])).ids,
+                       [0, 1, 2, 0, 3, 4])
+
+        let plain = try Vocabulary(words: ["a", "b", "c"])
+        XCTAssertEqual(plain.lineBoundary, .unmarked)
+        XCTAssertNil(plain.unknownWord)
+        XCTAssertEqual(try Corpus.tokenize(Data("a b\nc\n".utf8), source: "t", mappingUnknownWordsOf: plain).ids, [0, 1, 2])
+        XCTAssertThrowsError(try Corpus.tokenize(text, source: "t", mappingUnknownWordsOf: plain)) {
+            XCTAssertEqual($0 as? CorpusError, .wordNotInVocabulary(word: "zz", source: "t", noUnknownToken: true))
+        }
+        // A prompt is an unfinished line: no <eos> after it unless it ends with a line break.
+        XCTAssertEqual(try Generator.encode("a b", vocabulary: authors).ids, [0, 1])
+        XCTAssertEqual(try Generator.encode("a\nb\n", vocabulary: authors).ids, [0, 3, 1, 3])
+        XCTAssertEqual(try Generator.encode("  \n", vocabulary: authors).ids, [])
+        XCTAssertEqual(Generator.text([0, 3, 1, 3, 2], vocabulary: authors), "a\nb\nc\n")
+    }
+}

@@ -300,6 +300,6 @@ final class LineBoundaryTests: XCTestCase {
         XCTAssertEqual(try Generator.encode("a b", vocabulary: authors).ids, [0, 1])
         XCTAssertEqual(try Generator.encode("a\nb\n", vocabulary: authors).ids, [0, 3, 1, 3])
         XCTAssertEqual(try Generator.encode("  \n", vocabulary: authors).ids, [])
-        XCTAssertEqual(Generator.text([0, 3, 1, 3, 2], vocabulary: authors), "a\nb\nc\n")
+        XCTAssertEqual(try Generator.text([0, 3, 1, 3, 2], vocabulary: authors), "a\nb\nc\n")
     }
 }

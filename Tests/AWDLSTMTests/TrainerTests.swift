@@ -3,12 +3,12 @@ import XCTest
 @testable import AWDLSTM
 
 final class TrainerTests: XCTestCase {
-    func smallOptions() -> TrainingOptions {
+    func smallOptions(epochs: Int = 3) -> TrainingOptions {
         var o = TrainingOptions()
         o.batchSize = 4
         o.bptt = 12
         o.lr = 5
-        o.epochs = 3
+        o.epochs = epochs
         o.maxBatches = 7
         o.logInterval = 3
         o.nonmono = 1
@@ -23,6 +23,22 @@ final class TrainerTests: XCTestCase {
                             rng: &rng)
     }
 
+    /// A new run of `smallModel(corpus, seed:model:)` in `dir`.
+    func newTrainer(_ corpus: Corpus, _ options: TrainingOptions, seed: UInt64, model: RNNType = .lstm,
+                    in dir: TemporaryFolder) throws -> Trainer {
+        try Trainer(model: smallModel(corpus, seed: seed, model: model), corpus: corpus, options: options,
+                    folder: RunFolder(dir.url), dataPath: "synthetic")
+    }
+
+    /// The synthetic corpus with validation text of another pattern: its loss
+    /// rises as training fits the training pattern, so the non-monotone trigger
+    /// fires mid-run and training switches to averaged SGD.
+    func risingValidationCorpus() -> Corpus {
+        let base = syntheticCorpus()
+        return Corpus(vocabulary: base.vocabulary, train: base.train,
+                      valid: (0..<600).map { Int32(($0 * 11 + 5) % 30) }, test: base.test)
+    }
+
     /// Stopping mid-epoch and resuming from the saved state ends with weights
     /// bit-identical to a run that was never interrupted — including the
     /// optimiser switch to averaged SGD, the hidden state and the generator.
@@ -32,17 +48,11 @@ final class TrainerTests: XCTestCase {
     func testQRNNResumeIsBitIdentical() throws { try checkResumeIsBitIdentical(.qrnn) }
 
     func checkResumeIsBitIdentical(_ kind: RNNType) throws {
-        // Validation text with another pattern: its loss rises as training fits
-        // the training pattern, so the non-monotone trigger fires mid-run.
-        let base = syntheticCorpus()
-        let corpus = Corpus(vocabulary: base.vocabulary, train: base.train,
-                            valid: (0..<600).map { Int32(($0 * 11 + 5) % 30) }, test: base.test)
-        var options = smallOptions()
-        options.epochs = 4
+        let corpus = risingValidationCorpus()
+        let options = smallOptions(epochs: 4)
 
         let a = try TemporaryFolder()
-        let straight = try Trainer(model: smallModel(corpus, seed: 1, model: kind), corpus: corpus, options: options,
-                                   folder: RunFolder(a.url), dataPath: "synthetic")
+        let straight = try newTrainer(corpus, options, seed: 1, model: kind, in: a)
         straight.testAtEnd = false
         _ = try straight.run()
         let reference = straight.model.weights.toArray()
@@ -50,8 +60,7 @@ final class TrainerTests: XCTestCase {
 
         for stopAfter in [4, 10, 25] {  // mid-epoch 1 and 2, and mid-epoch 4 (averaging)
             let b = try TemporaryFolder()
-            let first = try Trainer(model: smallModel(corpus, seed: 1, model: kind), corpus: corpus, options: options,
-                                    folder: RunFolder(b.url), dataPath: "synthetic")
+            let first = try newTrainer(corpus, options, seed: 1, model: kind, in: b)
             var batches = 0
             first.shouldStop = { batches += 1; return batches == stopAfter ? .interrupted : nil }
             first.testAtEnd = false
@@ -76,11 +85,9 @@ final class TrainerTests: XCTestCase {
     /// best validation loss never rises.
     func testRunFolderContents() throws {
         let corpus = syntheticCorpus()
-        var options = smallOptions()
-        options.epochs = 4
+        let options = smallOptions(epochs: 4)
         let dir = try TemporaryFolder()
-        let trainer = try Trainer(model: smallModel(corpus, seed: 2), corpus: corpus, options: options,
-                                  folder: RunFolder(dir.url), dataPath: "synthetic")
+        let trainer = try newTrainer(corpus, options, seed: 2, in: dir)
         let summary = try trainer.run()
         let folder = RunFolder(dir.url)
         let (model, config, vocabulary) = try folder.loadModel()
@@ -103,14 +110,10 @@ final class TrainerTests: XCTestCase {
     /// saves exactly on improvements (averaged after the NT-ASGD switch), the
     /// checkpoints, and the test of the best model last.
     func testEventsDescribeTheRun() throws {
-        let base = syntheticCorpus()
-        let corpus = Corpus(vocabulary: base.vocabulary, train: base.train,
-                            valid: (0..<600).map { Int32(($0 * 11 + 5) % 30) }, test: base.test)
-        var options = smallOptions()
-        options.epochs = 4
+        let corpus = risingValidationCorpus()
+        let options = smallOptions(epochs: 4)
         let dir = try TemporaryFolder()
-        let trainer = try Trainer(model: smallModel(corpus, seed: 1), corpus: corpus, options: options,
-                                  folder: RunFolder(dir.url), dataPath: "synthetic")
+        let trainer = try newTrainer(corpus, options, seed: 1, in: dir)
         var events: [TrainingEvent] = []
         trainer.onEvent = { events.append($0) }
         let summary = try trainer.run()

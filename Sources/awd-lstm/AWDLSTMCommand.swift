@@ -1,5 +1,5 @@
 import ArgumentParser
-import AWDLSTM
+@_spi(CLI) import AWDLSTM
 import Foundation
 
 @main

@@ -1,5 +1,5 @@
 import ArgumentParser
-import AWDLSTM
+@_spi(CLI) import AWDLSTM
 import Foundation
 
 /// Loads a corpus folder the way `train` does (tokens and vocabulary) and says
@@ -24,10 +24,10 @@ struct LoadCorpus: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let start = monotonicMilliseconds()
+            let start = Date()
             let corpus = try Corpus(folder: data.url)
             let r = Report(trainTokens: corpus.train.count, validTokens: corpus.valid.count, testTokens: corpus.test.count,
-                           vocabulary: corpus.vocabulary.count, seconds: (monotonicMilliseconds() - start) / 1000,
+                           vocabulary: corpus.vocabulary.count, seconds: Date().timeIntervalSince(start),
                            peakRSSBytes: Benchmark.peakResidentBytes())
             if json { return try printJSON(r) }
             print(String(format: "%@: %d + %d + %d tokens, vocabulary %d, loaded in %.1f s, peak RSS %.0f MiB",

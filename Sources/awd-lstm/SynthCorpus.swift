@@ -1,5 +1,5 @@
 import ArgumentParser
-import AWDLSTM
+@_spi(CLI) import AWDLSTM
 import Foundation
 
 /// Writes the seeded Zipf corpus of `SyntheticCorpus` (WikiText-103's size by

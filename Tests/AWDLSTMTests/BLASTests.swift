@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import AWDLSTM
+@_spi(CLI) @testable import AWDLSTM
 
 /// The BLAS core decision as a pure function: the cases a user meets.
 final class BLASCoreSelectionTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import AWDLSTM
+@_spi(CLI) @testable import AWDLSTM
 
 /// Each error domain throws its own case with the values that caused it, worded
 /// without the command line's flags; the command line prints one line in its

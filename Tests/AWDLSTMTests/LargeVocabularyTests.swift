@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import AWDLSTM
+@_spi(CLI) @testable import AWDLSTM
 
 /// WikiText-103's side of the large-vocabulary work: the synthetic Zipf corpus,
 /// the corpus pipeline on it, and the download's checksum.

@@ -3,7 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import XCTest
-@testable import AWDLSTM
+@_spi(CLI) @testable import AWDLSTM
 
 /// What an SVG document holds, read back with `XMLParser`.
 private final class SVGSummary: NSObject, XMLParserDelegate {

@@ -4,7 +4,7 @@ import Foundation
 /// measured the way `scripts/bench/pytorch_reference.py` measures PyTorch:
 /// warm-up, then timed steps (forward, backward, clipping, SGD; fixed windows)
 /// and timed evaluation windows with the decoder and loss included.
-public struct BenchmarkOptions: Sendable {
+@_spi(CLI) public struct BenchmarkOptions: Sendable {
     /// The model to time (built from seed 1234).
     public var config: ModelConfig
     /// Training batch size (80).
@@ -37,7 +37,7 @@ public struct BenchmarkOptions: Sendable {
 }
 
 /// What `Benchmark.run` measured; the JSON of `bench --json` (snake_case keys).
-public struct BenchmarkResult: Codable, Sendable {
+@_spi(CLI) public struct BenchmarkResult: Codable, Sendable {
     /// Trained tokens per second (the whole batch).
     public var trainTokensPerS: Double
     /// Evaluated tokens per second.
@@ -114,7 +114,7 @@ public struct BenchmarkResult: Codable, Sendable {
 }
 
 /// The `bench` command's measurement (see `BenchmarkOptions`).
-public enum Benchmark {
+@_spi(CLI) public enum Benchmark {
     /// With several ranks, each trains on its share of the batch columns and the
     /// gradients are averaged as in training (timed as `allreduce`); evaluation
     /// splits its columns likewise. Rates are rank 0's.

@@ -5,7 +5,7 @@ import Foundation
 /// everything else the step does. `bench --gemm-shapes` prints it; with
 /// `AWDLSTM_BLAS_LIBRARY` or `OPENBLAS_CORETYPE` it compares libraries and cores
 /// (scripts/bench/blas_compare.sh).
-public enum GEMMShapeBenchmark {
+@_spi(CLI) public enum GEMMShapeBenchmark {
     /// One product `C[m, n] = op(A)·op(B)` with inner dimension `k`.
     public struct Shape: Codable, Sendable {
         /// Where the product occurs, e.g. `layer 0 input projection`.

@@ -3,7 +3,7 @@ import Dispatch
 /// Wall time in milliseconds spent in each part of a training step or
 /// evaluation window: the model's parts as a `StepTimer` saw them, the
 /// optimiser and allreduce as the benchmark timed them.
-public struct StepTimings: Sendable, Codable, Equatable {
+@_spi(CLI) public struct StepTimings: Sendable, Codable, Equatable {
     /// `PassPart.embedding`.
     public var embedding = 0.0
     /// `PassPart.recurrentForward` (named after the LSTM; the QRNN's too).
@@ -42,7 +42,7 @@ public struct StepTimings: Sendable, Codable, Equatable {
 
 /// Milliseconds on a monotonic clock.
 @inline(__always)
-public func monotonicMilliseconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e6 }
+func monotonicMilliseconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e6 }
 
 /// Accumulates the time of each part of the model's passes into `timings`
 /// while it is the model's `observer`.

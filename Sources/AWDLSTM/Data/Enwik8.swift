@@ -13,7 +13,7 @@ import Foundation
 ///   `' '.join(str(c) if c != ord('\n') else '\n' for c in part)`), so each
 ///   byte is one token and each line ends in `<eos>` when the corpus is read;
 /// - the raw bytes of each split go to `{train,valid,test}.txt.raw`.
-public enum Enwik8 {
+@_spi(CLI) public enum Enwik8 {
     /// Bytes held out for each of valid and test (the authors' `num_test_chars`).
     public static let heldOutBytes = 5_000_000
 

@@ -10,7 +10,7 @@ import Foundation
 /// Lines hold 1 to 100 words. Every word of the vocabulary occurs: those the
 /// draws missed are appended to the training text as one last line, so the
 /// built vocabulary has exactly `vocabulary` + 1 words (the words and `<eos>`).
-public struct SyntheticCorpus: Sendable {
+@_spi(CLI) public struct SyntheticCorpus: Sendable {
     /// Distinct words (WikiText-103 has 267,734 besides `<eos>`).
     public var vocabulary = 267_734
     /// Words (without `<eos>`) per split; WikiText-103 has 103,227,021 training

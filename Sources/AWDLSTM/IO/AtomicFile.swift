@@ -8,7 +8,7 @@ import Darwin
 /// Writes files so that a reader (or a crash) only ever sees the old or the new
 /// content: data goes to a temporary file in the same folder, is flushed to
 /// disk with `fsync`, renamed over the target, and the folder entry is synced.
-public enum AtomicFile {
+@_spi(CLI) public enum AtomicFile {
     /// Replaces `url`'s content by `data`; throws with the system's reason when the
     /// temporary file cannot be created, written, flushed or renamed (the target is then unchanged).
     public static func write(_ data: Data, to url: URL) throws {

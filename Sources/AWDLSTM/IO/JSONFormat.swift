@@ -6,7 +6,7 @@ import Foundation
 /// loss), so they are written as the strings `"Infinity"`, `"-Infinity"` and
 /// `"NaN"` — Python's spellings, which `float()` parses — and read back the same
 /// way. Keys are sorted so that files diff cleanly.
-public enum JSONFormat {
+@_spi(CLI) public enum JSONFormat {
     /// How +∞ is written.
     public static let positiveInfinity = "Infinity"
     /// How −∞ is written.

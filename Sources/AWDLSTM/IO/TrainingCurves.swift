@@ -4,7 +4,7 @@ import Foundation
 /// character for a character-level corpus) per epoch on a logarithmic axis, with a dashed marker where NT-ASGD averaging switched on.
 /// Drawn from the epoch records of `metrics.jsonl`; plain SVG text, no
 /// dependencies.
-public enum TrainingCurves {
+@_spi(CLI) public enum TrainingCurves {
     /// The plot's name inside a run folder.
     public static let fileName = "training_curves.svg"
 
@@ -20,7 +20,7 @@ public enum TrainingCurves {
 
     /// The SVG document for the epoch records among `records` (log and test
     /// records are ignored; of repeated epochs the last record counts).
-    public static func svg(from records: [MetricsRecord], title: String, bitsPerCharacter: Bool = false) -> String {
+    static func svg(from records: [MetricsRecord], title: String, bitsPerCharacter: Bool = false) -> String {
         var byEpoch: [Int: MetricsRecord] = [:]
         for r in records where r.kind == "epoch" { byEpoch[r.epoch] = r }
         let epochs = byEpoch.values.sorted { $0.epoch < $1.epoch }

@@ -21,8 +21,10 @@ public final class FloatBuffer: @unchecked Sendable {
     public let count: Int
     let pointer: UnsafeMutablePointer<Float>
 
-    /// A zero-filled buffer of `count` floats (`count` ≥ 0; 0 gives an empty buffer).
-    public init(count: Int) {
+    /// A zero-filled buffer of `count` floats (`count` ≥ 0; 0 gives an empty
+    /// buffer). Internal: the library sizes its buffers itself, and a client
+    /// makes one from values (`init(_:)`), which cannot be given a bad size.
+    init(count: Int) {
         precondition(count >= 0, "negative buffer size")
         self.count = count
         let bytes = max(count, 1) * MemoryLayout<Float>.stride

@@ -119,6 +119,20 @@ final class ArgumentErrorTests: XCTestCase {
         }
     }
 
+    func testSafeTensorsEncodingRefusesValuesThatDoNotFillTheShapeAndRepeatedNames() throws {
+        let good = try SafeTensors(data: SafeTensors.encode([(name: "a", shape: [2, 1], values: [1, 2])]))
+        XCTAssertEqual(try good.floats("a"), [1, 2])
+        XCTAssertThrowsError(try SafeTensors.encode([(name: "a", shape: [2, 2], values: [1, 2, 3])])) {
+            XCTAssertEqual($0 as? CheckpointError, .valueCountMismatch(source: "encode", tensor: "a", count: 3, expected: 4))
+        }
+        XCTAssertThrowsError(try SafeTensors.encode([(name: "a", shape: [-1, -2], values: [1, 2])])) {
+            XCTAssertEqual($0 as? CheckpointError, .malformed(source: "encode", reason: "tensor 'a' has a negative dimension in [-1, -2]"))
+        }
+        XCTAssertThrowsError(try SafeTensors.encode([(name: "a", shape: [1], values: [1]), (name: "a", shape: [1], values: [2])])) {
+            XCTAssertEqual($0 as? CheckpointError, .malformed(source: "encode", reason: "tensor 'a' is given twice"))
+        }
+    }
+
     func testARemappingFromAnotherVocabularyIsRefused() throws {
         let model = try makeModel()  // 6 words
         let source = try Vocabulary(words: (0..<9).map { "w\($0)" })

@@ -212,11 +212,29 @@ public struct SafeTensors: Sendable {
     }
 
     /// Serialises F32 tensors given as arrays, in order, with string metadata:
-    /// the bytes of a `.safetensors` file (every `values.count` must equal the
-    /// product of its `shape`; traps otherwise). Names must be distinct: the
-    /// header is a JSON object keyed by them.
+    /// the bytes of a `.safetensors` file. Throws `CheckpointError.valueCountMismatch`
+    /// when a tensor's `values.count` is not the product of its `shape`, and
+    /// `CheckpointError.malformed` for a negative or overflowing shape or a name
+    /// given twice (the header is a JSON object keyed by them); `source` is "encode".
     public static func encode(_ tensors: [(name: String, shape: [Int], values: [Float])],
-                              metadata: [String: String] = [:]) -> Data {
+                              metadata: [String: String] = [:]) throws(CheckpointError) -> Data {
+        var names = Set<String>()
+        for t in tensors {
+            let (count, overflow) = t.shape.reduce((1, false)) { acc, d in
+                let (p, o) = acc.0.multipliedReportingOverflow(by: d)
+                return (p, acc.1 || o)
+            }
+            guard t.shape.allSatisfy({ $0 >= 0 }) else {
+                throw .malformed(source: "encode", reason: "tensor '\(t.name)' has a negative dimension in \(t.shape)")
+            }
+            guard !overflow else { throw .malformed(source: "encode", reason: "tensor '\(t.name)' has an impossible shape \(t.shape)") }
+            guard count == t.values.count else {
+                throw .valueCountMismatch(source: "encode", tensor: t.name, count: t.values.count, expected: count)
+            }
+            guard names.insert(t.name).inserted else {
+                throw .malformed(source: "encode", reason: "tensor '\(t.name)' is given twice")
+            }
+        }
         let all = tensors.flatMap(\.values)
         return all.withUnsafeBufferPointer { buffer in
             var offset = 0

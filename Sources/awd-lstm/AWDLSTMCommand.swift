@@ -29,6 +29,7 @@ struct AWDLSTMCommand: ParsableCommand {
     /// ends like every other fault: one line on stderr and exit status 1;
     /// `--help` and `--version` print and exit 0.
     static func main() {
+        atexit(StandardStreams.requireOutputWritten)
         var arguments = Array(CommandLine.arguments.dropFirst())
         let names = OptionSpelling.longNames(_dumpHelp())
         let subcommand = arguments.first.flatMap { names[$0] == nil ? nil : $0 }

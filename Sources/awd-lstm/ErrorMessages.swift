@@ -11,7 +11,7 @@ enum ErrorMessages {
         case let e as ConfigurationError:
             return e.message(naming: flag)
         case let e as TrainingError:
-            return e.message(naming: flag, next: nextStep)
+            return e.message(naming: flag, next: nextStep, afterWriteFailure: afterWriteFailure)
         case CorpusError.downloadFailed:
             return "\(error). Fetch the archive elsewhere and pass it with --archive FILE"
         case let e as ImportError:
@@ -45,11 +45,28 @@ enum ErrorMessages {
     static func nextStep(_ recovery: TrainingError.Recovery, folder: String) -> String {
         switch recovery {
         case .fineTuneAgain: "model.safetensors keeps the best weights; fine-tune again with a smaller --lr"
-        case .resume:
-            // The command must run as printed, so it names the run's data (config.json).
-            "state.safetensors keeps the last good state; continue with `awd-lstm train --resume \(folder) --data "
-                + "\((try? RunFolder(URL(fileURLWithPath: folder)).readConfig().data) ?? "DATA") --lr <smaller>`"
+        case .resume: "state.safetensors keeps the last good state; continue with \(resumeCommand(folder, then: " --lr <smaller>"))"
         case .startAgain: "no weights were saved yet; start again with the same --save and a smaller --lr (or --clip)"
         }
+    }
+
+    /// How to go on after the run folder could not be written (a full disk), as commands of this tool.
+    static func afterWriteFailure(_ recovery: TrainingError.Recovery, folder: String) -> String {
+        switch recovery {
+        case .fineTuneAgain: "model.safetensors keeps the best weights; make room, then fine-tune again with "
+            + "`awd-lstm finetune --checkpoint \(folder) --data \(runData(folder))`"
+        case .resume: "state.safetensors keeps the last good state; make room, then continue with \(resumeCommand(folder))"
+        case .startAgain: "nothing resumable was saved (no model is kept without its state); make room, then run the same command again"
+        }
+    }
+
+    /// The command that continues the run in `folder` (followed by `more`), as it must run: with the run's data (config.json).
+    static func resumeCommand(_ folder: String, then more: String = "") -> String {
+        "`awd-lstm train --resume \(folder) --data \(runData(folder))\(more)`"
+    }
+
+    /// The data folder of the run in `folder` (config.json), or DATA when it cannot be read.
+    static func runData(_ folder: String) -> String {
+        (try? RunFolder(URL(fileURLWithPath: folder)).readConfig().data) ?? "DATA"
     }
 }

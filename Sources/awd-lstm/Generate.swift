@@ -34,6 +34,7 @@ struct Generate: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try runtime.apply()
+            if let out { try OutputPath.check(out, flag: "--out") }
             guard words >= 1 else { throw CLIError("--words must be at least 1 (got \(words))") }
             if let n = logInterval, n < 1 { throw CLIError("--log-interval must be at least 1 (got \(n))") }
             try Generator(temperature: temperature, seed: seed).validate()

@@ -44,6 +44,7 @@ struct Import: ParsableCommand {
                 throw CLIError("--remap-vocab moves the weights onto the vocabulary of --data: give it")
             }
             let folder = RunFolder(URL(fileURLWithPath: save))
+            noteFolderNamedPt(save, flag: "--save", writing: true)
             let imported = try CheckpointImport(contentsOf: source, format: format, splits: splits?.values)
             var model = try imported.makeModel()
             var config = imported.config

@@ -2,29 +2,36 @@ import Foundation
 
 /// Ctrl-C handling like the authors' script: the first SIGINT asks training to
 /// stop after the current batch (the best model is then tested and the run
-/// exits 0); a second one exits at once. Files are only ever replaced
+/// exits 0); a second one exits at once. SIGTERM (sent by `timeout`, `kill` and
+/// cluster schedulers before they stop a job) counts as the same request, so
+/// the epoch in progress is saved as after Ctrl-C; in a data-parallel job
+/// mpirun's SIGTERM keeps its own meaning (`Job`). Files are only ever replaced
 /// atomically, so exiting mid-write leaves the previous version intact.
 final class Interrupt: @unchecked Sendable {
     nonisolated(unsafe) private static var count: Int32 = 0
-    private let source: DispatchSourceSignal
+    private let sources: [DispatchSourceSignal]
 
     var requested: Bool { Interrupt.count > 0 }
 
-    private init(source: DispatchSourceSignal) { self.source = source }
+    private init(sources: [DispatchSourceSignal]) { self.sources = sources }
 
     static func install() -> Interrupt {
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler {
-            // Signals that arrive together are coalesced into one event; `data` counts them.
-            count += Int32(clamping: max(1, source.data))
-            if count >= 2 {
-                logLine("second interrupt: exiting now")
-                _exit(130)
+        let signals = Job.handlesTermination ? [SIGINT] : [SIGINT, SIGTERM]
+        return Interrupt(sources: signals.map { number in
+            let (name, again) = number == SIGINT ? ("interrupt", "Ctrl-C again") : ("SIGTERM", "a second SIGTERM or Ctrl-C")
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                // Signals that arrive together are coalesced into one event; `data` counts them.
+                count += Int32(clamping: max(1, source.data))
+                if count >= 2 {
+                    logLine("second \(name): exiting now")
+                    _exit(128 + number)
+                }
+                logLine("\(name): stopping after this batch (\(again) to exit now)")
             }
-            logLine("interrupt: stopping after this batch (Ctrl-C again to exit now)")
-        }
-        source.resume()
-        return Interrupt(source: source)
+            source.resume()
+            return source
+        })
     }
 }

@@ -21,7 +21,11 @@ enum Job {
         signal(SIGTERM, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
         source.setEventHandler {
-            let resume = runFolder.map { "; the last checkpoint in \($0) is intact: continue with `awd-lstm train --resume \($0)`" } ?? ""
+            let resume = runFolder.map { folder in
+                RunFolder(URL(fileURLWithPath: folder)).exists(RunFolder(URL(fileURLWithPath: folder)).state)
+                    ? "; the last checkpoint in \(folder) is intact: continue with \(ErrorMessages.resumeCommand(folder))"
+                    : "; no checkpoint was written to \(folder) yet: run the same command again"
+            } ?? ""
             logLine("awd-lstm: error: \(errorPrefix)ended by mpirun (another rank failed or the job was stopped)\(resume)")
             _exit(143)
         }
@@ -31,6 +35,9 @@ enum Job {
     }
 
     nonisolated(unsafe) private static var terminationSource: DispatchSourceSignal?
+
+    /// Whether SIGTERM is mpirun's (a job of several ranks), not a request to stop (`Interrupt`).
+    static var handlesTermination: Bool { terminationSource != nil }
 
     /// The error for a global batch that does not split evenly over the ranks.
     static func checkBatch(_ batchSize: Int, _ communicator: Communicator) throws {

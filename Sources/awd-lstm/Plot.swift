@@ -23,11 +23,7 @@ struct Plot: ParsableCommand {
                 throw CLIError("--out \(out): plot writes SVG only; give a file name ending in .svg")
             }
             let target = out.map { URL(fileURLWithPath: $0) } ?? folder.trainingCurves
-            let parent = target.deletingLastPathComponent()
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: parent.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw CLIError("--out \(out ?? target.path): folder \(parent.path) does not exist")
-            }
+            if let out { try OutputPath.check(out, flag: "--out") }
             try TrainingCurves.write(metrics: folder.metrics, to: target, bitsPerCharacter: vocabulary.isCharacterLevel)
             logLine(target.path)
         }

@@ -27,7 +27,7 @@ final class ProgressDisplay: @unchecked Sendable {
         }
     }
 
-    static let shared = ProgressDisplay(mode: .fromEnvironment()) { FileHandle.standardError.write(Data($0.utf8)) }
+    static let shared = ProgressDisplay(mode: .fromEnvironment(), write: StandardStreams.writeError)
 
     /// Off a terminal, the longest wait for a progress line while a task runs.
     static let quietSeconds: TimeInterval = 30

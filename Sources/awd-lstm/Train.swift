@@ -67,8 +67,16 @@ struct Train: ParsableCommand {
                 throw FlagConflict.error(conflicts, "--resume DIR continues the run as configured: only "
                                          + "\(TrainingFlags<MainDefaults>.changeableOnResume) may change (drop the others or give the run's values)")
             }
-            let vocabulary = try folder.readVocabulary()
-            let corpus = try loadCorpus(vocabulary: vocabulary)
+            // vocab.txt is checked as every command checks it (its size is the model's), and
+            // against the run's own data, whose vocabulary it was built as.
+            let (_, vocabulary) = try folder.readConfigAndVocabulary()
+            let corpus: Corpus
+            if !otherData && saved.dataHistory.isEmpty {
+                corpus = try Corpus(folder: data.url)
+                try requireSameWords(folder, vocabulary, data: corpus.vocabulary)
+            } else {
+                corpus = try loadCorpus(vocabulary: vocabulary)
+            }
             var options = saved.training
             training.apply(to: &options)
             try training.refuseUnused(with: options)
@@ -121,14 +129,9 @@ struct Train: ParsableCommand {
             } else {
                 folder = RunFolder(URL(fileURLWithPath: save ?? "runs/unnamed"))
             }
-            if let s = save, s.hasSuffix(".pt") {
-                logLine("--save \(s): writing the run folder \(s)/ (model.safetensors, config.json, vocab.txt, metrics.jsonl, state.safetensors), not one .pt file")
-            }
+            if let s = save { noteFolderNamedPt(s, flag: "--save", writing: true) }
             if communicator.isRoot { try folder.lockForWriting() }
-            do { try folder.refuseOverwrite() } catch {
-                throw CLIError("\(folder.url.path) already holds a training run; continue it with "
-                               + "`awd-lstm train --resume \(folder.url.path) --data \(data.data)`, or choose another --save")
-            }
+            try refuseOverwrite(folder)
             trainer = try Trainer(model: m, corpus: corpus, options: options, folder: folder, dataPath: data.recordedPath,
                                   communicator: communicator)
             if communicator.isRoot {
@@ -151,6 +154,37 @@ struct Train: ParsableCommand {
         let interrupt = Interrupt.install()
         trainer.shouldStop = { interrupt.requested ? .interrupted : nil }
         return try TrainingOutcome.run(trainer, logging: communicator.isRoot, json: json && communicator.isRoot)
+    }
+
+    /// Refuses a `--save` folder that already holds a model or a training state,
+    /// with the way on that works for what it holds: a run (state.safetensors)
+    /// is resumed; weights alone (an import, a fine-tuned or copied model) are
+    /// fine-tuned or started from.
+    func refuseOverwrite(_ folder: RunFolder) throws {
+        let path = folder.url.path
+        if folder.exists(folder.state) {
+            throw CLIError("\(path) already holds a training run; continue it with \(ErrorMessages.resumeCommand(path)), or choose another --save")
+        }
+        if folder.exists(folder.model) {
+            // finetune refuses data other than the folder's (config.json) unless told.
+            let saved = (try? folder.readConfig())?.data
+            let dataFlag = saved.map { data.names($0) } == true ? "" : " --new-data"
+            throw CLIError("\(path) already holds a model (model.safetensors, without a training state to resume); fine-tune it with "
+                           + "`awd-lstm finetune --checkpoint \(path) --data \(data.data)\(dataFlag)`, start a new run from its weights with "
+                           + "`awd-lstm train --resume \(path)/model.safetensors --data \(data.data) --save NEW`, or choose another --save")
+        }
+    }
+
+    /// Refuses a run folder whose `vocab.txt` is not the vocabulary of the run's
+    /// data (built in the authors' order): its rows would give every embedding row another word.
+    func requireSameWords(_ folder: RunFolder, _ words: Vocabulary, data dataWords: Vocabulary) throws {
+        guard words != dataWords else { return }
+        let path = folder.vocabulary.path
+        let row = zip(words.words, dataWords.words).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        let difference = row.map { "row \($0 + 1) is \"\(words.words[$0])\" where the data's vocabulary has \"\(dataWords.words[$0])\"" }
+            ?? "it has \(words.count) words, the data's vocabulary \(dataWords.count)"
+        throw CLIError("\(path) is not the vocabulary of the run's data \(data.data) (built in the authors' order: train, valid, test, "
+                       + "first appearance): \(difference); vocab.txt or the data has changed since the run began")
     }
 
     func loadCorpus(vocabulary: Vocabulary) throws -> Corpus {

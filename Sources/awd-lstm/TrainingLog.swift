@@ -33,7 +33,10 @@ enum TrainingLog {
         case .finetuningDone:
             return ["Done!"]
         case .timeLimitReached(let minutes):
-            return ["Time limit of \(minutes) minutes reached"]
+            // The limit counts the run's whole training time, earlier invocations included,
+            // so that a run resumed under the same limit does not train for it again.
+            return ["Time limit of \(minutes) minutes reached (--max-minutes counts the run's total training time, resumes included; "
+                    + "resume with a larger --max-minutes to train on)"]
         case .test(let r):
             return [doubleRule, logFormat("| End of training | test loss %5.2f | test ppl %8.2f | test bpc %8.3f", r.loss, r.ppl, r.bpc),
                     doubleRule]

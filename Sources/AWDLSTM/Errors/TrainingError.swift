@@ -10,6 +10,10 @@ public enum TrainingError: Error, Equatable, Sendable {
     /// Training stopped on `cause`. `folder` (a path) holds `files`; `recovery`
     /// says how to go on from them.
     case diverged(cause: Divergence, folder: String, files: [String], recovery: Recovery)
+    /// Training stopped because the run folder could not be written (`error`:
+    /// a full disk, say). `folder` (a path) holds `files`; `recovery` says how
+    /// to go on from them once the cause is removed.
+    case writeFailed(FileError, folder: String, files: [String], recovery: Recovery)
 
     /// What was no longer finite.
     public enum Divergence: Equatable, Sendable, CustomStringConvertible {
@@ -43,16 +47,20 @@ public enum TrainingError: Error, Equatable, Sendable {
         case startAgain
     }
 
-    /// The message, with option fields spelt by `name` and `next` saying how to
-    /// go on after a divergence (the defaults: the library's wording).
+    /// The message, with option fields spelt by `name`, `next` saying how to
+    /// go on after a divergence and `afterWriteFailure` after a failed write (the defaults: the library's wording).
     public func message(naming name: (String) -> String = { $0 },
-                        next: (Recovery, _ folder: String) -> String = TrainingError.nextStep) -> String {
+                        next: (Recovery, _ folder: String) -> String = TrainingError.nextStep,
+                        afterWriteFailure: (Recovery, _ folder: String) -> String = { r, _ in TrainingError.afterWriteFailure(r) }) -> String {
         switch self {
         case .dataTooSmall(let split, let tokens, let rows, let b, let field):
             return "\(Self.splitName(split)) data too small: \(tokens) tokens do not fill \(rows) rows of \(name(field)) \(b)"
         case .diverged(let cause, let folder, let files, let recovery):
             return "training diverged (\(cause)) and stopped without saving this epoch's weights or state; "
                 + "\(folder) holds \(files.joined(separator: ", ")): \(next(recovery, folder))"
+        case .writeFailed(let error, let folder, let files, let recovery):
+            return "training stopped: \(error); \(folder) holds \(files.isEmpty ? "nothing" : files.joined(separator: ", ")): "
+                + afterWriteFailure(recovery, folder)
         }
     }
 
@@ -62,6 +70,15 @@ public enum TrainingError: Error, Equatable, Sendable {
         case .fineTuneAgain: "model.safetensors keeps the best weights; fine-tune again with a smaller learning rate"
         case .resume: "state.safetensors keeps the last good state; resume the run with a smaller learning rate"
         case .startAgain: "no weights were saved yet; start again with a smaller learning rate (or gradient clipping)"
+        }
+    }
+
+    /// How to go on after `writeFailed`, once there is room again.
+    public static func afterWriteFailure(_ recovery: Recovery) -> String {
+        switch recovery {
+        case .fineTuneAgain: "model.safetensors keeps the best weights; make room and fine-tune again"
+        case .resume: "state.safetensors keeps the last good state; make room and resume the run"
+        case .startAgain: "nothing resumable was saved (no model is kept without its state); make room and start the run again"
         }
     }
 

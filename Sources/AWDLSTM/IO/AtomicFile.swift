@@ -14,22 +14,12 @@ import Darwin
     public static func write(_ data: Data, to url: URL) throws {
         let dir = url.deletingLastPathComponent()
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        // Errors name `url`, the file the user asked for, not the temporary one.
         let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw FileError.cannotWrite(path: tmp.path, step: .create, reason: errnoText()) }
+        guard fd >= 0 else { throw FileError.cannotWrite(path: url.path, step: .create, reason: errnoText()) }
         var failure: Error?
-        data.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = Glibc_write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = FileError.cannotWrite(path: tmp.path, step: .write, reason: errnoText())
-                    return
-                }
-                done += n
-            }
-        }
-        if failure == nil && fsync(fd) != 0 { failure = FileError.cannotWrite(path: tmp.path, step: .flush, reason: errnoText()) }
+        if !writeAll(fd, data) { failure = FileError.cannotWrite(path: url.path, step: .write, reason: errnoText()) }
+        if failure == nil && fsync(fd) != 0 { failure = FileError.cannotWrite(path: url.path, step: .flush, reason: errnoText()) }
         close(fd)
         if let failure { unlink(tmp.path); throw failure }
         guard rename(tmp.path, url.path) == 0 else {
@@ -41,6 +31,21 @@ import Darwin
         if dfd >= 0 { _ = fsync(dfd); close(dfd) }
     }
 
+    /// Appends `data` to the existing file `url`, all of it or nothing: when the
+    /// disk is full or the write fails otherwise, the file is cut back to its
+    /// previous length (so a log never ends in half a line) and this throws.
+    public static func append(_ data: Data, to url: URL) throws {
+        let fd = open(url.path, O_WRONLY | O_APPEND)
+        guard fd >= 0 else { throw FileError.cannotWrite(path: url.path, step: .append, reason: errnoText()) }
+        defer { close(fd) }
+        let length = lseek(fd, 0, SEEK_END)
+        guard writeAll(fd, data) else {
+            let reason = errnoText()
+            if length >= 0 { _ = ftruncate(fd, length) }
+            throw FileError.cannotWrite(path: url.path, step: .append, reason: reason)
+        }
+    }
+
     /// Replaces `url`'s content by `text` in UTF-8, as `write(_:to:)` for data.
     public static func write(_ text: String, to url: URL) throws {
         try write(Data(text.utf8), to: url)
@@ -49,11 +54,23 @@ import Darwin
 
 func errnoText() -> String { String(cString: strerror(errno)) }
 
-@inline(__always)
-private func Glibc_write(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(fd, p, n)
-    #else
-    return Darwin.write(fd, p, n)
-    #endif
+/// Writes all of `data` to `fd` (retrying short writes and EINTR); false, with
+/// `errno` set, when the system refuses (a full disk, a closed pipe, …).
+func writeAll(_ fd: Int32, _ data: Data) -> Bool {
+    data.withUnsafeBytes { raw in
+        var done = 0
+        while done < raw.count {
+            #if canImport(Glibc)
+            let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+            #else
+            let n = Darwin.write(fd, raw.baseAddress! + done, raw.count - done)
+            #endif
+            if n < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            done += n
+        }
+        return true
+    }
 }

@@ -75,10 +75,7 @@ public final class MetricsLog {
         // A diverged run can have an infinite perplexity: see `JSONFormat`.
         var data = try JSONFormat.encoder().encode(record)
         data.append(0x0A)
-        guard let handle = try? FileHandle(forWritingTo: url) else { throw FileError.cannotWrite(path: url.path, step: .append, reason: nil) }
-        defer { try? handle.close() }
-        handle.seekToEndOfFile()
-        handle.write(data)
+        try AtomicFile.append(data, to: url)
         lines += 1
     }
 

@@ -241,10 +241,22 @@ extension RunFolder {
     public func writeImported(_ model: AWDLSTMModel, vocabulary: Vocabulary, config: RunConfig,
                               metadata: [String: String]) throws {
         try refuseOverwrite()
-        let made = !exists(url)
-        let new = [self.config, self.vocabulary, self.model, lockFile].filter { !exists($0) }
+        // Only a process that made the folder and holds its lock may remove it:
+        // a second import into the same new folder is refused by the lock and
+        // must not take away the folder the first one is writing.
+        let parent = url.deletingLastPathComponent()
+        do { try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
+            throw FileError.cannotCreateFolder(path: parent.path)
+        }
+        let made = mkdir(url.path, 0o755) == 0
+        let lockWasThere = exists(lockFile)
+        do { try lockForWriting() } catch {
+            if made { rmdir(url.path) }  // removes the folder only while it is empty
+            throw error
+        }
+        let new = [self.config, self.vocabulary, self.model].filter { !exists($0) } + (lockWasThere ? [] : [lockFile])
         do {
-            try lockForWriting()
+            try refuseOverwrite()  // again under the lock: another import may have finished meanwhile
             try writeConfig(config)
             try writeVocabulary(vocabulary)
             try model.saveWeights(to: self.model, metadata: metadata)

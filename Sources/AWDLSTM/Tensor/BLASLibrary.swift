@@ -74,7 +74,7 @@ public enum BLAS {
         switch state {
         case .success(let l): return l
         case .failure(let e):
-            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+            _ = writeAll(2, Data("error: \(e.description)\n".utf8))  // never traps, even when stderr cannot be written
             exit(1)
         }
     }

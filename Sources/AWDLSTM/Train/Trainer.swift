@@ -133,10 +133,17 @@ public final class Trainer {
     ///   `TrainingError.diverged` when a loss, gradient norm or the weights stop
     ///   being finite (the folder then holds the last good state);
     /// - `ModelError` when a token of the corpus is outside the model's vocabulary;
-    /// - `FileError` when the run folder cannot be written or read back;
+    /// - `TrainingError.writeFailed` when the run folder cannot be written once
+    ///   training has started (a full disk; the folder then resumes or starts again),
+    ///   `FileError` when it cannot be read back;
     /// - `CheckpointError` when the saved best model cannot be read for the test;
     /// - `RunFolderError.malformedMetrics` when `metrics.jsonl` cannot be read to plot it.
     public func run() throws -> TrainingSummary {
+        do { return try trainAndTest() } catch let error as FileError { throw writeFailure(error) }
+    }
+
+    /// The body of `run()`.
+    private func trainAndTest() throws -> TrainingSummary {
         try options.validate(for: corpus, testing: testAtEnd)
         let b = options.batchSize
         let train = try BatchedTokens(corpus.train, batchSize: b).columns(communicator.columns(of: b))
@@ -356,6 +363,21 @@ public final class Trainer {
             .filter { !$0.hasPrefix(".") }.sorted()
         let recovery: TrainingError.Recovery = finetuning ? .fineTuneAgain : folder.exists(folder.state) ? .resume : .startAgain
         return .diverged(cause: cause, folder: path, files: files, recovery: recovery)
+    }
+
+    /// The error that ends a run whose folder could not be written (a full disk):
+    /// what failed, what the folder holds and how to go on. A model saved
+    /// before the run's first state is removed, so that a folder never holds
+    /// weights of a run it cannot resume: with no state, the run starts again.
+    private func writeFailure(_ error: FileError) -> TrainingError {
+        let path = folder.url.path
+        if communicator.isRoot && !finetuning && !folder.exists(folder.state) {
+            try? FileManager.default.removeItem(at: folder.model)
+        }
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
+            .filter { !$0.hasPrefix(".") }.sorted()
+        let recovery: TrainingError.Recovery = finetuning ? .fineTuneAgain : folder.exists(folder.state) ? .resume : .startAgain
+        return .writeFailed(error, folder: path, files: files, recovery: recovery)
     }
 
     // MARK: The final test

@@ -139,7 +139,10 @@ public final class Trainer {
     /// - `CheckpointError` when the saved best model cannot be read for the test;
     /// - `RunFolderError.malformedMetrics` when `metrics.jsonl` cannot be read to plot it.
     public func run() throws -> TrainingSummary {
-        do { return try trainAndTest() } catch let error as FileError { throw writeFailure(error) }
+        do { return try trainAndTest() } catch let error as FileError {
+            guard case .cannotWrite = error else { throw error }
+            throw writeFailure(error)
+        }
     }
 
     /// The body of `run()`.

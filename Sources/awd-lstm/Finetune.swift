@@ -55,6 +55,7 @@ struct Finetune: ParsableCommand {
             authors.note()
             logLine(describe(options))
             try announceBLAS()
+            noteFolderNamedPt(checkpoint, flag: "--save")
             try folder.lockForWriting()
             let trainer = try Trainer(finetuning: folder, model: network, corpus: corpus, options: options)
             // Recorded once the fine-tuning run is set up, as `train --resume DIR` does.

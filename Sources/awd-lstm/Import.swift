@@ -43,8 +43,9 @@ struct Import: ParsableCommand {
             if vocabulary.remapVocab && data == nil {
                 throw CLIError("--remap-vocab moves the weights onto the vocabulary of --data: give it")
             }
+            try OutputPath.checkRunFolder(save, flag: "--save")
             let folder = RunFolder(URL(fileURLWithPath: save))
-            noteFolderNamedPt(save, flag: "--save", writing: true)
+            noteFolderNamedPt(save, flag: "--save")
             let imported = try CheckpointImport(contentsOf: source, format: format, splits: splits?.values)
             var model = try imported.makeModel()
             var config = imported.config

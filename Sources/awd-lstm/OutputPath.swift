@@ -1,22 +1,32 @@
 import Foundation
 
-/// Checks a file path given for output (`generate --out`, `plot --out`) before
-/// any work is done, so that a run of minutes never ends in "cannot write":
-/// the folder it names must exist and be a folder, and the path itself must
-/// not be a folder. Errors name the flag and the path as given.
+/// Checks a path given for output before any work is done, so that a run of
+/// minutes never ends in "cannot write": a file (`generate --out`, `plot
+/// --out`) needs an existing folder and must not name a folder; a run folder
+/// (`train --save`, `import --save`) is created with its missing parents, so
+/// only a part of the path that is a file is refused. Errors name the flag and
+/// the path as given, and the part at fault.
 enum OutputPath {
     static func check(_ path: String, flag: String) throws {
-        let url = URL(fileURLWithPath: path)
-        if isFolder(url) { throw CLIError("\(flag) \(path): that is a folder; give a file name") }
-        // The first component that is missing or is not a folder.
-        var folder = URL(fileURLWithPath: "/")
-        for component in url.deletingLastPathComponent().standardizedFileURL.pathComponents.dropFirst() {
-            folder.appendPathComponent(component)
+        if isFolder(URL(fileURLWithPath: path)) { throw CLIError("\(flag) \(path): that is a folder; give a file name") }
+        try checkFolders(of: URL(fileURLWithPath: path).deletingLastPathComponent(), path: path, flag: flag, mayCreate: false)
+    }
+
+    static func checkRunFolder(_ path: String, flag: String) throws {
+        try checkFolders(of: URL(fileURLWithPath: path), path: path, flag: flag, mayCreate: true)
+    }
+
+    /// Every part of `folder` is a folder (or, when `mayCreate`, missing: it is made).
+    private static func checkFolders(of folder: URL, path: String, flag: String, mayCreate: Bool) throws {
+        var part = URL(fileURLWithPath: "/")
+        for component in folder.standardizedFileURL.pathComponents.dropFirst() {
+            part.appendPathComponent(component)
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory) else {
-                throw CLIError("\(flag) \(path): folder \(folder.path) does not exist")
+            guard FileManager.default.fileExists(atPath: part.path, isDirectory: &isDirectory) else {
+                if mayCreate { return }
+                throw CLIError("\(flag) \(path): folder \(part.path) does not exist")
             }
-            guard isDirectory.boolValue else { throw CLIError("\(flag) \(path): \(folder.path) is a file, not a folder") }
+            guard isDirectory.boolValue else { throw CLIError("\(flag) \(path): \(part.path) is a file, not a folder") }
         }
     }
 

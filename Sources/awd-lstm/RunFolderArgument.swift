@@ -15,15 +15,12 @@ func runFolder(_ path: String, flag: String) throws -> RunFolder {
             ? " (a PyTorch .pt file cannot be read: save its state_dict as safetensors and bring it in with `awd-lstm import`)" : ""
         throw CLIError("\(flag) \(path): a file, not a run folder\(pytorch)")
     }
-    noteFolderNamedPt(path, flag: flag, writing: false)
     return RunFolder(URL(fileURLWithPath: path))
 }
 
-/// Says, for a run folder named like the authors' `.pt` file (`--save PTB.pt`),
-/// that the name is a folder's, read or written whole.
-func noteFolderNamedPt(_ path: String, flag: String, writing: Bool) {
+/// Says, for a run folder that a command writes and that is named like the
+/// authors' `.pt` file (`--save PTB.pt`), that the name is a folder's.
+func noteFolderNamedPt(_ path: String, flag: String) {
     guard path.hasSuffix(".pt") else { return }
-    logLine(writing
-        ? "\(flag) \(path): writing the run folder \(path)/ (model.safetensors, config.json, vocab.txt, ...), not one .pt file"
-        : "\(flag) \(path): reading the run folder \(path)/ (model.safetensors, config.json, vocab.txt) that `train --save \(path)` wrote")
+    logLine("\(flag) \(path): writing the run folder \(path)/ (model.safetensors, config.json, vocab.txt, ...), not one .pt file")
 }

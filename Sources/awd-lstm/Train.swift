@@ -96,6 +96,7 @@ struct Train: ParsableCommand {
                 }
             }
         } else {
+            if let save { try OutputPath.checkRunFolder(save, flag: "--save") }
             var options = TrainingOptions()
             training.apply(to: &options)
             try training.refuseUnused(with: options)
@@ -129,7 +130,7 @@ struct Train: ParsableCommand {
             } else {
                 folder = RunFolder(URL(fileURLWithPath: save ?? "runs/unnamed"))
             }
-            if let s = save { noteFolderNamedPt(s, flag: "--save", writing: true) }
+            if let s = save { noteFolderNamedPt(s, flag: "--save") }
             if communicator.isRoot { try folder.lockForWriting() }
             try refuseOverwrite(folder)
             trainer = try Trainer(model: m, corpus: corpus, options: options, folder: folder, dataPath: data.recordedPath,

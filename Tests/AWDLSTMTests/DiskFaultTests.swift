@@ -175,7 +175,7 @@ final class DiskFaultTests: XCTestCase {
         XCTAssertNoThrow(try SafeTensors(contentsOf: run.appendingPathComponent("state.safetensors")))
     }
 
-    /// Output paths are checked before the work and named as given; a .pt name is a folder, said everywhere.
+    /// Output paths are checked before the work and named as given; a folder named .pt that is written is said to be one.
     func testOutputPathsAndPtNames() throws {
         let dir = try TemporaryFolder()
         let good = try Self.trained.get()
@@ -189,10 +189,14 @@ final class DiskFaultTests: XCTestCase {
         XCTAssertEqual(plot.status, 1, plot.stderr)
         XCTAssertTrue(plot.stderr.contains("\(file.path) is a file, not a folder"), plot.stderr)
 
+        let train = try CLI.run(["train", "--data", good.data.path, "--save", file.path + "/run"] + Self.model)
+        XCTAssertEqual(train.status, 1, train.stderr)
+        XCTAssertTrue(train.stderr.contains("--save \(file.path)/run: \(file.path) is a file, not a folder"), train.stderr)
+
         let pt = try dir.copy(good.run, as: "PTB.pt")
         let finetune = try CLI.run(["finetune", "--save", pt.path, "--data", good.data.path, "--epochs", "1"])
         XCTAssertEqual(finetune.status, 0, finetune.stderr)
-        XCTAssertTrue(finetune.stderr.contains("\(pt.path): reading the run folder"), finetune.stderr)
+        XCTAssertTrue(finetune.stderr.contains("--save \(pt.path): writing the run folder"), finetune.stderr)
 
         // --max-minutes counts the run's whole time: a resume under the same limit says so.
         let timed = try dir.copy(good.run, as: "T")

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import AWDLSTM
+@_spi(CLI) @testable import AWDLSTM
 
 /// Faults of the disk and the standard streams, through the executable: a
 /// full disk while training, output to a full stdout or stderr, SIGTERM, two

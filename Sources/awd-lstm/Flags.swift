@@ -288,7 +288,6 @@ struct EvaluationTarget: ParsableArguments {
         let folder = try runFolder(path, flag: run?.path != nil ? run!.flag : "--checkpoint")
         let (model, config, vocabulary) = try folder.loadModel()
         let corpus = try data.map { try Corpus(folder: URL(fileURLWithPath: $0), vocabulary: vocabulary) }
-        if case .endOfSentence = vocabulary.lineBoundary {} else { logLine("line ends: \(vocabulary.lineBoundary.summary)") }
         let tokens: [Int32], name: String
         if let file {
             guard let bytes = FileManager.default.contents(atPath: file) else { throw CLIError("--file \(file): cannot read it") }
@@ -301,6 +300,7 @@ struct EvaluationTarget: ParsableArguments {
             let split = split ?? .test
             (tokens, name) = (corpus!.tokens(split), split.rawValue)
         }
+        if case .endOfSentence = vocabulary.lineBoundary {} else { logLine("line ends: \(vocabulary.lineBoundary.summary)") }
         guard tokens.count >= 2 else { throw CLIError("\(name) has \(tokens.count) token(s); scoring needs at least 2") }
         return Loaded(model: model, config: config, corpus: corpus, tokens: tokens, name: name)
     }

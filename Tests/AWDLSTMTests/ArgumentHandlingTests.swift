@@ -145,6 +145,8 @@ final class ScriptFlagTests: XCTestCase {
                              "--data \(other.path): its vocabulary (16 words) is not the run's vocab.txt (16 words)")
         assertOneLineRefusal(try CLI.run(["generate", "--checkpoint", pt.path, "--model", "QRNN"]), "--model QRNN differs from the run's LSTM")
         assertOneLineRefusal(try CLI.run(["generate", "--checkpoint", pt.path, "--log-interval", "0"]), "--log-interval must be at least 1")
+        let nowhere = dir.url.appendingPathComponent("no/such/generated.txt").path
+        assertOneLineRefusal(try CLI.run(["generate", "--checkpoint", pt.path, "--outf", nowhere]), "--out \(nowhere): folder", "does not exist")
         // A PyTorch .pt file itself is not a run folder.
         let file = try dir.write("PTB.pt", "not a folder")
         for command in [["generate"], ["plot"], ["evaluate", "--data", shared.data.path], ["pointer", "--data", shared.data.path],

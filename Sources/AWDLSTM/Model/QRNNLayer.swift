@@ -142,11 +142,15 @@ struct QRNNLayer: RecurrentLayer {
     ) -> UnsafePointer<Float> {
         guard window > 1, let previous else { return x }
         let rows = steps * batch, n = input, src = ws.source.pointer
-        // Row r is [x_r, x_{r−B}], with the carried inputs before the first step.
-        Pointwise.copyRows(x, sourceStride: n, rows: rows, width: n, into: src, destinationStride: 2 * n)
-        Pointwise.copyRows(previous.pointer, sourceStride: n, rows: batch, width: n, into: src + n, destinationStride: 2 * n)
-        Pointwise.copyRows(x, sourceStride: n, rows: rows - batch, width: n, into: src + batch * 2 * n + n,
-                           destinationStride: 2 * n)
+        let carried = UnsafePointer(previous.pointer)
+        // Row r is [x_r, x_{r−B}], with the carried inputs before the first step:
+        // both halves of a row in one pass, so the window costs one fork-join.
+        ParallelFor.chunks(ParallelFor.workers, count: rows, costPerItem: 2 * n) { _, range in
+            for r in range {
+                (src + r * 2 * n).update(from: x + r * n, count: n)
+                (src + r * 2 * n + n).update(from: r < batch ? carried + r * n : x + (r - batch) * n, count: n)
+            }
+        }
         return UnsafePointer(src)
     }
 

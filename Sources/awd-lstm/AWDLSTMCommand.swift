@@ -34,6 +34,7 @@ struct AWDLSTMCommand: ParsableCommand {
         let names = OptionSpelling.longNames(_dumpHelp())
         let subcommand = arguments.first.flatMap { names[$0] == nil ? nil : $0 }
         if let subcommand, let names = names[subcommand] {
+            ErrorMessages.command = (subcommand, names.all)
             do { arguments = [subcommand] + (try OptionSpelling.normalize(Array(arguments.dropFirst()), names: names)) } catch {
                 fail("\(error) (see `awd-lstm \(subcommand) --help`)")
             }

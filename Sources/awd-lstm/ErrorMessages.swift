@@ -2,12 +2,22 @@ import AWDLSTM
 import Foundation
 
 /// The command line's wording of errors: one line per error, with the library's
-/// field names spelt as this tool's flags (`evalBatchSize` → `--eval-batch-size`)
-/// and the way on after a divergence spelt as a command. Every error that
-/// reaches `reportingErrors` is printed through `line(for:)`.
+/// field names spelt as the running command's flags (`evalBatchSize` →
+/// `--eval-batch-size` in `bench`) or, where that command has no such flag, by
+/// what they are (`train` validates at the authors' fixed evaluation batch
+/// size), and the way on after a divergence spelt as a command. Every error
+/// that reaches `reportingErrors` is printed through `line(for:)`.
 enum ErrorMessages {
+    /// The command being run and its long option names (no dashes), set before
+    /// it is parsed; nil outside a subcommand, where every field is spelt as a flag.
+    nonisolated(unsafe) static var command: (name: String, options: Set<String>)?
+
     static func line(for error: Error) -> String {
         switch error {
+        case ImportError.wrongFormat(let source, let reason, let likely) where !has("format"):
+            // `train --resume FILE` reads the authors' names only; other formats come in through `import`.
+            return "\(source): \(reason) (the names are those of a \(likely.rawValue) checkpoint: bring it in with "
+                + "`awd-lstm import --from \(source) --format \(likely.rawValue) --save DIR` and use DIR/model.safetensors)"
         case let e as ConfigurationError:
             return e.message(naming: flag)
         case let e as TrainingError:
@@ -26,11 +36,26 @@ enum ErrorMessages {
     }
 
     /// The flag that sets a configuration field: the property name in kebab
-    /// case (`maxBatches` → `--max-batches`). The vocabulary size is no flag:
-    /// it comes from the data.
+    /// case (`maxBatches` → `--max-batches`) when the running command has that
+    /// option; otherwise what the field is (`the evaluation batch size`) or its
+    /// `config.json` key. The vocabulary size is no flag: it comes from the data.
     static func flag(_ field: String) -> String {
-        field == "vocabSize" ? "the vocabulary size" : "--" + words(field, joinedBy: "-")
+        let option = command.flatMap { renamed[$0.name]?[field] } ?? words(field, joinedBy: "-")
+        if let fixed = fixedSettings[field], !has(option) { return fixed }
+        return has(option) ? "--" + option : jsonKey(field)
     }
+
+    /// Options named otherwise than their field, by command.
+    private static let renamed = ["bench": ["vocabSize": "vocab"]]
+
+    /// Fields some commands set without a flag: the authors' fixed batch sizes
+    /// of validation (10) and test (1) in training, and the data's vocabulary size.
+    private static let fixedSettings = [
+        "evalBatchSize": "the evaluation batch size", "testBatchSize": "the test batch size", "vocabSize": "the vocabulary size",
+    ]
+
+    /// Whether the running command has the long option `name` (any command does, outside one).
+    private static func has(_ name: String) -> Bool { command?.options.contains(name) ?? true }
 
     /// The `config.json` key of a configuration field: the property name in
     /// snake case (`evalBatchSize` → `eval_batch_size`), as `RunConfig` writes it.

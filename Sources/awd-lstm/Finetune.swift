@@ -46,7 +46,11 @@ struct Finetune: ParsableCommand {
             if !conflicts.isEmpty { throw FlagConflict.error(conflicts, "fine-tuning continues the run's model (drop the model flags or give its values)") }
             // As with `train --resume DIR`: other data is a choice to make explicitly and to record.
             let otherData = try data.isOther(than: config.data, newData: newData, toDo: "fine-tune")
-            let corpus = try Corpus(folder: data.url, vocabulary: vocabulary)
+            let corpus = try data.corpus(vocabulary: vocabulary, wayOut: """
+                fine-tuning keeps the run's vocabulary (finetune has no --remap-vocab); start a run on this data from the \
+                weights first, `awd-lstm train --resume \(folder.model.path) --data \(data.data) --remap-vocab --save NEW` \
+                (shared words keep their rows), then fine-tune NEW
+                """)
             var options = config.training
             options.maxBatches = nil
             options.maxMinutes = nil
@@ -57,13 +61,18 @@ struct Finetune: ParsableCommand {
             try announceBLAS()
             noteFolderNamedPt(checkpoint, flag: "--save")
             try folder.lockForWriting()
-            let trainer = try Trainer(finetuning: folder, model: network, corpus: corpus, options: options)
-            // Recorded once the fine-tuning run is set up, as `train --resume DIR` does.
-            if otherData {
-                try folder.recordNewData(data.recordedPath)
-                logLine("Fine-tuning on new data \(data.data) (was \(config.data)); recorded in config.json")
-            }
+            // Installed first: Ctrl-C during the starting validation (in the trainer's set-up) ends the command below.
             let interrupt = Interrupt.install()
+            let trainer = try Trainer(finetuning: folder, model: network, corpus: corpus, options: options,
+                                      newData: otherData || config.data == nil ? data.recordedPath : nil)
+            if interrupt.requested {
+                logLine("Fine-tuning stopped before its first batch: \(folder.url.path) is as it was (config.json, model and state "
+                        + "untouched; model.pre-finetune.safetensors is a copy of the model)")
+                throw ExitCode(130)
+            }
+            if otherData {
+                logLine("Fine-tuning on new data \(data.data) (was \(config.data!)); recorded in config.json with the first saved state")
+            }
             trainer.shouldStop = { interrupt.requested ? .interrupted : nil }
             if let start = trainer.startingValidation {
                 logLine(logFormat( "Fine-tuning %@ | starting valid ppl %.2f | valid bpc %.3f", folder.url.path, start.ppl, start.bpc))

@@ -10,12 +10,17 @@ struct DataFlags: ParsableArguments {
     var url: URL { URL(fileURLWithPath: data) }
     /// The folder as `config.json` records it: absolute, so that a run resumed
     /// from another directory still names the same data.
-    var recordedPath: String { url.standardizedFileURL.path }
+    var recordedPath: String { Self.recorded(data) }
+
+    /// A data folder as `config.json` records it: `path` made absolute and standard.
+    static func recorded(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
 
     /// Whether `--data` names another folder than a run's data `saved` (its
-    /// `config.json`). Other data is refused unless `newData` (`--new-data`: to
-    /// `toDo` on it, recorded), and `--new-data` with the run's own data is refused as unused.
-    func isOther(than saved: String, newData: Bool, toDo: String) throws -> Bool {
+    /// `config.json`; nil when it records none, and then any data is the run's first).
+    /// Other data is refused unless `newData` (`--new-data`: to `toDo` on it,
+    /// recorded), and `--new-data` with the run's own data is refused as unused.
+    func isOther(than saved: String?, newData: Bool, toDo: String) throws -> Bool {
+        guard let saved else { return false }
         let other = !names(saved)
         if other && !newData {
             throw CLIError("--data \(data) is not the run's data \(saved) (config.json); give --new-data to \(toDo) "
@@ -30,6 +35,17 @@ struct DataFlags: ParsableArguments {
     func names(_ path: String) -> Bool {
         func resolved(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.resolvingSymlinksInPath().path }
         return resolved(path) == resolved(data)
+    }
+
+    /// The corpus of `--data` in a trained run's `vocabulary`. Words outside it
+    /// are refused with one of them, their number, and `wayOut` (what to do instead).
+    func corpus(vocabulary: Vocabulary, wayOut: String) throws -> Corpus {
+        do { return try Corpus(folder: url, vocabulary: vocabulary) } catch CorpusError.wordNotInVocabulary(let word, let source, _) {
+            // Counted on the error path only: the data read again with a vocabulary of its own.
+            let outside = ((try? Corpus(folder: url))?.vocabulary.words ?? []).filter { vocabulary.id($0) == nil }
+            throw CLIError("--data \(data) has \(max(1, outside.count)) word(s) outside the run's vocabulary of \(vocabulary.count) "
+                           + "('\(word)' in \(source) is one); \(wayOut)")
+        }
     }
 }
 

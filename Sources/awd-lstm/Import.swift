@@ -62,7 +62,7 @@ struct Import: ParsableCommand {
                 config.splits = splits?.values ?? ModelConfig.defaultSplits(vocabSize: target.count)
                 model = try model.remapped(to: config, remap)
             }
-            try folder.writeImported(model, vocabulary: target, config: RunConfig(model: config, training: TrainingOptions(), data: data ?? ""),
+            try folder.writeImported(model, vocabulary: target, config: RunConfig(model: config, training: TrainingOptions(), data: data.map { DataFlags.recorded($0) }),
                                      metadata: ["imported_from": imported.source, "format": format.rawValue])
             logLine("Imported \(checkpoint) (\(format.rawValue), \(config.model.rawValue)): vocabulary \(config.vocabSize), emsize \(config.emsize), "
                     + "nhid \(config.nhid), nlayers \(config.nlayers), splits \(config.splitsDescription), "

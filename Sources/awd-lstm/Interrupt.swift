@@ -1,12 +1,13 @@
 import Foundation
 
 /// Ctrl-C handling like the authors' script: the first SIGINT asks training to
-/// stop after the current batch (the best model is then tested and the run
-/// exits 0); a second one exits at once. SIGTERM (sent by `timeout`, `kill` and
-/// cluster schedulers before they stop a job) counts as the same request, so
-/// the epoch in progress is saved as after Ctrl-C; in a data-parallel job
-/// mpirun's SIGTERM keeps its own meaning (`Job`). Files are only ever replaced
-/// atomically, so exiting mid-write leaves the previous version intact.
+/// stop after the current batch, or a validation or the final test after the
+/// current window (`Trainer.shouldStop`; the trainer's events then say what
+/// stopped, and the run exits 0); a second one exits at once. SIGTERM (sent by
+/// `timeout`, `kill` and cluster schedulers before they stop a job) counts as
+/// the same request, so the epoch in progress is saved as after Ctrl-C; in a
+/// data-parallel job mpirun's SIGTERM keeps its own meaning (`Job`). Files are
+/// only ever replaced atomically, so exiting mid-write leaves the previous version intact.
 final class Interrupt: @unchecked Sendable {
     nonisolated(unsafe) private static var count: Int32 = 0
     private let sources: [DispatchSourceSignal]
@@ -28,9 +29,14 @@ final class Interrupt: @unchecked Sendable {
                     logLine("second \(name): exiting now")
                     _exit(128 + number)
                 }
-                logLine("\(name): stopping after this batch (\(again) to exit now)")
+                logLine("\(name): stopping after this batch or evaluation window (\(again) to exit now)")
             }
+            // Registration with the kernel happens later on a dispatch thread, and the signal is
+            // ignored until then: wait for it, so that no signal after `install()` is lost.
+            let registered = DispatchSemaphore(value: 0)
+            source.setRegistrationHandler { registered.signal() }
             source.resume()
+            _ = registered.wait(timeout: .now() + 2)
             return source
         })
     }

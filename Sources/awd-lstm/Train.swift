@@ -75,7 +75,11 @@ struct Train: ParsableCommand {
                 corpus = try Corpus(folder: data.url)
                 try requireSameWords(folder, vocabulary, data: corpus.vocabulary)
             } else {
-                corpus = try loadCorpus(vocabulary: vocabulary)
+                corpus = try data.corpus(vocabulary: vocabulary, wayOut: """
+                    a run folder keeps its vocabulary, so --remap-vocab does not apply to --resume DIR; start a new run from \
+                    its weights instead: `awd-lstm train --resume \(folder.model.path) --data \(data.data) --remap-vocab \
+                    --save NEW` (shared words keep their rows; give the model and training flags you want, as for any new run)
+                    """)
             }
             var options = saved.training
             training.apply(to: &options)
@@ -86,13 +90,12 @@ struct Train: ParsableCommand {
             let m = try AWDLSTMModel(config: saved.model, rng: &rng)
             if communicator.isRoot { try folder.lockForWriting() }
             trainer = try Trainer(resuming: folder, model: m, corpus: corpus, options: options, lrOverride: training.lr,
-                                  communicator: communicator)
+                                  newData: otherData || saved.data == nil ? data.recordedPath : nil, communicator: communicator)
             if communicator.isRoot {
                 try announceBLAS()
                 logLine("Resuming \(folder.url.path)")
                 if otherData {
-                    try folder.recordNewData(data.recordedPath)
-                    logLine("Continuing on new data \(data.data) (was \(saved.data)); recorded in config.json")
+                    logLine("Continuing on new data \(data.data) (was \(saved.data!)); recorded in config.json with the next saved state")
                 }
             }
         } else {
@@ -102,11 +105,12 @@ struct Train: ParsableCommand {
             try training.refuseUnused(with: options)
             try options.validate()
             try Job.checkBatch(options.batchSize, communicator)
+            // Weights are checked (shapes, finite values) before the data is read.
+            let imported = try resumeURL.map { try CheckpointImport(contentsOf: $0, format: .salesforce, splits: model.splits?.values) }
             let corpus = try Corpus(folder: data.url)
             var start: CheckpointImport?
             var remap: VocabularyRemap?
-            if let r = resumeURL {
-                let imported = try CheckpointImport(contentsOf: r, format: .salesforce, splits: model.splits?.values)
+            if let r = resumeURL, let imported {
                 let words = try vocabulary.words(beside: r.deletingLastPathComponent().appendingPathComponent("vocab.txt"))
                 remap = try vocabulary.match(imported, words: words, data: corpus.vocabulary, dataSource: data.data)
                 start = imported
@@ -188,13 +192,6 @@ struct Train: ParsableCommand {
                        + "first appearance): \(difference); vocab.txt or the data has changed since the run began")
     }
 
-    func loadCorpus(vocabulary: Vocabulary) throws -> Corpus {
-        let corpus = try Corpus(folder: data.url, vocabulary: vocabulary)
-        return corpus
-    }
-
-    /// Whether two data paths name the same folder (resolved against the current
-    /// directory, symbolic links followed).
     func describe(_ c: ModelConfig, _ o: TrainingOptions) -> String {
         "model \(c.model.rawValue) emsize \(c.emsize) nhid \(c.nhid) nlayers \(c.nlayers) dropout \(c.dropout) dropouth \(c.dropouth) "
             + "dropouti \(c.dropouti) dropoute \(c.dropoute) wdrop \(c.wdrop) lr \(o.lr) clip \(o.clip) "

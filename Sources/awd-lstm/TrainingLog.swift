@@ -18,7 +18,7 @@ enum TrainingLog {
             return [logFormat("| epoch %3d | %5d/%5d batches | lr %05.5f | ms/batch %5.2f | loss %5.2f | ppl %8.2f | bpc %8.3f",
                            epoch, batch, batchesInEpoch, lr, msPerBatch, r.loss, r.ppl, r.bpc)]
         case .interrupted:
-            return [rule, "Exiting from training early"]
+            return [rule, "Exiting from training early"]  // `handler` words a stop during an evaluation
         case let .validation(epoch, r, seconds):
             return [rule,
                     logFormat("| end of epoch %3d | time: %5.2fs | valid loss %5.2f | valid ppl %8.2f | valid bpc %8.3f",
@@ -48,10 +48,28 @@ enum TrainingLog {
     /// the epoch's mean ms/batch, then its validation and the final test. Off a
     /// terminal an evaluation prints a line only every 30 s (a long final test),
     /// so that short validations add no lines to every epoch.
-    static func handler() -> (TrainingEvent) -> Void {
+    ///
+    /// A stop (Ctrl-C) is worded by the phase it ended, which the events before
+    /// it tell: training, the validation of an epoch, or the final test of the
+    /// run in `folder`.
+    static func handler(folder: RunFolder) -> (TrainingEvent) -> Void {
         var task: (epoch: Int, progress: ProgressTask)?
         var evaluation: ProgressTask?
+        var epoch = 0, evaluating: (split: Corpus.Split, done: Int, total: Int)?
         return { event in
+            switch event {
+            case .batch(let e, _, _, _, _, _):
+                (epoch, evaluating) = (e, nil)
+            case let .evaluating(split, done, total):
+                evaluating = (split, done, total)
+            case .validation, .test:
+                evaluating = nil
+            case .interrupted where evaluating != nil:
+                for line in stopLines(during: evaluating!, epoch: epoch, folder: folder) { logLine(line) }
+                return
+            default:
+                break
+            }
             switch event {
             case let .batch(epoch, batch, total, lr, ms, _):
                 if task?.epoch != epoch { task = (epoch, ProgressTask("epoch \(epoch)", unit: "batches")) }
@@ -67,5 +85,18 @@ enum TrainingLog {
             }
             for line in lines(event) { logLine(line) }
         }
+    }
+
+    /// What a stop during an evaluation did, and how to go on.
+    static func stopLines(during evaluation: (split: Corpus.Split, done: Int, total: Int), epoch: Int, folder: RunFolder) -> [String] {
+        let path = folder.url.path
+        let at = "at window \(evaluation.done) of \(evaluation.total)"
+        let data = (try? folder.readConfig().data) ?? "DATA"
+        if evaluation.split == .test {
+            return [doubleRule, "Final test stopped \(at), so the run has no test figure; \(path) keeps the best weights "
+                    + "(model.safetensors) and the run's state; test them with `awd-lstm evaluate --checkpoint \(path) --data \(data) --split test`", doubleRule]
+        }
+        return [rule, "Exiting from training early: validation of epoch \(epoch) stopped \(at); state.safetensors keeps the "
+                + "epoch's training, and `awd-lstm train --resume \(path) --data \(data)` validates it first"]
     }
 }

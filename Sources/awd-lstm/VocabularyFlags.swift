@@ -34,13 +34,16 @@ struct VocabularyFlags: ParsableArguments {
 
     /// How `checkpoint`, whose words are `known` (nil: unknown), meets `data`
     /// (the vocabulary of `dataSource`): nil when each row already stands for the
-    /// same word (or, words unknown, the sizes agree); the remap with
-    /// `--remap-vocab`; an error otherwise.
+    /// same word (or, words unknown, the sizes agree, which a notice line says is
+    /// all that was checked); the remap with `--remap-vocab`; an error otherwise.
     func match(_ checkpoint: CheckpointImport, words known: (words: Vocabulary, source: String)?,
                data: Vocabulary, dataSource: String) throws -> VocabularyRemap? {
         guard let (words, source) = known else {
             if remapVocab { throw CLIError("--remap-vocab needs the weights' words: give them with --vocab FILE") }
             try checkpoint.requireVocabularySize(data.count, of: dataSource)
+            logLine("notice: \(checkpoint.source) has no vocab.txt beside it and no --vocab was given, so its words cannot be "
+                    + "checked: row i is taken to be word i of \(dataSource) in the authors' order (train, valid, test, first "
+                    + "appearance); give the weights' word list with --vocab FILE to check them")
             return nil
         }
         try checkpoint.requireVocabularySize(words.count, of: source)

@@ -35,15 +35,6 @@ final class FieldFaultTests: XCTestCase {
         return try XCTUnwrap(object, "stdout is not one JSON object: '\(r.stdout)' (stderr: \(r.stderr))", file: file, line: line)
     }
 
-    /// Rewrites one tensor of a safetensors file through `change`.
-    func rewrite(_ url: URL, tensor: String, _ change: (inout [Float]) -> Void) throws {
-        let file = try SafeTensors(contentsOf: url)
-        var arrays = try file.tensors.map { try ($0, file.floats($0.name)) }
-        for k in arrays.indices where arrays[k].0.name == tensor { change(&arrays[k].1) }
-        let data = arrays.withUnsafeBufferPointers { SafeTensors.encode($0, metadata: file.metadata) }
-        try data.write(to: url)
-    }
-
     // MARK: 1. non-finite numbers in machine output
 
     /// An infinite perplexity (a finite but huge loss) is a result: the JSON of
@@ -147,6 +138,17 @@ final class FieldFaultTests: XCTestCase {
         let r = try CLI.run(["train", "--resume", run.path, "--data", data.path, "--epochs", "2"])
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("tensor 'weights' holds a non-finite value"), r.stderr)
+    }
+}
+
+extension XCTestCase {
+    /// Rewrites one tensor of a safetensors file through `change`.
+    func rewrite(_ url: URL, tensor: String, _ change: (inout [Float]) -> Void) throws {
+        let file = try SafeTensors(contentsOf: url)
+        var arrays = try file.tensors.map { try ($0, file.floats($0.name)) }
+        for k in arrays.indices where arrays[k].0.name == tensor { change(&arrays[k].1) }
+        let data = arrays.withUnsafeBufferPointers { SafeTensors.encode($0, metadata: file.metadata) }
+        try data.write(to: url)
     }
 }
 

@@ -338,7 +338,7 @@ final class ImportCommandTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: run.appendingPathComponent("vocab.txt")), try Data(contentsOf: Self.itos))
         let want = try JSONDecoder().decode(ItosExpected.self, from: Data(contentsOf: ImportTests.folder.appendingPathComponent("fastai_itos.json")))
         let (model, config, vocabulary) = try RunFolder(run).loadModel()
-        XCTAssertEqual(config.data, "")
+        XCTAssertNil(config.data)
         XCTAssertEqual(vocabulary.words.first, "xxunk")
         XCTAssertNil(vocabulary.id("<eos>"))
         let loss = try Evaluator.loss(model: model, data: BatchedTokens(want.ids, batchSize: want.batch_size), bptt: want.bptt)

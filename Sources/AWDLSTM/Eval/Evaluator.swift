@@ -25,6 +25,14 @@ public enum Evaluator {
     static func loss(
         model: AWDLSTMModel, data: BatchedTokens, bptt: Int, progress: ((Int, Int) -> Void)? = nil
     ) throws(ModelError) -> Double {
+        try loss(model: model, data: data, bptt: bptt, progress: progress, until: { false })!
+    }
+
+    /// As `loss(model:data:bptt:progress:)`, asking `stop` after each window;
+    /// nil when it said to stop (a Ctrl-C in training's evaluations).
+    static func loss(
+        model: AWDLSTMModel, data: BatchedTokens, bptt: Int, progress: ((Int, Int) -> Void)?, until stop: () -> Bool
+    ) throws(ModelError) -> Double? {
         model.resetHidden(batchSize: data.columns)
         var total = 0.0
         let starts = Array(data.windowStarts(bptt: bptt))
@@ -32,6 +40,7 @@ public enum Evaluator {
             let batch = data.window(at: i, length: bptt)
             total += Double(batch.steps) * (try model.evaluate(batch, reusePreparedWeights: k > 0))
             progress?(k + 1, starts.count)
+            if stop() { return nil }
         }
         return total / Double(data.rows)
     }

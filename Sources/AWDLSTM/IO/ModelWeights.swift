@@ -152,7 +152,20 @@ extension AWDLSTMModel {
     func loadWeights(from file: SafeTensors, format: CheckpointFormat = .salesforce,
                      into values: FloatBuffer?, source: String) throws {
         precondition(values.map { $0.count == weights.count } ?? true, "weights of another layout")
-        var sources: [(ParameterLayout.Entry, String)] = []
+        let target = values ?? weights
+        for (e, name) in try checkWeights(in: file, format: format, source: source) {
+            try file.read(name, into: UnsafeMutableBufferPointer(start: target.pointer + e.offset, count: e.count))
+        }
+    }
+
+    /// Checks, without loading them, that `file` holds every parameter as
+    /// `loadWeights` needs it (present, of the expected shape, F32, finite) and
+    /// returns each parameter with the name it is read from; throws
+    /// `CheckpointError` naming `source` and the tensor otherwise.
+    @discardableResult
+    public func checkWeights(in file: SafeTensors, format: CheckpointFormat = .salesforce,
+                             source: String) throws -> [(entry: ParameterLayout.Entry, name: String)] {
+        var sources: [(entry: ParameterLayout.Entry, name: String)] = []
         for (e, names) in format.tensorNames(layout) {
             let present = names.compactMap { file.info($0) }
             guard let t = present.first else { throw CheckpointError.missingTensor(source: source, tensor: names[0]) }
@@ -166,9 +179,6 @@ extension AWDLSTMModel {
             try file.requireFinite(t.name)
             sources.append((e, t.name))
         }
-        let target = values ?? weights
-        for (e, name) in sources {
-            try file.read(name, into: UnsafeMutableBufferPointer(start: target.pointer + e.offset, count: e.count))
-        }
+        return sources
     }
 }

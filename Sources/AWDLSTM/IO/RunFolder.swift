@@ -86,18 +86,6 @@ public struct RunFolder: Sendable {
     /// Reads `vocab.txt`; throws as `Vocabulary.read(from:)`.
     public func readVocabulary() throws -> Vocabulary { try Vocabulary.read(from: vocabulary) }
 
-    /// Records in `config.json` that the run goes on with the data at `path`:
-    /// `data` becomes `path`, and `data_history` gains the previous path with the
-    /// number of epochs `metrics.jsonl` holds for it. Throws when `config.json`
-    /// or a line of `metrics.jsonl` is damaged, leaving both as they were.
-    public func recordNewData(_ path: String) throws {
-        var config = try readConfig()
-        let epochs = try MetricsLog.readIfPresent(metrics).filter { $0.kind == "epoch" }.map(\.epoch).max() ?? 0
-        config.dataHistory.append(.init(data: config.data, epochs: epochs))
-        config.data = path
-        try writeConfig(config)
-    }
-
     /// `config.json` and `vocab.txt`, each checked (`readConfig()`, `readVocabulary()`),
     /// and throws `RunFolderError.vocabularySizeMismatch` unless the vocabulary has the configured size.
     public func readConfigAndVocabulary() throws -> (RunConfig, Vocabulary) {
@@ -129,15 +117,17 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var model: ModelConfig
     /// The training options of the run (the last ones, after a resume).
     public var training: TrainingOptions
-    /// The data folder the run trains on, as given (earlier ones in `dataHistory`).
-    public var data: String
+    /// The data folder the run trains on, as an absolute path (earlier ones in
+    /// `dataHistory`); nil when none is known (a model imported with its word
+    /// list only), and then absent from the file.
+    public var data: String?
     /// The data folders the run trained on before `data` (`train --resume DIR --new-data`), oldest first.
     public var dataHistory: [DataChange] = []
     /// The BLAS and CPU the run last trained on (written for the record, never required).
     public var blas: BLASReport?
 
     /// A configuration to write into `config.json`.
-    public init(model: ModelConfig, training: TrainingOptions, data: String, blas: BLASReport? = nil) {
+    public init(model: ModelConfig, training: TrainingOptions, data: String?, blas: BLASReport? = nil) {
         self.model = model
         self.training = training
         self.data = data
@@ -157,12 +147,28 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
     private enum Keys: String, CodingKey { case data, tied, blas, dataHistory = "data_history" }
 
+    /// This configuration continuing with `options` on the data at `newData`
+    /// (nil: the same data), `epochsSoFar` epochs into the run: what a resumed or
+    /// fine-tuned run records once it has saved a state with them. A change of
+    /// data moves the previous folder to `dataHistory` with `epochsSoFar`.
+    public func continued(with options: TrainingOptions, newData: String?, epochsSoFar: Int, blas: BLASReport?) -> RunConfig {
+        var next = self
+        next.training = options
+        if let newData, newData != data {
+            if let old = data { next.dataHistory.append(.init(data: old, epochs: epochsSoFar)) }
+            next.data = newData
+        }
+        next.blas = blas ?? self.blas
+        return next
+    }
+
     /// Reads the flat object; a malformed `blas` entry is dropped, not an error.
     public init(from decoder: Decoder) throws {
         model = try ModelConfig(from: decoder)
         training = try TrainingOptions(from: decoder)
         let c = try decoder.container(keyedBy: Keys.self)
-        data = try c.decode(String.self, forKey: .data)
+        // Earlier versions wrote "" for an import without data.
+        data = try c.decodeIfPresent(String.self, forKey: .data).flatMap { $0.isEmpty ? nil : $0 }
         dataHistory = try c.decodeIfPresent([DataChange].self, forKey: .dataHistory) ?? []
         blas = try? c.decodeIfPresent(BLASReport.self, forKey: .blas)
     }
@@ -172,7 +178,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         try model.encode(to: encoder)
         try training.encode(to: encoder)
         var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(data, forKey: .data)
+        try c.encodeIfPresent(data, forKey: .data)
         if !dataHistory.isEmpty { try c.encode(dataHistory, forKey: .dataHistory) }
         try c.encode(true, forKey: .tied)
         try c.encodeIfPresent(blas, forKey: .blas)

@@ -12,7 +12,8 @@ import Foundation
 /// `[3H, window·In]` with a `[3H]` bias; `In` is `emsize` for the first layer and the
 /// previous layer's `H` after; all layers but the last share one `H` (`nhid`)
 /// and the last has `H == emsize`; the decoder weight, when present, has the
-/// embedding's shape and identical values (tied); the decoder bias is `[V]`.
+/// embedding's shape and identical values (tied); the decoder bias is `[V]`;
+/// every value the model reads is finite (`CheckpointError.nonFinite` otherwise).
 public struct CheckpointImport: Sendable {
     /// The naming the checkpoint was read with.
     public let format: CheckpointFormat
@@ -195,6 +196,10 @@ public struct CheckpointImport: Sendable {
                                  nhid: nlayers == 1 ? emsize : hidden[0], nlayers: nlayers, splits: splits)
         do { try config.validate() } catch { throw ImportError.invalidConfiguration(source: source, error) }
         self.config = config
+        // The weights of a diverged run are refused here, before a command reads any data.
+        for (_, names) in format.tensorNames(ParameterLayout(config)) {
+            for name in names where file.info(name) != nil { try file.requireFinite(name) }
+        }
     }
 
     /// The splits of a checkpoint with `tailClusters` rows of `criterion.tail_vectors`

@@ -4,12 +4,17 @@ extension Trainer {
     /// Continues a trained run in `folder` with the authors' fine-tuning
     /// (`finetune.py`): averaged SGD from the first step, the best validation
     /// loss starting at that of the loaded weights (so the saved model never gets
-    /// worse), and a stop at the non-monotone condition. The trained weights and
-    /// state are kept as `model.pre-finetune.safetensors` and
-    /// `state.pre-finetune.safetensors`; `metrics.jsonl` goes on after the
+    /// worse), and a stop at the non-monotone condition. The trained weights,
+    /// state and configuration are kept as `model.pre-finetune.safetensors`,
+    /// `state.pre-finetune.safetensors` and `config.pre-finetune.json`; `metrics.jsonl` goes on after the
     /// training epochs. A damaged `metrics.jsonl` line throws
-    /// `RunFolderError.malformedMetrics` before anything is written.
-    public convenience init(finetuning folder: RunFolder, model: AWDLSTMModel, corpus: Corpus, options: TrainingOptions) throws {
+    /// `RunFolderError.malformedMetrics` before anything is written. `newData`
+    /// names the data folder of `corpus` when it is not the run's. With the first
+    /// fine-tuning state, `config.json` records `options` and `newData` (a later
+    /// `train --resume` continues fine-tuning with them).
+    public convenience init(finetuning folder: RunFolder, model: AWDLSTMModel, corpus: Corpus, options: TrainingOptions,
+                            newData: String? = nil) throws {
+        let saved = try folder.readConfig()
         let existing = try MetricsLog.readIfPresent(folder.metrics)
         try Self.keepPreFinetuneCopies(folder)
         var state = TrainingState(lr: options.lr, rng: RandomSource(seed: options.seed &+ 2))
@@ -21,6 +26,7 @@ extension Trainer {
         self.init(model: model, corpus: corpus, options: options, folder: folder, communicator: SingleProcess(), state: state,
                   optimizer: AveragedSGD(parameterCount: model.weights.count, weightDecay: options.wdecay),
                   metrics: try MetricsLog(url: folder.metrics, keepLines: existing.count))
+        configToRecord = saved.continued(with: options, newData: newData, epochsSoFar: epochsSoFar, blas: try BLAS.prepare())
     }
 
     /// The validation result of the weights fine-tuning starts from (its
@@ -30,10 +36,11 @@ extension Trainer {
         return EvaluationResult(loss: loss, tokens: corpus.valid.count)
     }
 
-    /// Copies the trained model and state once, before fine-tuning replaces them.
+    /// Copies the trained model, state and configuration once, before fine-tuning replaces them.
     private static func keepPreFinetuneCopies(_ folder: RunFolder) throws {
         let fm = FileManager.default
-        for (file, kept) in [(folder.model, "model.pre-finetune.safetensors"), (folder.state, "state.pre-finetune.safetensors")] {
+        for (file, kept) in [(folder.model, "model.pre-finetune.safetensors"), (folder.state, "state.pre-finetune.safetensors"),
+                             (folder.config, "config.pre-finetune.json")] {
             let target = folder.url.appendingPathComponent(kept)
             if fm.fileExists(atPath: file.path) && !fm.fileExists(atPath: target.path) {
                 do { try fm.copyItem(at: file, to: target) } catch {

@@ -2,7 +2,10 @@ import Foundation
 
 /// Why training stopped early.
 public enum StopReason: Sendable {
-    /// Ctrl-C: leave the epoch where it is (state saved), test the best model.
+    /// Ctrl-C. During training: leave the epoch where it is (state saved), test
+    /// the best model. During validation (one process): stop it, save the state
+    /// with the epoch trained (a resume validates it first), test the best model.
+    /// During the final test (one process): stop it; the run is complete, untested.
     case interrupted
 }
 
@@ -14,7 +17,7 @@ public struct TrainingSummary: Sendable {
     public var test: EvaluationResult?
     /// The epochs finished in the run, those before a resume included.
     public var epochsCompleted: Int
-    /// Whether `shouldStop` ended training early.
+    /// Whether `shouldStop` ended training, a validation or the final test early.
     public var interrupted: Bool
 }
 
@@ -36,7 +39,10 @@ public final class Trainer {
     /// Called with every event of the run, on the thread that calls `run()`
     /// (on rank 0 only in a data-parallel job, unless set on the others too).
     public var onEvent: (TrainingEvent) -> Void = { _ in }
-    /// Polled after every batch; returning a reason stops training.
+    /// Polled after every training batch, and (in one process) after every
+    /// evaluation window; returning a reason stops the phase in progress
+    /// (`StopReason`). One request stops one phase: once training has stopped,
+    /// the best model is still tested in full.
     public var shouldStop: () -> StopReason? = { nil }
     /// Evaluate the best model on test at the end (the authors always do).
     public var testAtEnd = true
@@ -57,6 +63,12 @@ public final class Trainer {
     private var epochStart = 0.0
     /// The validation result of the last model saved by this process.
     private var lastBest: EvaluationResult?
+    /// The `config.json` of a resumed or fine-tuned run (its options, data and
+    /// BLAS), written with its first state, so that the file never names
+    /// settings that no saved state was trained with.
+    var configToRecord: RunConfig?
+    /// A stop request was acted on; later polls of the same request are ignored.
+    private var stopHandled = false
 
     /// The one initialiser the public ones end in: the run's state as read or
     /// made, its generator restored from `state.rng`.
@@ -101,25 +113,35 @@ public final class Trainer {
 
     /// Continues the run saved in `folder` (its `state.safetensors`) exactly.
     /// `options` may differ from the saved ones only in limits (epochs, batch and
-    /// time limits, logging, checkpointing) and the learning rate.
+    /// time limits, logging, checkpointing) and the learning rate; `newData`
+    /// names the data folder of `corpus` when it is not the run's. `config.json`
+    /// records `options` and `newData` with the first state the run saves.
+    /// Throws `RunFolderError` for a missing state or configuration, and
+    /// `CheckpointError` for a state or a best model (`model.safetensors`, tested
+    /// at the end) that cannot be used, non-finite values included, before any training.
     public convenience init(resuming folder: RunFolder, model: AWDLSTMModel, corpus: Corpus, options: TrainingOptions,
-                            lrOverride: Double? = nil, communicator: Communicator = SingleProcess()) throws {
+                            lrOverride: Double? = nil, newData: String? = nil, communicator: Communicator = SingleProcess()) throws {
         guard folder.exists(folder.state) else {
             throw RunFolderError.missingState(path: folder.state.path, folder: folder.url.path)
         }
+        let saved = try folder.readConfig()
         var (state, optimizer) = try TrainingState.read(from: folder.state, model: model, weightDecay: options.wdecay,
                                                         batchSize: options.batchSize, columns: communicator.columns(of: options.batchSize))
+        if folder.exists(folder.model) {
+            try model.checkWeights(in: SafeTensors(contentsOf: folder.model), source: folder.model.path)
+        }
         if let lr = lrOverride { state.lr = lr }
         // A finished run given a higher epoch limit continues training.
         if state.finished && state.finetune != true && state.epoch <= options.epochs { state.finished = false }
+        let blas = try BLAS.prepare()
         let metrics = communicator.isRoot ? try MetricsLog(url: folder.metrics, keepLines: state.metricsLines) : nil
-        var saved = try folder.readConfig()
-        saved.training = options
-        saved.blas = try BLAS.prepare()
-        if communicator.isRoot { try folder.writeConfig(saved) }
         self.init(model: model, corpus: corpus, options: options, folder: folder, communicator: communicator,
                   state: state, optimizer: optimizer, metrics: metrics)
+        configToRecord = saved.continued(with: options, newData: newData, epochsSoFar: epochsSoFar, blas: blas)
     }
+
+    /// The epochs finished before the current one, fine-tuning's after training's.
+    var epochsSoFar: Int { state.epoch - 1 + (state.metricsEpochOffset ?? 0) }
 
     private var averaging: Bool { optimizer.kind == .asgd }
     var finetuning: Bool { state.finetune == true }
@@ -154,12 +176,17 @@ public final class Trainer {
         runStart = now() - state.trainingSeconds
         var interrupted = false
         while state.epoch <= options.epochs && !state.finished {
-            let end = try trainEpoch(train)
-            if end == .interrupted {
+            let end: EpochEnd
+            if state.validationPending == true {  // resumed after a stop during this epoch's validation
+                epochStart = now() - state.epochSeconds
+                end = .complete
+            } else {
+                end = try trainEpoch(train)
+            }
+            if try end == .interrupted || !endEpoch(valid) {
                 interrupted = true
                 break
             }
-            try endEpoch(valid)
             if state.finished { break }
             if end == .timeUp {
                 onEvent(.timeLimitReached(minutes: options.maxMinutes!))
@@ -172,7 +199,8 @@ public final class Trainer {
         }
         let test = try testBestModel()
         let best = lastBest ?? state.bestValidLoss.map { EvaluationResult(loss: $0, tokens: corpus.valid.count) }
-        return TrainingSummary(bestValid: best, test: test, epochsCompleted: state.epoch - 1, interrupted: interrupted)
+        // Every stop (of training, a validation or the test) is recorded in `stopHandled`.
+        return TrainingSummary(bestValid: best, test: test, epochsCompleted: state.epoch - 1, interrupted: stopHandled)
     }
 
     // MARK: One epoch
@@ -213,6 +241,7 @@ public final class Trainer {
                 try checkpoint(midEpoch: true)
             }
             if communicator.anyRank(shouldStop() != nil) {
+                stopHandled = true
                 try checkpoint(midEpoch: true)
                 onEvent(.interrupted)
                 return .interrupted
@@ -258,9 +287,17 @@ public final class Trainer {
     // MARK: The end of an epoch
 
     /// Validation, saving the best model, the NT-ASGD switch, `--when` drops
-    /// (or fine-tuning's stop), the epoch's metrics and the checkpoint.
-    private func endEpoch(_ valid: BatchedTokens) throws {
-        let result = EvaluationResult(loss: try validationLoss(valid), tokens: corpus.valid.count)
+    /// (or fine-tuning's stop), the epoch's metrics and the checkpoint; false
+    /// when a stop request interrupted the validation (the state is then saved
+    /// with the epoch's training done and its validation pending).
+    private func endEpoch(_ valid: BatchedTokens) throws -> Bool {
+        guard let loss = try validationLoss(valid) else {
+            state.validationPending = true
+            try checkpoint(midEpoch: true)
+            onEvent(.interrupted)
+            return false
+        }
+        let result = EvaluationResult(loss: loss, tokens: corpus.valid.count)
         let seconds = now() - epochStart
         onEvent(.validation(epoch: state.epoch, result: result, seconds: seconds))
         // A NaN never compares better, but the first epoch has nothing to compare
@@ -292,8 +329,10 @@ public final class Trainer {
             try TrainingCurves.write(metrics: folder.metrics, to: folder.trainingCurves, bitsPerCharacter: corpus.vocabulary.isCharacterLevel)
         }
         state.epochInProgress = false
+        state.validationPending = nil
         state.epoch += 1
         try checkpoint(midEpoch: false)
+        return true
     }
 
     /// Writes the weights being evaluated (the averaged ones once averaging) as
@@ -321,17 +360,28 @@ public final class Trainer {
         state.averagingSinceEpoch = state.epoch + 1
     }
 
-    /// Validation loss; with averaging on, of the averaged weights (swapped in and back).
-    private func validationLoss(_ valid: BatchedTokens) throws -> Double {
+    /// Validation loss; with averaging on, of the averaged weights (swapped in
+    /// and back). Nil when a stop request interrupted it.
+    private func validationLoss(_ valid: BatchedTokens) throws -> Double? {
         guard let average = optimizer.averagedWeights else { return try evaluationLoss(valid, .valid) }
         return try model.withWeights({ $0.copy(from: average) }) { try evaluationLoss(valid, .valid) }
     }
 
-    /// The `Evaluator`'s loss over `data`, its columns split over the ranks.
-    private func evaluationLoss(_ data: BatchedTokens, _ split: Corpus.Split) throws -> Double {
-        try communicator.evaluationLoss(data) {
-            try Evaluator.loss(model: model, data: $0, bptt: options.bptt) { self.onEvent(.evaluating(split: split, done: $0, total: $1)) }
+    /// The `Evaluator`'s loss over `data`, its columns split over the ranks; nil
+    /// when a new stop request came during it. Only one process stops there: the
+    /// ranks of a data-parallel job hold different numbers of columns and cannot
+    /// agree window by window, so they finish the evaluation.
+    private func evaluationLoss(_ data: BatchedTokens, _ split: Corpus.Split) throws -> Double? {
+        var stopped = false
+        let loss = try communicator.evaluationLoss(data) {
+            let loss = try Evaluator.loss(model: model, data: $0, bptt: options.bptt,
+                                          progress: { self.onEvent(.evaluating(split: split, done: $0, total: $1)) },
+                                          until: { self.communicator.size == 1 && !self.stopHandled && self.shouldStop() != nil })
+            stopped = loss == nil
+            return loss ?? .nan
         }
+        if stopped { stopHandled = true }
+        return stopped ? nil : loss
     }
 
     // MARK: Checkpoints
@@ -342,12 +392,17 @@ public final class Trainer {
         if midEpoch { state.epochSeconds = now() - epochStart }
         try requireFinite(model.weights, "the weights at epoch \(state.epoch), batch \(state.batchInEpoch)")
         if let average = optimizer.averagedWeights { try requireFinite(average, "the averaged weights at epoch \(state.epoch)") }
-        let hidden = midEpoch ? communicator.gatherHidden(model.hidden) : nil
+        // Once the epoch's training is done the carried state is no longer needed (validation replaced it).
+        let hidden = midEpoch && state.validationPending != true ? communicator.gatherHidden(model.hidden) : nil
         guard let metrics else { return }
         state.rng = rng.state
         state.trainingSeconds = now() - runStart
         state.metricsLines = metrics.lines
         try state.write(to: folder.state, model: model, optimizer: optimizer, hidden: hidden)
+        if let config = configToRecord {
+            try folder.writeConfig(config)
+            configToRecord = nil
+        }
         onEvent(.checkpointSaved(epoch: state.epoch, batch: state.batchInEpoch, midEpoch: midEpoch))
     }
 
@@ -386,13 +441,17 @@ public final class Trainer {
     // MARK: The final test
 
     /// The authors reload the best saved model and test it with batch size 1.
+    /// Nil when there is none, or a stop request interrupted the test.
     private func testBestModel() throws -> EvaluationResult? {
         communicator.synchronize()  // rank 0's last model.safetensors is complete
         guard testAtEnd && folder.exists(folder.model) else { return nil }
         let best = try SafeTensors(contentsOf: folder.model)
         let data = try BatchedTokens(corpus.test, batchSize: options.testBatchSize)
-        let loss = try model.withWeights({ try model.loadWeights(from: best, into: $0, source: folder.model.path) }) {
+        guard let loss = try model.withWeights({ try model.loadWeights(from: best, into: $0, source: folder.model.path) }, {
             try evaluationLoss(data, .test)
+        }) else {
+            onEvent(.interrupted)
+            return nil
         }
         let result = EvaluationResult(loss: loss, tokens: corpus.test.count)
         onEvent(.test(result))

@@ -17,8 +17,10 @@ public enum TrainingEvent: Sendable {
     /// - msPerBatch and loss: means over the batches since the last report.
     case interval(epoch: Int, batch: Int, batchesInEpoch: Int, lr: Double, msPerBatch: Double, loss: Double)
 
-    /// `shouldStop` asked to stop; the state is saved mid-epoch and the best
-    /// model is still tested.
+    /// `shouldStop` asked to stop the phase in progress, which the last event
+    /// tells: training (after `.batch`) or validation (after `.evaluating(.valid)`),
+    /// whose state is saved mid-epoch before the best model is still tested; or
+    /// the final test (after `.evaluating(.test)`), which then has no result.
     case interrupted
 
     /// Progress of the validation at the end of an epoch (`.valid`) or of the

@@ -27,6 +27,9 @@ struct TrainingState: Codable, Equatable, Sendable {
     var trainingSeconds = 0.0
     var metricsLines = 0
     var finished = false
+    /// The epoch's training is done but its validation was interrupted: a
+    /// resume validates it first (no hidden state is saved with it).
+    var validationPending: Bool?
     /// Fine-tuning (the authors' `finetune.py`): averaged SGD from the start, stop
     /// at the non-monotone condition.
     var finetune: Bool?
@@ -108,7 +111,7 @@ extension TrainingState {
         let optimizer = saved.optimizer.makeOptimizer(parameterCount: model.weights.count, weightDecay: weightDecay)
         for (name, buffer) in optimizer.buffers { try load(name, buffer) }
         model.resetHidden(batchSize: columns.count)
-        if state.epochInProgress {
+        if state.epochInProgress && state.validationPending != true {
             for (l, s) in model.hidden.enumerated() {
                 for (name, buffer) in s.tensors {
                     let width = buffer.count / columns.count

@@ -7,9 +7,11 @@ struct Finetune: ParsableCommand {
         abstract: "Fine-tune a trained run with averaged SGD (the authors' finetune.py).",
         discussion: """
         Continues from the run's best weights with averaged SGD from the first step, saves into the same \
-        folder whenever validation improves (the trained weights are kept as model.pre-finetune.safetensors), \
-        stops at the non-monotone condition or the epoch limit, then evaluates test. The command prints which \
-        values it uses and where each comes from.
+        folder whenever validation improves (the trained weights, state and config.json are kept as \
+        model.pre-finetune.safetensors, state.pre-finetune.safetensors and config.pre-finetune.json), stops at the \
+        non-monotone condition or the epoch limit, then evaluates test. The command prints which values it uses and \
+        where each comes from; config.json records them with the first state saved, so that \
+        `train --resume DIR` continues an interrupted fine-tuning with them.
 
         Of the authors' finetune.py flags it uses --data (a folder other than the run's only with --new-data, \
         which config.json records), --save (the run folder), --lr, --clip, --epochs, \

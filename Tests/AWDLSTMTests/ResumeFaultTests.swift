@@ -150,16 +150,9 @@ final class ResumeFaultTests: XCTestCase {
         try FileManager.default.copyItem(at: data.appendingPathComponent("valid.txt"), to: long.appendingPathComponent("test.txt"))
         try Data(String(repeating: test, count: 4).utf8).write(to: long.appendingPathComponent("valid.txt"), options: .atomic)
         let model = ["--max-batches", "2"] + Array(Self.model.dropLast(2))
-        // Forced status lines name the evaluation in progress and how far it is. The signal
-        // goes once a tenth of it is done, well after Ctrl-C handling is set up.
-        let terminal = ["AWDLSTM_PROGRESS": "terminal"]
 
         let tested = dir.url.appendingPathComponent("T")
-        let t = try CLI.start(["train", "--data", data.path, "--save", tested.path, "--epochs", "1"] + model, environment: terminal)
-        waitUntil("a tenth of the final test") { !t.process.isRunning || (percentDone("evaluating test", in: t.stderrSoFar) ?? 0) >= 10 }
-        kill(t.process.processIdentifier, SIGINT)
-        let r = t.finish()
-        XCTAssertEqual(r.status, 0, r.stderr)
+        let r = try interrupted(["train", "--data", data.path, "--save", tested.path, "--epochs", "1"] + model, during: "evaluating test")
         XCTAssertTrue(r.stderr.contains("Final test stopped at window"), r.stderr)
         XCTAssertFalse(r.stderr.contains("| End of training |"), r.stderr)
         let metrics = try String(contentsOf: tested.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
@@ -171,11 +164,7 @@ final class ResumeFaultTests: XCTestCase {
         let flags = ["--data", long.path, "--epochs", "2"] + model
         let reference = dir.url.appendingPathComponent("A"), stopped = dir.url.appendingPathComponent("V")
         XCTAssertEqual(try CLI.run(["train", "--save", reference.path] + flags).status, 0)
-        let v = try CLI.start(["train", "--save", stopped.path] + flags, environment: terminal)
-        waitUntil("a tenth of the first validation") { !v.process.isRunning || (percentDone("evaluating valid", in: v.stderrSoFar) ?? 0) >= 10 }
-        kill(v.process.processIdentifier, SIGINT)
-        let s = v.finish()
-        XCTAssertEqual(s.status, 0, s.stderr)
+        let s = try interrupted(["train", "--save", stopped.path] + flags, during: "evaluating valid")
         XCTAssertTrue(s.stderr.contains("Exiting from training early: validation of epoch 1 stopped at window"), s.stderr)
         XCTAssertFalse(s.stderr.contains("| end of epoch"), s.stderr)
         let resumed = try CLI.run(["train", "--resume", stopped.path, "--data", long.path])
@@ -188,10 +177,20 @@ final class ResumeFaultTests: XCTestCase {
         XCTAssertEqual(wa.map(\.bitPattern), wb.map(\.bitPattern))
     }
 
-    /// The percentage in the last status line of `task` (`evaluating valid 536/2249 windows (23 %)`), or nil.
-    func percentDone(_ task: String, in stderr: String) -> Int? {
-        guard stderr.contains(task), let last = stderr.components(separatedBy: task).last else { return nil }
-        return last.split(separator: "(").dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) }
+    /// Runs `args`, sends one SIGINT once a tenth of `task` is done (the status
+    /// lines, forced, say how far it is), and returns the result, which must be exit 0.
+    func interrupted(_ args: [String], during task: String, file: StaticString = #filePath, line: UInt = #line) throws -> CLI.Result {
+        /// The percentage in the last status line of `task` (`evaluating valid 536/2249 windows (23 %)`), or nil.
+        func percentDone(_ stderr: String) -> Int? {
+            guard stderr.contains(task), let last = stderr.components(separatedBy: task).last else { return nil }
+            return last.split(separator: "(").dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) }
+        }
+        let p = try CLI.start(args, environment: ["AWDLSTM_PROGRESS": "terminal"])
+        waitUntil("a tenth of \(task)", file: file, line: line) { !p.process.isRunning || (percentDone(p.stderrSoFar) ?? 0) >= 10 }
+        kill(p.process.processIdentifier, SIGINT)
+        let r = p.finish()
+        XCTAssertEqual(r.status, 0, r.stderr, file: file, line: line)
+        return r
     }
 
     // MARK: 5. error lines name the command's own flags

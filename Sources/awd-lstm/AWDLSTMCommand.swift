@@ -27,7 +27,7 @@ struct AWDLSTMCommand: ParsableCommand {
     /// (`OptionSpelling`), then runs the command. A command line the parser
     /// refuses (unknown option, missing or malformed value, failed validation)
     /// ends like every other fault: one line on stderr and exit status 1;
-    /// `--help` and `--version` print and exit 0.
+    /// `--help` and `--version` (also after a subcommand) print and exit 0.
     static func main() {
         atexit(StandardStreams.requireOutputWritten)
         var arguments = Array(CommandLine.arguments.dropFirst())
@@ -38,6 +38,8 @@ struct AWDLSTMCommand: ParsableCommand {
             do { arguments = [subcommand] + (try OptionSpelling.normalize(Array(arguments.dropFirst()), names: names)) } catch {
                 fail("\(error) (see `awd-lstm \(subcommand) --help`)")
             }
+            // `--version` after a subcommand prints the version as the root does.
+            if OptionSpelling.asksForVersion(arguments.dropFirst(), names: names) { arguments = ["--version"] }
         }
         var command: ParsableCommand
         do { command = try parseAsRoot(arguments) } catch {
@@ -81,6 +83,12 @@ func reportingErrors(dataParallel: Bool = false, _ body: () throws -> Void) thro
     }
 }
 
+/// Refuses a flag's value unless `valid`: "--lr must be non-negative and finite (got nan)".
+func requireFlag(_ valid: Bool, _ flag: String, _ value: some CustomStringConvertible,
+                 _ allowed: ConfigurationError.Requirement) throws {
+    if !valid { throw CLIError("\(flag) must be \(allowed) (got \(value))") }
+}
+
 func fail(_ message: String) -> Never {
     logLine("awd-lstm: error: \(Job.errorPrefix)\(message)")
     exit(1)
@@ -103,6 +111,31 @@ func logLine(_ text: String) {
 /// as the strings of `JSONFormat`).
 func printJSON<T: Encodable>(_ value: T) throws {
     print(String(decoding: try JSONFormat.encoder().encode(value), as: UTF8.self))
+}
+
+/// The authors' evaluate divides a column's summed loss by its rows while
+/// scoring rows − 1 of them (the first token has no prediction); below 100 rows
+/// that lowers the figure by more than 1 %. The figure stays the authors' (so
+/// that it compares), and one line on stderr gives the loss per scored token.
+func noteNormalisation(_ result: EvaluationResult, rows: Int, name: String, advice: String) {
+    guard rows > 1, rows < 100, result.loss.isFinite else { return }
+    let perToken = Evaluator.perScoredToken(result.loss, rows: rows)
+    logLine(logFormat("note: %@ has %d rows per column; the authors' normalisation divides by the rows, not by the tokens "
+                      + "scored (rows − 1), which lowers the loss by %.1f %%: per scored token it is %.3f (ppl %.2f); %@",
+                      name, rows, 100 / Double(rows), perToken, exp(perToken), advice))
+}
+
+/// The same for a training run's validation (at `evalBatchSize`) and final test
+/// (at `testBatchSize`), said once before it starts, since the loss is not known yet.
+func noteNormalisation(of trainer: Trainer) {
+    let o = trainer.options
+    for (split, columns) in [(Corpus.Split.valid, o.evalBatchSize), (.test, o.testBatchSize)] {
+        let rows = trainer.corpus.tokens(split).count / columns
+        guard rows > 1, rows < 100 else { continue }
+        logLine(logFormat("note: %@ has %d rows per column at batch size %d; the authors' normalisation divides by the rows, "
+                          + "not by the tokens scored (rows − 1), so its losses read %.1f %% low (multiply by %d/%d for the "
+                          + "loss per scored token)", split.rawValue, rows, columns, 100 / Double(rows), rows, rows - 1))
+    }
 }
 
 /// The end of an evaluation command: the JSON object when asked for, then an

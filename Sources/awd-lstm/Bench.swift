@@ -52,7 +52,7 @@ struct Bench: ParsableCommand {
             let config = ModelConfig(vocabSize: vocab, model: model, emsize: emsize, nhid: nhid, nlayers: nlayers,
                                      splits: splits?.values ?? ModelConfig.defaultSplits(vocabSize: vocab))
             try config.validate()
-            if let s = zipf, !(s >= 0 && s.isFinite) { throw CLIError("--zipf must be a non-negative exponent (got \(s))") }
+            if let s = zipf { try requireFlag(s >= 0 && s.isFinite, "--zipf", s, .nonNegativeAndFinite) }
             var o = BenchmarkOptions(config: config)
             o.zipf = zipf
             (o.batchSize, o.bptt, o.steps, o.warmup, o.evalBatchSize, o.evalSteps) =

@@ -41,9 +41,11 @@ struct DynamicEval: ParsableCommand {
             for (given, flag) in [(grid, "--grid"), (gridfast, "--gridfast"), (oldhyper, "--oldhyper")] where given {
                 throw CLIError("\(flag) (dynamiceval.py) is not implemented: run dynamic-eval --val once for each --lr and --lamb to tune them")
             }
-            guard bptt >= 1 else { throw CLIError("--bptt must be at least 1 (got \(bptt))") }
-            guard batchSize >= 1 else { throw CLIError("--batch-size must be at least 1 (got \(batchSize))") }
-            guard lr >= 0, lamb >= 0, epsilon > 0 else { throw CLIError("--lr and --lamb must be non-negative and --epsilon positive") }
+            try requireFlag(bptt >= 1, "--bptt", bptt, .atLeast(1))
+            try requireFlag(batchSize >= 1, "--batch-size", batchSize, .atLeast(1))
+            try requireFlag(lr >= 0 && lr.isFinite, "--lr", lr, .nonNegativeAndFinite)
+            try requireFlag(lamb >= 0 && lamb.isFinite, "--lamb", lamb, .nonNegativeAndFinite)
+            try requireFlag(epsilon > 0 && epsilon.isFinite, "--epsilon", epsilon, .positiveAndFinite)
             let loaded = try target.load(run: ("--model", modelPath), split: val ? ("--val", .valid) : nil, dataWithFile: true)
             if qrnn && loaded.config.model.model != .qrnn {
                 throw CLIError("--QRNN: the run's model is \(loaded.config.model.model.rawValue) (config.json), not QRNN; drop --QRNN")
@@ -51,9 +53,17 @@ struct DynamicEval: ParsableCommand {
             device.note()
             guard let corpus = loaded.corpus else { throw CLIError("--data is needed: dynamic evaluation takes its gradient statistics from the training split") }
             let model = loaded.model
-            guard corpus.train.count / batchSize > bptt + 1 else {
-                throw CLIError("--batch-size \(batchSize) is larger than the training data allows")
+            // Sizes first, before the statistics pass (minutes on PTB). Krause's gradstat() batches the
+            // training split into --batch-size columns and takes windows of --bptt rows (the last one
+            // shorter) while i < rows − 2, so it needs 3 rows whatever --bptt is; the scoring loop
+            // likewise needs 3 tokens of text.
+            let rows = corpus.train.count / batchSize
+            guard rows >= 3 else {
+                throw CLIError("--batch-size \(batchSize) is larger than the training split allows (\(corpus.train.count) tokens give "
+                               + "\(rows) row(s) per column; the gradient statistics need at least 3): give a smaller --batch-size")
             }
+            let tokens = loaded.tokens
+            guard tokens.count >= 3 else { throw CLIError("\(loaded.name) has \(tokens.count) tokens; dynamic evaluation needs at least 3") }
             try announceBLAS()
             var dyn = DynamicEvaluation()
             (dyn.lr, dyn.lambda, dyn.epsilon, dyn.bptt, dyn.statsBatchSize, dyn.maxStatsBatches) =
@@ -61,13 +71,17 @@ struct DynamicEval: ParsableCommand {
             let start = Date()
             let ms = try dyn.gradientStatistics(model: model, train: corpus.train,
                                             progress: ProgressTask("gradient statistics (train)", unit: "batches").handler)
-            let tokens = loaded.tokens
-            // The authors' loop scores segments while i < rows − 2.
-            guard tokens.count >= 3 else { throw CLIError("\(loaded.name) has \(tokens.count) tokens; dynamic evaluation needs at least 3") }
             let progress = ProgressTask("dynamic evaluation \(loaded.name)", unit: "segments").handler
             let result = try dyn.evaluate(model: model, tokens: tokens, ms: ms, progress: progress)
-            logLine(logFormat("| dynamic eval %@ | lr %g lamb %g | loss %5.2f | ppl %8.2f | bpc %8.3f | %.1fs",
-                           loaded.name, lr, lamb, result.loss, result.ppl, result.bpc, Date().timeIntervalSince(start)))
+            logLine(logFormat("| dynamic eval %@ | lr %g lamb %g | loss %5.2f | ppl %8.2f | bpc %8.3f | %d tokens scored | %.1fs",
+                           loaded.name, lr, lamb, result.loss, result.ppl, result.bpc, result.scoredTokens ?? 0,
+                           Date().timeIntervalSince(start)))
+            // Krause's loss is a mean per scored token: no normalisation note is needed.
+            if lr > 0 && !result.loss.isFinite {
+                if json { try printJSON(result) }
+                throw CLIError("the loss is \(result.loss.isNaN ? "NaN" : "infinite"): the dynamic updates diverged with --lr \(lr) and "
+                               + "--lamb \(lamb) (--lr 0 scores without updates); give a smaller --lr or a larger --lamb")
+            }
             try report(result, json: json)
         }
     }

@@ -33,8 +33,11 @@ struct Evaluate: ParsableCommand {
             let result = try Evaluator.evaluate(model: loaded.model, data: data, bptt: window,
                                                 progress: ProgressTask("evaluate \(loaded.name)", unit: "windows").handler)
             let seconds = Date().timeIntervalSince(start)
-            logLine(logFormat("| %@ | loss %5.2f | ppl %8.2f | bpc %8.3f | %.1fs, %.0f tokens/s",
-                           loaded.name, result.loss, result.ppl, result.bpc, seconds, Double(tokens.count) / seconds))
+            logLine(logFormat("| %@ | loss %5.2f | ppl %8.2f | bpc %8.3f | %d tokens scored | %.1fs, %.0f tokens/s",
+                           loaded.name, result.loss, result.ppl, result.bpc, result.scoredTokens ?? 0, seconds,
+                           Double(tokens.count) / seconds))
+            noteNormalisation(result, rows: data.rows, name: loaded.name,
+                              advice: b > 1 ? "a smaller --batch-size (now \(b)) gives more rows" : "a longer text makes the difference smaller")
             try report(result, json: json)
         }
     }

@@ -15,6 +15,9 @@ enum OptionSpelling {
     struct Names {
         var all: Set<String>
         var takingValues: Set<String> = []
+        /// For each value-taking option with several long names (`--checkpoint`
+        /// and the authors' `--save`), every one of those names mapped to the first.
+        var aliasOf: [String: String] = [:]
     }
 
     /// `arguments` (after the subcommand) with every `--name` or `--name=value`
@@ -22,9 +25,15 @@ enum OptionSpelling {
     /// `--name -N` (a value-taking option, then a negative number) joined as
     /// `--name=-N`. Unknown names are left for the parser to report; an
     /// ambiguous prefix is an error naming the candidates. Nothing after `--` changes.
+    ///
+    /// One option given through two of its names with different values
+    /// (`--checkpoint A --save B`) is an error naming both; the parser would keep
+    /// the last silently. One name repeated keeps argparse's rule: the last wins.
     static func normalize(_ arguments: [String], names: Names) throws -> [String] {
         var out: [String] = []
         var rest = arguments[...]
+        // The last value given through each name of an aliased option, by the option's first name.
+        var aliasValues: [String: [(spelling: String, canonical: String, value: String)]] = [:]
         while let argument = rest.popFirst() {
             if argument == "--" { out.append(argument); out.append(contentsOf: rest); break }
             guard argument.hasPrefix("--"), argument.count > 2 else { out.append(argument); continue }
@@ -49,8 +58,30 @@ enum OptionSpelling {
                 rest = rest.dropFirst()
             }
             out.append("--" + canonical + value)
+            if let option = names.aliasOf[canonical], let given = value.isEmpty ? rest.first : String(value.dropFirst()) {
+                aliasValues[option, default: []].removeAll { $0.canonical == canonical }
+                aliasValues[option, default: []].append(("--" + name, canonical, given))
+            }
+        }
+        for given in aliasValues.values.sorted(by: { $0[0].spelling < $1[0].spelling }) where given.count > 1 {
+            let (a, b) = (given[0], given[1])
+            if a.value != b.value {
+                throw CLIError("\(a.spelling) \(a.value) and \(b.spelling) \(b.value) are two names of one option with different values; give one")
+            }
         }
         return out
+    }
+
+    /// Whether normalized `arguments` hold `--version` as an option of its own
+    /// (not the value of the option before it, nor after `--`).
+    static func asksForVersion(_ arguments: ArraySlice<String>, names: Names) -> Bool {
+        var previous: String?
+        for argument in arguments {
+            if argument == "--" { return false }
+            if argument == "--version", !(previous.map { names.takingValues.contains(String($0.dropFirst(2))) } ?? false) { return true }
+            previous = argument
+        }
+        return false
     }
 
     /// `-1`, `-0.5`, `-1e-3`, `-inf`: what argparse reads as a value rather than an option.
@@ -75,7 +106,12 @@ enum OptionSpelling {
                 Set(arguments.flatMap { $0.names ?? [] }.filter { $0.kind == "long" }.map(\.name))
             }
             let arguments = c.arguments ?? []
-            out[c.commandName] = Names(all: long(arguments), takingValues: long(arguments.filter { $0.kind == "option" }))
+            var names = Names(all: long(arguments), takingValues: long(arguments.filter { $0.kind == "option" }))
+            for a in arguments where a.kind == "option" {
+                let spellings = (a.names ?? []).filter { $0.kind == "long" }.map(\.name)
+                if spellings.count > 1 { for s in spellings { names.aliasOf[s] = spellings[0] } }
+            }
+            out[c.commandName] = names
         }
         return out
     }

@@ -25,10 +25,10 @@ struct Pointer: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try runtime.apply()
-            guard window >= 1 else { throw CLIError("--window must be at least 1 (got \(window))") }
-            guard bptt >= 1 else { throw CLIError("--bptt must be at least 1 (got \(bptt))") }
+            try requireFlag(window >= 1, "--window", window, .atLeast(1))
+            try requireFlag(bptt >= 1, "--bptt", bptt, .atLeast(1))
             guard lambdasm >= 0 && lambdasm <= 1 else { throw CLIError("--lambdasm must be in [0, 1] (got \(lambdasm))") }
-            guard theta.isFinite else { throw CLIError("--theta must be finite") }
+            guard theta.isFinite else { throw CLIError("--theta must be finite (got \(theta))") }
             let loaded = try target.load()
             device.note()
             let (model, tokens) = (loaded.model, loaded.tokens)
@@ -37,8 +37,11 @@ struct Pointer: ParsableCommand {
             let start = Date()
             let progress = ProgressTask("pointer \(loaded.name)", unit: "chunks of \(bptt) tokens").handler
             let result = try pointer.evaluate(model: model, tokens: tokens, progress: progress)
-            logLine(logFormat("| pointer %@ | lambdasm %g theta %g window %d | loss %5.2f | ppl %8.2f | bpc %8.3f | %.1fs",
-                           loaded.name, lambdasm, theta, window, result.loss, result.ppl, result.bpc, Date().timeIntervalSince(start)))
+            logLine(logFormat("| pointer %@ | lambdasm %g theta %g window %d | loss %5.2f | ppl %8.2f | bpc %8.3f | %d tokens scored | %.1fs",
+                           loaded.name, lambdasm, theta, window, result.loss, result.ppl, result.bpc, result.scoredTokens ?? 0,
+                           Date().timeIntervalSince(start)))
+            // Batch size 1: one column of all the tokens.
+            noteNormalisation(result, rows: tokens.count, name: loaded.name, advice: "a longer text makes the difference smaller")
             try report(result, json: json)
         }
     }

@@ -105,13 +105,17 @@ final class ProgressTask: @unchecked Sendable {
         (self.label, self.unit, self.linesEveryTenth, self.display) = (label, unit, linesEveryTenth, display)
     }
 
-    /// `done` of `total` steps are done; `secondsLeft` overrides the ETA.
-    func update(_ done: Int, of total: Int, secondsLeft: Double? = nil, detail: @autoclosure () -> String = "") {
+    /// `done` of `total` steps are done; `secondsLeft` overrides the ETA. An
+    /// `estimated` total is shown as `~N` and never below `done`: the task
+    /// may take more steps (the percentage then stays at 99 until it ends).
+    func update(_ done: Int, of total: Int, estimated: Bool = false, secondsLeft: Double? = nil,
+                detail: @autoclosure () -> String = "") {
+        let total = estimated ? max(total, done + 1) : total
         display.show(self, done: done, total: total) {
             let elapsed = Date().timeIntervalSince(start)
             let left = secondsLeft ?? (done > 0 ? elapsed / Double(done) * Double(total - done) : nil)
             let percent = total > 0 ? 100 * done / total : 100
-            return "\(label) \(done)/\(total) \(unit) (\(percent) %)\(detail()) | ETA \(left.map(formatDuration) ?? "?")"
+            return "\(label) \(done)/\(estimated ? "~" : "")\(total) \(unit) (\(percent) %)\(detail()) | ETA \(left.map(formatDuration) ?? "?")"
         }
     }
 

@@ -25,7 +25,7 @@ struct SynthCorpus: ParsableCommand {
                               ("--test-words", testWords)] where v < 1 {
                 throw CLIError("\(name) must be at least 1 (got \(v))")
             }
-            guard exponent >= 0 && exponent.isFinite else { throw CLIError("--exponent must be non-negative (got \(exponent))") }
+            try requireFlag(exponent >= 0 && exponent.isFinite, "--exponent", exponent, .nonNegativeAndFinite)
             var c = SyntheticCorpus()
             (c.vocabulary, c.trainWords, c.validWords, c.testWords, c.exponent, c.seed) =
                 (words, trainWords, validWords, testWords, exponent, seed)

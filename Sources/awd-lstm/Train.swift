@@ -20,7 +20,7 @@ struct Train: ParsableCommand {
     @OptionGroup var authors: AuthorsFlags
     @Option(help: "Run folder to write (default runs/<date-time>); a name ending in .pt (the authors' file) names the folder.")
     var save: String?
-    @Option(help: "A run folder to continue exactly, or a .safetensors file to start from with a fresh optimiser.")
+    @Option(help: "A run folder to continue exactly, or a .safetensors file to start from with a fresh optimiser; empty (the authors' default '') for none.")
     var resume: String?
     @OptionGroup var vocabulary: VocabularyFlags
     @Flag(name: .customLong("new-data"),
@@ -41,7 +41,8 @@ struct Train: ParsableCommand {
     }
 
     func train(_ communicator: Communicator) throws -> TrainingOutcome {
-        let resumeURL = resume.map { URL(fileURLWithPath: $0) }
+        // An empty --resume is no resume, as the authors' `if args.resume:` reads their default ''.
+        let resumeURL = resume.flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
         var isDir: ObjCBool = false
         let resumeRun = resumeURL.map { FileManager.default.fileExists(atPath: $0.path, isDirectory: &isDir) && isDir.boolValue } ?? false
         if let r = resumeURL, !FileManager.default.fileExists(atPath: r.path) {

@@ -47,12 +47,14 @@ enum TrainingLog {
     /// progress tasks (`ProgressDisplay`): the epoch's batches, with the ETA of
     /// the epoch's mean ms/batch, then its validation and the final test. Off a
     /// terminal an evaluation prints a line only every 30 s (a long final test),
-    /// so that short validations add no lines to every epoch.
+    /// so that short validations add no lines to every epoch. With variable
+    /// BPTT (windows of random length) the epoch's batch total is an estimate,
+    /// shown as `~N`, unless it is `options.maxBatches`, which the epoch reaches.
     ///
     /// A stop (Ctrl-C) is worded by the phase it ended, which the events before
     /// it tell: training, the validation of an epoch, or the final test of the
     /// run in `folder`.
-    static func handler(folder: RunFolder) -> (TrainingEvent) -> Void {
+    static func handler(folder: RunFolder, options: TrainingOptions) -> (TrainingEvent) -> Void {
         var task: (epoch: Int, progress: ProgressTask)?
         var evaluation: ProgressTask?
         var epoch = 0, evaluating: (split: Corpus.Split, done: Int, total: Int)?
@@ -73,7 +75,7 @@ enum TrainingLog {
             switch event {
             case let .batch(epoch, batch, total, lr, ms, _):
                 if task?.epoch != epoch { task = (epoch, ProgressTask("epoch \(epoch)", unit: "batches")) }
-                task?.progress.update(batch, of: total, secondsLeft: Double(total - batch) * ms / 1000,
+                task?.progress.update(batch, of: total, estimated: !options.fixedBPTT && total != options.maxBatches, secondsLeft: Double(max(0, total - batch)) * ms / 1000,
                                       detail: logFormat(" | lr %05.5f | ms/batch %5.2f", lr, ms))
             case let .evaluating(split, done, total):
                 if done == 1 || evaluation == nil {

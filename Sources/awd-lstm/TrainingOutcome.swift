@@ -20,7 +20,7 @@ struct TrainingOutcome: Encodable {
     /// outcome so far is printed before the error is thrown on.
     static func run(_ trainer: Trainer, logging: Bool, json: Bool) throws -> TrainingOutcome {
         let save = trainer.folder.url.path
-        let log = logging ? TrainingLog.handler(folder: trainer.folder) : { _ in }
+        let log = logging ? TrainingLog.handler(folder: trainer.folder, options: trainer.options) : { _ in }
         // How far the run got, followed through its events.
         var epochInProgress = 0, completed = 0
         var lastValidation: EvaluationResult?, best: EvaluationResult?
@@ -35,6 +35,7 @@ struct TrainingOutcome: Encodable {
             }
             log(event)
         }
+        if logging { noteNormalisation(of: trainer) }
         do {
             let r = try trainer.run()
             return TrainingOutcome(save: save, epochs: r.epochsCompleted, interrupted: r.interrupted, valid: r.bestValid, test: r.test)

@@ -58,14 +58,14 @@ final class RobustnessTests: XCTestCase {
         let missing = dir.url.appendingPathComponent("no-run").path
         try assertFails(["generate", "--checkpoint", missing, "--temperature", "-1"], "--temperature must be positive and finite (got -1.0)")
         try assertFails(["pointer", "--checkpoint", missing, "--data", data.path, "--lambdasm", "-0.5"], "--lambdasm must be in [0, 1] (got -0.5)")
-        try assertFails(["dynamic-eval", "--checkpoint", missing, "--data", data.path, "--lr", "-1e-3"], "--lr and --lamb must be non-negative")
+        try assertFails(["dynamic-eval", "--checkpoint", missing, "--data", data.path, "--lr", "-1e-3"], "--lr must be non-negative and finite (got -0.001)")
         let train = ["train", "--data", data.path, "--save", dir.url.appendingPathComponent("run").path]
         try assertFails(train + ["--emsize", "-4"], "--emsize must be at least 1")
         try assertFails(train + ["--lr", "-30"], "--lr must be positive")
         // The authors' spellings (a prefix, underscores) are joined too.
         try assertFails(["generate", "--checkpoint", missing, "--temp", "-1e-9"], "--temperature must be positive")
         try assertFails(train + ["--batch_size", "-4"], "--batch-size must be at least 1")
-        try assertFails(["bench", "--zipf", "-1"], "--zipf must be a non-negative exponent (got -1.0)")
+        try assertFails(["bench", "--zipf", "-1"], "--zipf must be non-negative and finite (got -1.0)")
         // A flag takes no value: the number stays an (unknown) argument of its own.
         assertOneLineRefusal(try CLI.run(train + ["--fixed-bptt", "-1"]), "Unknown option '-1'")
     }

@@ -149,13 +149,49 @@ public struct Corpus: Sendable {
     }
 }
 
-/// Byte-level line and word splitting with Python's rules, fast on ASCII.
+/// Byte-level line and word splitting with Python's rules, fast on ASCII: the
+/// one reader of text lines for every file and string the package reads
+/// (corpus splits, `evaluate --file`, prompts, word lists such as `vocab.txt`).
+///
+/// A line ends at `\n`, `\r\n` or `\r` (Python's universal newlines, as the
+/// authors' `data.py` opens its files in text mode), so a file saved with
+/// Windows line ends reads the same. A leading UTF-8 byte order mark (U+FEFF,
+/// which Windows editors write) is not part of the text; Python would keep it
+/// in the first word, but no corpus the authors used has one.
 enum Tokenizer {
+    /// The UTF-8 byte order mark.
+    static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+    /// Where the text of `bytes` starts: after a leading byte order mark, if any.
+    static func textStart(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
+    }
+
+    /// The byte ranges of the lines of `bytes`, without their line ends (a
+    /// leading byte order mark skipped); a line break at the very end ends the
+    /// last line rather than starting an empty one.
+    static func lines(_ bytes: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var start = textStart(bytes), i = start
+        let n = bytes.count
+        while i < n {
+            let b = bytes[i]
+            guard b == 0x0A || b == 0x0D else { i += 1; continue }
+            out.append(start..<i)
+            if b == 0x0D && i + 1 < n && bytes[i + 1] == 0x0A { i += 1 }
+            i += 1
+            start = i
+        }
+        if start < n { out.append(start..<n) }
+        return out
+    }
+
     /// Calls `word(start, end)` with the byte range of each word and `endLine()`
-    /// at the end of each line (`\n`, `\r\n`, `\r`, or a last line without a break).
+    /// at the end of each line (`\n`, `\r\n`, `\r`, or a last line without a
+    /// break); a leading byte order mark is skipped.
     static func forEachLine(_ bytes: UnsafeBufferPointer<UInt8>, word: (Int, Int) -> Void, endLine: () -> Void) {
         var start = -1  // start of the current word, or −1
-        var i = 0
+        var i = textStart(bytes)
         let n = bytes.count
         var wordsInLine = 0
         func endWord(_ end: Int) {

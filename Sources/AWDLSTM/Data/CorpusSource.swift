@@ -57,6 +57,7 @@ public struct CorpusSource: Sendable {
         defer { try? fm.removeItem(at: work) }
         let archiveURL: URL
         if let a = archive {
+            try Self.requireArchive(a, zip: isZip)
             archiveURL = a
         } else {
             archiveURL = work.appendingPathComponent(isZip ? "archive.zip" : "archive.tgz")
@@ -105,6 +106,17 @@ public struct CorpusSource: Sendable {
             try AtomicFile.write(data, to: folder.appendingPathComponent(target))
         }
         log("\(name): train.txt, valid.txt, test.txt verified and written to \(folder.path)")
+    }
+
+    /// Throws unless `file` exists and starts as a zip archive (`zip`) or a gzip
+    /// stream (a `.tgz`) does, so that a wrong `--archive` is named before `tar` or `unzip` fails on it.
+    static func requireArchive(_ file: URL, zip: Bool) throws {
+        guard FileManager.default.fileExists(atPath: file.path) else { throw FileError.missing(path: file.path) }
+        guard let handle = FileHandle(forReadingAtPath: file.path) else { throw FileError.unreadable(path: file.path) }
+        defer { try? handle.close() }
+        let head = [UInt8]((try? handle.read(upToCount: 4)) ?? Data())
+        let magic: [UInt8] = zip ? [0x50, 0x4B, 0x03, 0x04] : [0x1F, 0x8B]
+        guard head.starts(with: magic) else { throw CorpusError.notAnArchive(path: file.path, kind: zip ? "a zip archive" : "a gzip-compressed tar archive (.tgz)") }
     }
 
     static func fetch(_ url: URL, to file: URL) throws {

@@ -55,7 +55,8 @@ public struct Vocabulary: Sendable, Equatable {
     /// `vocab.txt`: one word per line, line number = id.
     public func fileText() -> String { words.joined(separator: "\n") + "\n" }
 
-    /// Reads a `vocab.txt`; throws when it cannot be read, is not UTF-8, or lists a word twice.
+    /// Reads a `vocab.txt`; throws when it cannot be read, is not UTF-8, has an
+    /// empty line, or lists a word twice.
     public static func read(from url: URL) throws -> Vocabulary {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw FileError.unreadable(path: url.path)
@@ -63,13 +64,22 @@ public struct Vocabulary: Sendable, Equatable {
         return try Vocabulary(fileData: data, source: url.path)
     }
 
-    /// The contents of a `vocab.txt` held in memory; `source` names it in errors.
+    /// The contents of a word list held in memory (`vocab.txt`, a `--vocab` file,
+    /// fastai's itos): one word per line, line number = id, lines read as every
+    /// text is (`Tokenizer.lines`: `\r\n` or `\r` end a line too, a leading
+    /// byte order mark is dropped). `source` names it in errors. Throws
+    /// `CorpusError.notUTF8`, `.emptyWord` (an empty line: no text gives an empty
+    /// word, so the ids after it would be off by one) or `.duplicateWord`.
     public init(fileData data: Data, source: String) throws {
-        // Not `String(data:encoding:)`, which drops a leading U+FEFF: a word may start with it.
-        guard let text = String(validating: data, as: UTF8.self) else { throw CorpusError.notUTF8(source: source) }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        if lines.last == "" { lines.removeLast() }
-        do { try self.init(words: lines) } catch CorpusError.duplicateWord(let word, _) {
+        let words: [String] = try data.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            guard Tokenizer.isValidUTF8(bytes) else { throw CorpusError.notUTF8(source: source) }
+            return try Tokenizer.lines(bytes).enumerated().map { n, line in
+                guard !line.isEmpty else { throw CorpusError.emptyWord(source: source, line: n + 1) }
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[line]), as: UTF8.self)
+            }
+        }
+        do { try self.init(words: words) } catch CorpusError.duplicateWord(let word, _) {
             throw CorpusError.duplicateWord(word: word, source: source)
         }
     }

@@ -18,6 +18,8 @@ public enum CorpusError: Error, Equatable, Sendable {
     case idOutsideVocabulary(id: Int32, vocabularySize: Int)
     /// A vocabulary (`source`, when it came from a file) lists `word` twice.
     case duplicateWord(word: String, source: String?)
+    /// Line `line` (from 1) of the word list `source` is empty.
+    case emptyWord(source: String, line: Int)
     /// `name` has `bytes` bytes, too few to hold out 2 × `heldOut` (enwik8's split).
     case tooSmallToSplit(name: String, bytes: Int, heldOut: Int)
     /// The archive `archive` has no `member`.
@@ -29,6 +31,8 @@ public enum CorpusError: Error, Equatable, Sendable {
     case downloadFailed(corpus: String, reasons: [String])
     /// `tool` (`unzip`, `tar`) failed with exit `status` (nil: it could not be started).
     case unpackFailed(tool: String, status: Int32?)
+    /// The file at `path`, given as the corpus's archive, is not `kind` (a zip archive, a .tgz).
+    case notAnArchive(path: String, kind: String)
     /// Fetching `url` failed for `reason` (an HTTP status, a network error).
     case fetchFailed(url: String, reason: String)
 }
@@ -47,6 +51,7 @@ extension CorpusError: CustomStringConvertible, LocalizedError {
                 + (noUnknown ? " (which has neither \(Vocabulary.unknown) nor \(Vocabulary.fastaiUnknown) to stand for it)" : "")
         case .idOutsideVocabulary(let id, let v): "word id \(id) is outside a vocabulary of \(v) words (ids 0..<\(v))"
         case .duplicateWord(let word, let source): (source.map { "\($0): " } ?? "") + "vocabulary lists '\(word)' twice"
+        case .emptyWord(let source, let line): "\(source): line \(line) is empty; a word list has one word on every line"
         case .tooSmallToSplit(let name, let bytes, let n): "\(name) has \(bytes) bytes; the split needs more than 2 × \(n)"
         case .missingMember(let archive, let member): "\(archive): no member '\(member)'"
         case .checksumMismatch(let corpus, let file, let member, let md5, let expected):
@@ -56,6 +61,7 @@ extension CorpusError: CustomStringConvertible, LocalizedError {
         case .unpackFailed(let tool, let status):
             "cannot unpack the archive with \(tool) (exit status \(status.map(String.init) ?? "n/a"))"
         case .fetchFailed(let url, let reason): "\(url): \(reason)"
+        case .notAnArchive(let path, let kind): "\(path): not \(kind), which this corpus is published as"
         }
     }
 

@@ -56,7 +56,9 @@ public struct CachePointer: Sendable {
     ) throws -> EvaluationResult {
         try validate()
         try ConfigurationError.require(tokens.count >= 2, "tokens.count", tokens.count, .atLeast(2))
-        return EvaluationResult(loss: try loss(model: model, tokens: tokens, progress: progress), tokens: tokens.count)
+        // One column: every token but the first is scored.
+        return EvaluationResult(loss: try loss(model: model, tokens: tokens, progress: progress), tokens: tokens.count,
+                                scoredTokens: tokens.count - 1)
     }
 
     /// The mean loss per token of `evaluate`, in nats, for fields that pass `validate()`.

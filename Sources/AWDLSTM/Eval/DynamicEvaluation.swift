@@ -95,7 +95,8 @@ public struct DynamicEvaluation: Sendable {
         try validate()
         try ConfigurationError.require(ms.count == model.weights.count, "ms.count", ms.count, .equalTo(model.weights.count))
         try ConfigurationError.require(tokens.count >= 3, "tokens.count", tokens.count, .atLeast(3))
-        return EvaluationResult(loss: try loss(model: model, tokens: tokens, ms: ms, progress: progress), tokens: tokens.count)
+        return EvaluationResult(loss: try loss(model: model, tokens: tokens, ms: ms, progress: progress), tokens: tokens.count,
+                                scoredTokens: scoredTokens(tokens.count))
     }
 
     /// The mean loss per scored token of `evaluate`, in nats, for arguments it has checked.
@@ -151,5 +152,13 @@ public struct DynamicEvaluation: Sendable {
 
     /// The windows of `bptt` rows that both loops read (while a row is left
     /// beyond the next two, as the authors' `i < rows − 2`).
+    /// The tokens of a text of `count` tokens whose prediction `loss` scores
+    /// (and divides by): the segments of `bptt` while i < rows − 2, the last one shorter.
+    func scoredTokens(_ count: Int) -> Int {
+        var i = 0
+        while i < count - 2 { i += min(bptt, count - 1 - i) }
+        return i
+    }
+
     private static func segments(rows: Int, bptt: Int) -> Int { (max(0, rows - 2) + bptt - 1) / bptt }
 }

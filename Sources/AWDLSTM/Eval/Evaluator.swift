@@ -17,7 +17,7 @@ public enum Evaluator {
         try ConfigurationError.require(bptt >= 1, "bptt", bptt, .atLeast(1))
         try ConfigurationError.require(data.rows >= 2, "data.rows", data.rows, .atLeast(2))
         return EvaluationResult(loss: try loss(model: model, data: data, bptt: bptt, progress: progress),
-                                tokens: data.streamCount)
+                                tokens: data.streamCount, scoredTokens: scoredTokens(data))
     }
 
     /// The mean cross-entropy per token of `evaluate`, in nats, for `bptt` ≥ 1
@@ -44,6 +44,16 @@ public enum Evaluator {
         }
         return total / Double(data.rows)
     }
+
+    /// The targets `loss(model:data:bptt:)` scores: `rows − 1` in each column.
+    static func scoredTokens(_ data: BatchedTokens) -> Int { data.columns * max(0, data.rows - 1) }
+
+    /// The loss per scored token, from `loss` as the authors normalise it over
+    /// `rows` rows (of which `rows − 1` are scored): `loss × rows / (rows − 1)`.
+    /// The two differ by more than 1 % below 100 rows.
+    public static func perScoredToken(_ loss: Double, rows: Int) -> Double {
+        rows > 1 ? loss * Double(rows) / Double(rows - 1) : loss
+    }
 }
 
 /// Loss, perplexity and bits per character (or per token) of one evaluation.
@@ -54,15 +64,26 @@ public struct EvaluationResult: Codable, Sendable, Equatable {
     public var ppl: Double
     /// Bits per token (per character for character-level corpora), `loss / ln 2`.
     public var bpc: Double
-    /// The number of tokens evaluated.
+    /// The number of tokens evaluated (the text's length).
     public var tokens: Int
+    /// The number of tokens whose prediction was scored (the text less the
+    /// first token of each column, and less the tail `batchify` drops), when
+    /// the command reports it; `loss` may be normalised by another count
+    /// (`Evaluator`).
+    public var scoredTokens: Int?
 
-    /// The result of a loss in nats over `tokens` tokens; `ppl` and `bpc` follow from it.
-    public init(loss: Double, tokens: Int) {
+    enum CodingKeys: String, CodingKey {
+        case loss, ppl, bpc, tokens, scoredTokens = "scored_tokens"
+    }
+
+    /// The result of a loss in nats over `tokens` tokens (`scoredTokens` of them
+    /// scored); `ppl` and `bpc` follow from it.
+    public init(loss: Double, tokens: Int, scoredTokens: Int? = nil) {
         self.loss = loss
         ppl = exp(loss)
         bpc = loss / log(2.0)
         self.tokens = tokens
+        self.scoredTokens = scoredTokens
     }
 }
 

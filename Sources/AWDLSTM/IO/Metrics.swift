@@ -7,9 +7,12 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
     public var kind: String
     /// The epoch (1-based; fine-tuning continues the numbering).
     public var epoch: Int
-    /// Batches done in the epoch (`log`).
+    /// Batches done in the epoch (`log`); in an `epoch` record, the batches the
+    /// epoch took.
     public var batch: Int?
-    /// Batches in the epoch (`log`).
+    /// Batches expected in the epoch (`log`): `min(max_batches, rows / bptt)`,
+    /// which variable BPTT (windows of random length, a little shorter than
+    /// `bptt` on average) usually exceeds; `batch` of the `epoch` record is the count.
     public var batches: Int?
     /// The learning rate of the interval or epoch.
     public var lr: Double?

@@ -89,6 +89,12 @@ func requireFlag(_ valid: Bool, _ flag: String, _ value: some CustomStringConver
     if !valid { throw CLIError("\(flag) must be \(allowed) (got \(value))") }
 }
 
+/// Runs a library setting's `validate`, naming a field at fault by its flag:
+/// `names` where the flag is not the field's name in kebab case (`lambda` is `--lamb`).
+func checkFlags(_ validate: () throws(ConfigurationError) -> Void, naming names: [String: String]) throws {
+    do { try validate() } catch { throw CLIError(error.message { names[$0] ?? ErrorMessages.flag($0) }) }
+}
+
 func fail(_ message: String) -> Never {
     logLine("awd-lstm: error: \(Job.errorPrefix)\(message)")
     exit(1)

@@ -41,11 +41,10 @@ struct DynamicEval: ParsableCommand {
             for (given, flag) in [(grid, "--grid"), (gridfast, "--gridfast"), (oldhyper, "--oldhyper")] where given {
                 throw CLIError("\(flag) (dynamiceval.py) is not implemented: run dynamic-eval --val once for each --lr and --lamb to tune them")
             }
-            try requireFlag(bptt >= 1, "--bptt", bptt, .atLeast(1))
-            try requireFlag(batchSize >= 1, "--batch-size", batchSize, .atLeast(1))
-            try requireFlag(lr >= 0 && lr.isFinite, "--lr", lr, .nonNegativeAndFinite)
-            try requireFlag(lamb >= 0 && lamb.isFinite, "--lamb", lamb, .nonNegativeAndFinite)
-            try requireFlag(epsilon > 0 && epsilon.isFinite, "--epsilon", epsilon, .positiveAndFinite)
+            var dyn = DynamicEvaluation()
+            (dyn.lr, dyn.lambda, dyn.epsilon, dyn.bptt, dyn.statsBatchSize, dyn.maxStatsBatches) =
+                (lr, lamb, epsilon, bptt, batchSize, maxBatches.flatMap { $0 > 0 ? $0 : nil })
+            try checkFlags(dyn.validate, naming: ["lambda": "--lamb", "statsBatchSize": "--batch-size"])
             let loaded = try target.load(run: ("--model", modelPath), split: val ? ("--val", .valid) : nil, dataWithFile: true)
             if qrnn && loaded.config.model.model != .qrnn {
                 throw CLIError("--QRNN: the run's model is \(loaded.config.model.model.rawValue) (config.json), not QRNN; drop --QRNN")
@@ -65,9 +64,6 @@ struct DynamicEval: ParsableCommand {
             let tokens = loaded.tokens
             guard tokens.count >= 3 else { throw CLIError("\(loaded.name) has \(tokens.count) tokens; dynamic evaluation needs at least 3") }
             try announceBLAS()
-            var dyn = DynamicEvaluation()
-            (dyn.lr, dyn.lambda, dyn.epsilon, dyn.bptt, dyn.statsBatchSize, dyn.maxStatsBatches) =
-                (lr, lamb, epsilon, bptt, batchSize, maxBatches.flatMap { $0 > 0 ? $0 : nil })
             let start = Date()
             let ms = try dyn.gradientStatistics(model: model, train: corpus.train,
                                             progress: ProgressTask("gradient statistics (train)", unit: "batches").handler)

@@ -25,15 +25,12 @@ struct Pointer: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try runtime.apply()
-            try requireFlag(window >= 1, "--window", window, .atLeast(1))
-            try requireFlag(bptt >= 1, "--bptt", bptt, .atLeast(1))
-            guard lambdasm >= 0 && lambdasm <= 1 else { throw CLIError("--lambdasm must be in [0, 1] (got \(lambdasm))") }
-            guard theta.isFinite else { throw CLIError("--theta must be finite (got \(theta))") }
+            let pointer = CachePointer(lambda: lambdasm, theta: theta, window: window, bptt: bptt)
+            try checkFlags(pointer.validate, naming: ["lambda": "--lambdasm"])
             let loaded = try target.load()
             device.note()
             let (model, tokens) = (loaded.model, loaded.tokens)
             try announceBLAS()
-            let pointer = CachePointer(lambda: lambdasm, theta: theta, window: window, bptt: bptt)
             let start = Date()
             let progress = ProgressTask("pointer \(loaded.name)", unit: "chunks of \(bptt) tokens").handler
             let result = try pointer.evaluate(model: model, tokens: tokens, progress: progress)

@@ -45,7 +45,8 @@ final class ArgumentErrorTests: XCTestCase {
         let model = try makeModel()
         let data = try BatchedTokens(text, batchSize: 3)
         let result = try Evaluator.evaluate(model: model, data: data, bptt: 4)
-        XCTAssertEqual(result, EvaluationResult(loss: try Evaluator.loss(model: model, data: data, bptt: 4), tokens: text.count))
+        XCTAssertEqual(result, EvaluationResult(loss: try Evaluator.loss(model: model, data: data, bptt: 4), tokens: text.count,
+                                                scoredTokens: 3 * (text.count / 3 - 1)))
         XCTAssertEqual(configurationError { _ = try Evaluator.evaluate(model: model, data: data, bptt: 0) },
                        .invalid(field: "bptt", value: "0", allowed: .atLeast(1)))
         // One row has no target after it: nothing would be scored.
@@ -57,7 +58,7 @@ final class ArgumentErrorTests: XCTestCase {
         let model = try makeModel()
         let pointer = CachePointer(lambda: 0.3, theta: 1, window: 5, bptt: 7)
         XCTAssertEqual(try pointer.evaluate(model: model, tokens: text),
-                       EvaluationResult(loss: try pointer.loss(model: model, tokens: text), tokens: text.count))
+                       EvaluationResult(loss: try pointer.loss(model: model, tokens: text), tokens: text.count, scoredTokens: text.count - 1))
         func check(_ p: CachePointer, _ expected: ConfigurationError, line: UInt = #line) {
             XCTAssertEqual(configurationError(line: line) { _ = try p.evaluate(model: model, tokens: self.text) }, expected, line: line)
         }
@@ -78,7 +79,8 @@ final class ArgumentErrorTests: XCTestCase {
         (dyn.bptt, dyn.statsBatchSize) = (4, 2)
         let ms = try dyn.gradientStatistics(model: model, train: text)
         XCTAssertEqual(try dyn.evaluate(model: model, tokens: text, ms: ms),
-                       EvaluationResult(loss: try dyn.loss(model: model, tokens: text, ms: ms), tokens: text.count))
+                       EvaluationResult(loss: try dyn.loss(model: model, tokens: text, ms: ms), tokens: text.count,
+                                        scoredTokens: text.count - 1))
         func check(_ change: (inout DynamicEvaluation) -> Void, _ expected: ConfigurationError, line: UInt = #line) {
             var d = dyn
             change(&d)

@@ -61,17 +61,20 @@ final class CorpusTests: XCTestCase {
         XCTAssertThrowsError(try Corpus(folder: dir.url, vocabulary: v)) { XCTAssertTrue("\($0)".contains("'b' is not in")) }
     }
 
-    /// Found by `make fuzz`: U+FEFF is a word for Python's `str.split()`, and
-    /// `vocab.txt` dropped it when it led the file.
-    func testVocabularyFileKeepsLeadingByteOrderMark() throws {
+    /// A leading byte order mark is not part of a text (Windows editors write
+    /// one), but U+FEFF after it is a word's, as for Python's `str.split()`, and a
+    /// vocabulary whose first word starts with it survives `vocab.txt` (found by `make fuzz`).
+    func testLeadingByteOrderMarkIsDroppedOnce() throws {
         let text = Data([0xEF, 0xBB, 0xBF, 0xE1, 0x9A, 0x80, 0x0B])  // U+FEFF, U+1680 (a space), \v
         let (ids, vocabulary) = try Corpus.tokenize(text, source: "t.txt")
-        XCTAssertEqual(vocabulary.words, ["\u{FEFF}", "<eos>"])
-        XCTAssertEqual(ids, [0, 1])
-        XCTAssertEqual(try Corpus.tokenize(text, source: "t.txt", vocabulary: vocabulary).ids, ids)
+        XCTAssertEqual(vocabulary.words, ["<eos>"])
+        XCTAssertEqual(ids, [0])
+        let (twice, words) = try Corpus.tokenize(Data("\u{FEFF}\u{FEFF}x y".utf8), source: "t.txt")
+        XCTAssertEqual(words.words, ["\u{FEFF}x", "y", "<eos>"])
+        XCTAssertEqual(try Corpus.tokenize(Data("\u{FEFF}\u{FEFF}x y".utf8), source: "t.txt", vocabulary: words).ids, twice)
         let dir = try TemporaryFolder()
-        let url = try dir.write("vocab.txt", vocabulary.fileText())
-        XCTAssertEqual(try Vocabulary.read(from: url), vocabulary)
+        let url = try dir.write("vocab.txt", words.fileText())
+        XCTAssertEqual(try Vocabulary.read(from: url), words)
         XCTAssertThrowsError(try Vocabulary(fileData: Data([0x61, 0xFF, 0x0A]), source: "v.txt")) {
             XCTAssertEqual("\($0)", "v.txt: not valid UTF-8")
         }

@@ -57,7 +57,7 @@ public struct CorpusSource: Sendable {
         defer { try? fm.removeItem(at: work) }
         let archiveURL: URL
         if let a = archive {
-            try Self.requireArchive(a, zip: isZip)
+            guard fm.fileExists(atPath: a.path) else { throw FileError.missing(path: a.path) }
             archiveURL = a
         } else {
             archiveURL = work.appendingPathComponent(isZip ? "archive.zip" : "archive.tgz")
@@ -79,6 +79,7 @@ public struct CorpusSource: Sendable {
             let sum = MD5.hex(data)
             guard sum == expected else { throw CorpusError.checksumMismatch(corpus: name, file: archiveURL.path, member: nil, md5: sum, expected: expected) }
         }
+        try Self.requireArchive(archiveURL, zip: isZip)
         let out = work.appendingPathComponent("out")
         try fm.createDirectory(at: out, withIntermediateDirectories: true)
         if isZip {
@@ -108,10 +109,10 @@ public struct CorpusSource: Sendable {
         log("\(name): train.txt, valid.txt, test.txt verified and written to \(folder.path)")
     }
 
-    /// Throws unless `file` exists and starts as a zip archive (`zip`) or a gzip
-    /// stream (a `.tgz`) does, so that a wrong `--archive` is named before `tar` or `unzip` fails on it.
+    /// Throws unless `file` starts as a zip archive (`zip`) or a gzip stream (a
+    /// `.tgz`) does, so that a wrong `--archive` (or a downloaded error page) is
+    /// named before `tar` or `unzip` fails on it.
     static func requireArchive(_ file: URL, zip: Bool) throws {
-        guard FileManager.default.fileExists(atPath: file.path) else { throw FileError.missing(path: file.path) }
         guard let handle = FileHandle(forReadingAtPath: file.path) else { throw FileError.unreadable(path: file.path) }
         defer { try? handle.close() }
         let head = [UInt8]((try? handle.read(upToCount: 4)) ?? Data())

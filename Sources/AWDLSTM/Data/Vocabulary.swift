@@ -52,8 +52,12 @@ public struct Vocabulary: Sendable, Equatable {
     /// fastai's beginning-of-text token (`BOS`), which its tokenizer puts before every text.
     public static let beginningOfText = "xxbos"
 
-    /// `vocab.txt`: one word per line, line number = id.
-    public func fileText() -> String { words.joined(separator: "\n") + "\n" }
+    /// `vocab.txt`: one word per line, line number = id. Readers drop a leading
+    /// byte order mark, so a first word that starts with U+FEFF gets one before it.
+    public func fileText() -> String {
+        let mark = words.first?.utf8.starts(with: Tokenizer.byteOrderMark) == true ? "\u{FEFF}" : ""
+        return mark + words.joined(separator: "\n") + "\n"
+    }
 
     /// Reads a `vocab.txt`; throws when it cannot be read, is not UTF-8, has an
     /// empty line, or lists a word twice.

@@ -306,7 +306,7 @@ struct EvaluationTarget: ParsableArguments {
         let corpus = try data.map { try Corpus(folder: URL(fileURLWithPath: $0), vocabulary: vocabulary) }
         let tokens: [Int32], name: String
         if let file {
-            guard let bytes = FileManager.default.contents(atPath: file) else { throw CLIError("--file \(file): cannot read it") }
+            let bytes = try readText(file)
             let (ids, unknown) = try Corpus.tokenize(bytes, source: file, mappingUnknownWordsOf: vocabulary)
             if unknown > 0, let unk = vocabulary.unknownWord {
                 logLine("\(file): \(unknown) of \(ids.count) tokens are outside the vocabulary and scored as \(unk)")
@@ -324,4 +324,20 @@ struct EvaluationTarget: ParsableArguments {
 
 extension Corpus.Split: ExpressibleByArgument {
     public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
+/// The bytes of `--file PATH`, read to its end so that a pipe (`/dev/stdin`,
+/// `<(…)`) works as Python's `open()` reads it; a folder, a missing or an
+/// unreadable file is a one-line error.
+func readText(_ path: String) throws -> Data {
+    var isFolder: ObjCBool = false
+    let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
+    guard !isFolder.boolValue else { throw CLIError("--file \(path): is a folder, not a text file") }
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+        throw CLIError("--file \(path): \(exists ? "cannot be opened for reading" : "no such file")")
+    }
+    defer { try? handle.close() }
+    do { return try handle.readToEnd() ?? Data() } catch {
+        throw CLIError("--file \(path): cannot read it (\(error.localizedDescription))")
+    }
 }

@@ -66,8 +66,9 @@ enum TrainingLog {
                 evaluating = (split, done, total)
             case .validation, .test:
                 evaluating = nil
-            case .interrupted where evaluating != nil:
-                for line in stopLines(during: evaluating!, epoch: epoch, folder: folder) { logLine(line) }
+            case .interrupted:
+                let stop = evaluating.map { stopLines(during: $0, epoch: epoch, folder: folder) } ?? stopLines(training: folder)
+                for line in stop { logLine(line) }
                 return
             default:
                 break
@@ -90,6 +91,16 @@ enum TrainingLog {
     }
 
     /// What a stop during an evaluation did, and how to go on.
+    /// The lines for a stop during training: what the folder keeps and the
+    /// command that continues it (`train --resume` continues a fine-tuning too).
+    static func stopLines(training folder: RunFolder) -> [String] {
+        let path = folder.url.path
+        let kept = folder.exists(folder.model)
+            ? "\(path) keeps the best weights so far (model.safetensors, tested next) and the state after the last batch"
+            : "no epoch has finished, so no model is saved or tested yet; \(path) keeps the state after the last batch"
+        return lines(.interrupted) + ["\(kept); continue with \(ErrorMessages.resumeCommand(path))"]
+    }
+
     static func stopLines(during evaluation: (split: Corpus.Split, done: Int, total: Int), epoch: Int, folder: RunFolder) -> [String] {
         let path = folder.url.path
         let at = "at window \(evaluation.done) of \(evaluation.total)"

@@ -28,6 +28,30 @@ final class ArgumentErrorTests: XCTestCase {
 
     let text: [Int32] = (0..<60).map { Int32($0 * 7 % 6) }
 
+    /// Sizes that are each valid but whose parameters overflow an `Int` or do not fit
+    /// in memory throw, naming the largest size, instead of trapping in the allocation.
+    func testSizesBeyondMemoryThrowInsteadOfAllocating() {
+        let memory = ProcessInfo.processInfo.physicalMemory
+        let cases: [(ModelConfig, String, Int)] = [
+            (ModelConfig(vocabSize: 10, nhid: Int.max / 2), "nhid", Int.max / 2),
+            (ModelConfig(vocabSize: 10, nhid: 300_000), "nhid", 300_000),
+            (ModelConfig(vocabSize: 1 << 40), "vocabSize", 1 << 40),
+            (ModelConfig(vocabSize: 10, model: .qrnn, emsize: Int.max / 3, nhid: 8), "emsize", Int.max / 3),
+            (ModelConfig(vocabSize: 10, emsize: 2, nhid: 2, nlayers: Int.max), "nlayers", Int.max),
+        ]
+        for (config, field, value) in cases {
+            var rng = RandomSource(seed: 1)
+            XCTAssertEqual(configurationError { _ = try AWDLSTMModel(config: config, rng: &rng) },
+                           .invalid(field: field, value: "\(value)", allowed: .fitsInMemory(memoryBytes: memory)))
+        }
+        // The paper's PTB model (24 M parameters) passes.
+        XCTAssertNoThrow(try ModelConfig(vocabSize: 10_000).validate())
+        for config in [ModelConfig(vocabSize: 6, emsize: 4, nhid: 5, nlayers: 2),
+                       ModelConfig(vocabSize: 30, model: .qrnn, emsize: 7, nhid: 9, nlayers: 3, splits: [10, 20])] {
+            XCTAssertEqual(config.parameterCount(atMost: .max), ParameterLayout(config).totalCount)
+        }
+    }
+
     func testAnInvalidConfigurationThrowsTheFieldInsteadOfBuildingAModel() {
         let configs = [ModelConfig(vocabSize: 0), ModelConfig(vocabSize: 10, nlayers: 0),
                        ModelConfig(vocabSize: 10, emsize: -1), ModelConfig(vocabSize: 10, wdrop: 1),

@@ -59,6 +59,24 @@ final class InputFaultTests: XCTestCase {
                              "vocab.txt: line \(lines + 1) is empty")
     }
 
+    /// `--file` reads a pipe to its end, as Python's `open()` does; a folder or a
+    /// missing file is named as such.
+    func testFileFromAPipeAndFilesThatAreNotText() throws {
+        let shared = try Self.trained.get()
+        let dir = try TemporaryFolder()
+        let text = try dir.write("plain.txt", "w1 w2 w3\nw4 w5\n")
+        let plain = try CLI.run(["evaluate", "--checkpoint", shared.run.path, "--file", text.path, "--json"])
+        // `sh -c 'cat FILE | awd-lstm "$@"' awd-lstm ARGS…`: the text arrives through a pipe.
+        let piped = try CLI.run(["evaluate", "--checkpoint", shared.run.path, "--file", "/dev/stdin", "--json"],
+                                launcher: ["/bin/sh", "-c", "cat '\(text.path)' | \"$0\" \"$@\""])
+        XCTAssertEqual(piped.status, 0, piped.stderr)
+        XCTAssertEqual(try json(piped)["loss"] as? Double, try json(plain)["loss"] as? Double)
+        assertOneLineRefusal(try CLI.run(["evaluate", "--checkpoint", shared.run.path, "--file", dir.url.path]),
+                             "--file \(dir.url.path): is a folder, not a text file")
+        assertOneLineRefusal(try CLI.run(["evaluate", "--checkpoint", shared.run.path, "--file", dir.url.path + "/none.txt"]),
+                             "--file \(dir.url.path)/none.txt: no such file")
+    }
+
     /// `--checkpoint` and its alias `--save` (and generate's `--out`/`--outf`) with different values are refused.
     func testAliasesWithDifferentValuesAreRefused() throws {
         let shared = try Self.trained.get()

@@ -51,6 +51,7 @@ final class ResumeFaultTests: XCTestCase {
         let stopped = p.finish()
         XCTAssertEqual(stopped.status, 0, stopped.stderr)
         XCTAssertTrue(stopped.stderr.contains("Exiting from training early"), stopped.stderr)
+        XCTAssertTrue(stopped.stderr.contains("; continue with `awd-lstm train --resume \(run.path) --data "), stopped.stderr)
         let tuned = try config(run)
         XCTAssertEqual([tuned.training.batchSize, tuned.training.epochs], [2, 1000])
         XCTAssertEqual(tuned.training.lr, 5)

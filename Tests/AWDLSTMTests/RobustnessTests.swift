@@ -220,6 +220,9 @@ final class RobustnessTests: XCTestCase {
         let r = p.finish()
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("Exiting from training early"), r.stderr)
+        // What the folder keeps and the command that continues it (run just below).
+        XCTAssertTrue(r.stderr.contains("keeps the best weights so far (model.safetensors, tested next) and the state after the last batch; "
+                                        + "continue with `awd-lstm train --resume \(run.path) --data \(data.path)`"), r.stderr)
         XCTAssertTrue(r.stderr.contains("| End of training | test loss"), r.stderr)
 
         // Twice: immediate exit, files still loadable. Ctrl-C is handled once

@@ -104,6 +104,36 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(test.loss!, summary.test!.loss)
     }
 
+    /// The summary's results carry the targets scored, as `Evaluator.evaluate`
+    /// reports them; a resume that changes a setting the run keeps is refused
+    /// before anything is read into the model or written.
+    func testResultsCountScoredTokensAndResumeKeepsTheOptimisation() throws {
+        let corpus = syntheticCorpus()
+        let options = smallOptions(epochs: 1)
+        let dir = try TemporaryFolder()
+        let summary = try newTrainer(corpus, options, seed: 2, in: dir).run()
+        let valid = try BatchedTokens(corpus.valid, batchSize: options.evalBatchSize)
+        XCTAssertEqual(summary.bestValid?.scoredTokens, options.evalBatchSize * (valid.rows - 1))
+        let test = try BatchedTokens(corpus.test, batchSize: options.testBatchSize)
+        XCTAssertEqual(summary.test?.scoredTokens, options.testBatchSize * (test.rows - 1))
+
+        let folder = RunFolder(dir.url)
+        let config = try Data(contentsOf: folder.config)
+        var changed = [options, options, options]
+        changed[0].batchSize = 7
+        changed[1].alpha = 9
+        changed[2].optimizer = .adam
+        for (o, field) in zip(changed, ["batchSize", "alpha", "optimizer"]) {
+            XCTAssertThrowsError(try Trainer(resuming: folder, model: smallModel(corpus, seed: 5), corpus: corpus, options: o)) {
+                XCTAssertEqual(($0 as? ConfigurationError)?.field, field)
+            }
+        }
+        var limits = options
+        (limits.epochs, limits.lr, limits.maxBatches) = (2, 1, 3)
+        XCTAssertNoThrow(try Trainer(resuming: folder, model: smallModel(corpus, seed: 5), corpus: corpus, options: limits))
+        XCTAssertEqual(try Data(contentsOf: folder.config), config)
+    }
+
     /// The events tell the run as it happened: a batch event per batch with the
     /// epoch's length (at most --max-batches), a report every `logInterval`
     /// batches whose loss is the mean of its batches', a validation per epoch,

@@ -38,6 +38,11 @@ public enum ConfigurationError: Error, Equatable, Sendable {
         case belowVocabularySize(Int)
         /// Exactly this value (a model's vocabulary size against its corpus's).
         case equalTo(Int)
+        /// The value a saved run keeps (a resumed run's optimisation settings).
+        case sameAsSaved(String)
+        /// Small enough that the model's parameters and their gradients (4 bytes
+        /// each) fit in `memoryBytes` of memory.
+        case fitsInMemory(memoryBytes: UInt64)
 
         /// The message, one line, naming the value at fault.
         public var description: String {
@@ -53,6 +58,9 @@ public enum ConfigurationError: Error, Equatable, Sendable {
             case .strictlyIncreasing: "strictly increasing"
             case .belowVocabularySize(let n): "below the vocabulary size \(n)"
             case .equalTo(let n): "\(n)"
+            case .sameAsSaved(let kept): "the run's \(kept), as it was saved"
+            case .fitsInMemory(let memory):
+                "small enough for the parameters and their gradients to fit in this machine's \(memory >> 30) GiB of memory"
             }
         }
     }

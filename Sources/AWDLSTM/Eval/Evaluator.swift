@@ -16,8 +16,7 @@ public enum Evaluator {
     ) throws -> EvaluationResult {
         try ConfigurationError.require(bptt >= 1, "bptt", bptt, .atLeast(1))
         try ConfigurationError.require(data.rows >= 2, "data.rows", data.rows, .atLeast(2))
-        return EvaluationResult(loss: try loss(model: model, data: data, bptt: bptt, progress: progress),
-                                tokens: data.streamCount, scoredTokens: scoredTokens(data))
+        return result(try loss(model: model, data: data, bptt: bptt, progress: progress), over: data)
     }
 
     /// The mean cross-entropy per token of `evaluate`, in nats, for `bptt` ≥ 1
@@ -47,6 +46,12 @@ public enum Evaluator {
 
     /// The targets `loss(model:data:bptt:)` scores: `rows − 1` in each column.
     static func scoredTokens(_ data: BatchedTokens) -> Int { data.columns * max(0, data.rows - 1) }
+
+    /// `loss` (from `loss(model:data:bptt:)`) as `evaluate` reports it: over the
+    /// stream's tokens, with the targets scored.
+    static func result(_ loss: Double, over data: BatchedTokens) -> EvaluationResult {
+        EvaluationResult(loss: loss, tokens: data.streamCount, scoredTokens: scoredTokens(data))
+    }
 
     /// The loss per scored token, from `loss` as the authors normalise it over
     /// `rows` rows (of which `rows − 1` are scored): `loss × rows / (rows − 1)`.

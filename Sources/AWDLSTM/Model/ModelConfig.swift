@@ -1,3 +1,5 @@
+import Foundation
+
 /// The recurrent layer of the stack: the authors' `--model` (their `rnn_type`).
 public enum RNNType: String, Codable, CaseIterable, Sendable {
     /// Weight-dropped LSTM (`WeightDropLSTM`).
@@ -96,5 +98,43 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         try C.require(!zip(splits, splits.dropFirst()).contains(where: { $0 >= $1 }),
                       "splits", splitsDescription, .strictlyIncreasing)
         if let last = splits.last { try C.require(last < vocabSize, "splits", last, .belowVocabularySize(vocabSize)) }
+        // Sizes that each pass but together overflow the parameter count or
+        // memory would trap in the allocation; name the largest of them.
+        let memory = ProcessInfo.processInfo.physicalMemory
+        if parameterCount(atMost: Int(clamping: memory / 8)) == nil {
+            let (field, value) = [("vocabSize", vocabSize), ("emsize", emsize), ("nhid", nhid), ("nlayers", nlayers)]
+                .max { $0.1 < $1.1 }!
+            throw C.invalid(field: field, value: value.description, allowed: .fitsInMemory(memoryBytes: memory))
+        }
+    }
+
+    /// The number of parameters as `ParameterLayout` lays them out (each tensor
+    /// padded to 16 floats), or nil when it is above `limit`. Call once the sizes are known
+    /// to be at least 1.
+    func parameterCount(atMost limit: Int) -> Int? {
+        var total = 0
+        // Adds the product of `shape`, padded to 16, to `total`; false above `limit`.
+        func add(_ shape: Int...) -> Bool {
+            var n = 1
+            for d in shape {
+                let (p, overflow) = n.multipliedReportingOverflow(by: d)
+                if overflow || p > limit { return false }
+                n = p
+            }
+            total = (total + n + 15) / 16 * 16
+            return total <= limit
+        }
+        guard add(vocabSize, emsize) else { return nil }
+        for l in 0..<nlayers {
+            let h = hiddenSize(l), i = inputSize(l)
+            let fits = switch model {
+            case .lstm: add(4, h, i) && add(4, h, h) && add(4, h) && add(4, h)
+            case .qrnn: add(3, h, window(l), i) && add(3, h)
+            }
+            if !fits { return nil }
+        }
+        let tails = splits.count
+        guard add(vocabSize), tails == 0 || (add(tails, emsize) && add(tails)) else { return nil }
+        return total
     }
 }

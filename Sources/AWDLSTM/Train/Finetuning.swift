@@ -32,8 +32,10 @@ extension Trainer {
     /// The validation result of the weights fine-tuning starts from (its
     /// baseline); nil when not fine-tuning.
     public var startingValidation: EvaluationResult? {
-        guard finetuning, let loss = state.bestValidLoss, state.validHistory.isEmpty else { return nil }
-        return EvaluationResult(loss: loss, tokens: corpus.valid.count)
+        guard finetuning, let loss = state.bestValidLoss, state.validHistory.isEmpty,
+              // The initialiser batched the same split already, so this cannot fail here.
+              let valid = try? validationData() else { return nil }
+        return Evaluator.result(loss, over: valid)
     }
 
     /// Copies the trained model, state and configuration once, before fine-tuning replaces them.

@@ -112,12 +112,15 @@ public final class Trainer {
     }
 
     /// Continues the run saved in `folder` (its `state.safetensors`) exactly.
-    /// `options` may differ from the saved ones only in limits (epochs, batch and
+    /// `model` must have the run's configuration (`folder.readConfig().model`;
+    /// its initial weights do not matter): the state's weights and hidden state
+    /// replace its own. `options` may differ from the saved ones only in limits (epochs, batch and
     /// time limits, logging, checkpointing) and the learning rate; `newData`
     /// names the data folder of `corpus` when it is not the run's. `config.json`
     /// records `options` and `newData` with the first state the run saves.
-    /// Throws `RunFolderError` for a missing state or configuration, and
-    /// `CheckpointError` for a state or a best model (`model.safetensors`, tested
+    /// Throws `RunFolderError` for a missing state or configuration,
+    /// `ConfigurationError` for an option that may not change
+    /// (`TrainingOptions.requireSameOptimisation(as:)`), and `CheckpointError` for a state or a best model (`model.safetensors`, tested
     /// at the end) that cannot be used, non-finite values included, before any training.
     public convenience init(resuming folder: RunFolder, model: AWDLSTMModel, corpus: Corpus, options: TrainingOptions,
                             lrOverride: Double? = nil, newData: String? = nil, communicator: Communicator = SingleProcess()) throws {
@@ -125,6 +128,7 @@ public final class Trainer {
             throw RunFolderError.missingState(path: folder.state.path, folder: folder.url.path)
         }
         let saved = try folder.readConfig()
+        try options.requireSameOptimisation(as: saved.training)
         var (state, optimizer) = try TrainingState.read(from: folder.state, model: model, weightDecay: options.wdecay,
                                                         batchSize: options.batchSize, columns: communicator.columns(of: options.batchSize))
         if folder.exists(folder.model) {
@@ -172,7 +176,7 @@ public final class Trainer {
         try options.validate(for: corpus, testing: testAtEnd)
         let b = options.batchSize
         let train = try BatchedTokens(corpus.train, batchSize: b).columns(communicator.columns(of: b))
-        let valid = try BatchedTokens(corpus.valid, batchSize: options.evalBatchSize)
+        let valid = try validationData()
         runStart = now() - state.trainingSeconds
         var interrupted = false
         while state.epoch <= options.epochs && !state.finished {
@@ -198,7 +202,7 @@ public final class Trainer {
             try checkpoint(midEpoch: false)
         }
         let test = try testBestModel()
-        let best = lastBest ?? state.bestValidLoss.map { EvaluationResult(loss: $0, tokens: corpus.valid.count) }
+        let best = try lastBest ?? state.bestValidLoss.map { Evaluator.result($0, over: try validationData()) }
         // Every stop (of training, a validation or the test) is recorded in `stopHandled`.
         return TrainingSummary(bestValid: best, test: test, epochsCompleted: state.epoch - 1, interrupted: stopHandled)
     }
@@ -297,7 +301,7 @@ public final class Trainer {
             onEvent(.interrupted)
             return false
         }
-        let result = EvaluationResult(loss: loss, tokens: corpus.valid.count)
+        let result = Evaluator.result(loss, over: valid)
         let seconds = now() - epochStart
         onEvent(.validation(epoch: state.epoch, result: result, seconds: seconds))
         // A NaN never compares better, but the first epoch has nothing to compare
@@ -442,6 +446,11 @@ public final class Trainer {
 
     /// The authors reload the best saved model and test it with batch size 1.
     /// Nil when there is none, or a stop request interrupted the test.
+    /// The validation split batched as every validation pass reads it (`evalBatchSize` columns).
+    func validationData() throws -> BatchedTokens {
+        try BatchedTokens(corpus.valid, batchSize: options.evalBatchSize)
+    }
+
     private func testBestModel() throws -> EvaluationResult? {
         communicator.synchronize()  // rank 0's last model.safetensors is complete
         guard testAtEnd && folder.exists(folder.model) else { return nil }
@@ -453,7 +462,7 @@ public final class Trainer {
             onEvent(.interrupted)
             return nil
         }
-        let result = EvaluationResult(loss: loss, tokens: corpus.test.count)
+        let result = Evaluator.result(loss, over: data)
         onEvent(.test(result))
         var r = record("test", epoch: state.epoch - 1)
         r.setLoss(result)

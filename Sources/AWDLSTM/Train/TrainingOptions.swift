@@ -73,6 +73,24 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try C.require(testBatchSize >= 1, "testBatchSize", testBatchSize, .atLeast(1))
     }
 
+    /// Throws `ConfigurationError` (`.sameAsSaved`) naming the first setting
+    /// that defines the optimisation (batch size, bptt, seed, optimiser, AR/TAR
+    /// scales, weight decay, fixed bptt) and differs from `saved`: a resumed run
+    /// keeps them, so that it continues exactly.
+    public func requireSameOptimisation(as saved: TrainingOptions) throws(ConfigurationError) {
+        func same<T: Equatable>(_ field: String, _ given: T, _ kept: T) throws(ConfigurationError) {
+            try ConfigurationError.require(given == kept, field, "\(given)", .sameAsSaved("\(kept)"))
+        }
+        try same("batchSize", batchSize, saved.batchSize)
+        try same("bptt", bptt, saved.bptt)
+        try same("seed", seed, saved.seed)
+        try same("optimizer", optimizer.rawValue, saved.optimizer.rawValue)
+        try same("alpha", alpha, saved.alpha)
+        try same("beta", beta, saved.beta)
+        try same("wdecay", wdecay, saved.wdecay)
+        try same("fixedBPTT", fixedBPTT, saved.fixedBPTT)
+    }
+
     /// Checks every option (`validate()`), then that `corpus` is large enough
     /// for the batch sizes: 3 rows of `batchSize` columns of training data, 2
     /// rows of `evalBatchSize` of validation data and, when `testing`, 2 rows of

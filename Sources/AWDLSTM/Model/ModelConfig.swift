@@ -109,8 +109,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     }
 
     /// The number of parameters as `ParameterLayout` lays them out (each tensor
-    /// padded to 16 floats), or nil when it is above `limit`. Call once the sizes are known
-    /// to be at least 1.
+    /// padded to 16 floats), or nil when it is above `limit`. Call once the
+    /// sizes are known to be at least 1.
     func parameterCount(atMost limit: Int) -> Int? {
         var total = 0
         // Adds the product of `shape`, padded to 16, to `total`; false above `limit`.

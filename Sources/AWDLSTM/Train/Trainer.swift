@@ -114,14 +114,16 @@ public final class Trainer {
     /// Continues the run saved in `folder` (its `state.safetensors`) exactly.
     /// `model` must have the run's configuration (`folder.readConfig().model`;
     /// its initial weights do not matter): the state's weights and hidden state
-    /// replace its own. `options` may differ from the saved ones only in limits (epochs, batch and
-    /// time limits, logging, checkpointing) and the learning rate; `newData`
-    /// names the data folder of `corpus` when it is not the run's. `config.json`
-    /// records `options` and `newData` with the first state the run saves.
+    /// replace its own. `options` may differ from the saved ones only in limits
+    /// (epochs, batch and time limits, logging, checkpointing) and the learning
+    /// rate; `newData` names the data folder of `corpus` when it is not the
+    /// run's. `config.json` records `options` and `newData` with the first state
+    /// the run saves.
     /// Throws `RunFolderError` for a missing state or configuration,
     /// `ConfigurationError` for an option that may not change
-    /// (`TrainingOptions.requireSameOptimisation(as:)`), and `CheckpointError` for a state or a best model (`model.safetensors`, tested
-    /// at the end) that cannot be used, non-finite values included, before any training.
+    /// (`TrainingOptions.requireSameOptimisation(as:)`), and `CheckpointError`
+    /// for a state or a best model (`model.safetensors`, tested at the end) that
+    /// cannot be used, non-finite values included, before any training.
     public convenience init(resuming folder: RunFolder, model: AWDLSTMModel, corpus: Corpus, options: TrainingOptions,
                             lrOverride: Double? = nil, newData: String? = nil, communicator: Communicator = SingleProcess()) throws {
         guard folder.exists(folder.state) else {
@@ -444,13 +446,13 @@ public final class Trainer {
 
     // MARK: The final test
 
-    /// The authors reload the best saved model and test it with batch size 1.
-    /// Nil when there is none, or a stop request interrupted the test.
     /// The validation split batched as every validation pass reads it (`evalBatchSize` columns).
     func validationData() throws -> BatchedTokens {
         try BatchedTokens(corpus.valid, batchSize: options.evalBatchSize)
     }
 
+    /// The authors reload the best saved model and test it with batch size 1.
+    /// Nil when there is none, or a stop request interrupted the test.
     private func testBestModel() throws -> EvaluationResult? {
         communicator.synchronize()  // rank 0's last model.safetensors is complete
         guard testAtEnd && folder.exists(folder.model) else { return nil }

@@ -101,15 +101,16 @@ enum TrainingLog {
         return lines(.interrupted) + ["\(kept); continue with \(ErrorMessages.resumeCommand(path))"]
     }
 
+    /// The lines for a stop during the validation of `epoch` or the final test.
     static func stopLines(during evaluation: (split: Corpus.Split, done: Int, total: Int), epoch: Int, folder: RunFolder) -> [String] {
         let path = folder.url.path
         let at = "at window \(evaluation.done) of \(evaluation.total)"
-        let data = (try? folder.readConfig().data) ?? "DATA"
         if evaluation.split == .test {
             return [doubleRule, "Final test stopped \(at), so the run has no test figure; \(path) keeps the best weights "
-                    + "(model.safetensors) and the run's state; test them with `awd-lstm evaluate --checkpoint \(path) --data \(data) --split test`", doubleRule]
+                    + "(model.safetensors) and the run's state; test them with "
+                    + "`awd-lstm evaluate --checkpoint \(path) --data \(ErrorMessages.runData(path)) --split test`", doubleRule]
         }
         return [rule, "Exiting from training early: validation of epoch \(epoch) stopped \(at); state.safetensors keeps the "
-                + "epoch's training, and `awd-lstm train --resume \(path) --data \(data)` validates it first"]
+                + "epoch's training, and \(ErrorMessages.resumeCommand(path)) validates it first"]
     }
 }

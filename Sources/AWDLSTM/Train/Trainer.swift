@@ -204,7 +204,7 @@ public final class Trainer {
             try checkpoint(midEpoch: false)
         }
         let test = try testBestModel()
-        let best = try lastBest ?? state.bestValidLoss.map { Evaluator.result($0, over: try validationData()) }
+        let best = lastBest ?? state.bestValidLoss.map { Evaluator.result($0, over: valid) }
         // Every stop (of training, a validation or the test) is recorded in `stopHandled`.
         return TrainingSummary(bestValid: best, test: test, epochsCompleted: state.epoch - 1, interrupted: stopHandled)
     }

@@ -1,0 +1,91 @@
+import Foundation
+import XCTest
+@testable import AWDLSTM
+
+/// fastai 2.8's tokenizer (its default rules, then spaCy 3.8's English
+/// tokenizer) against `Tests/Fixtures/fastai_tokenizer.json`, written by
+/// `scripts/reference/make_tokenizer_fixtures.py` with fastai and spaCy.
+final class FastaiTokenizerTests: XCTestCase {
+    struct Fixture: Decodable {
+        struct RuleCase: Decodable { let rule, input, output: String }
+        struct Document: Decodable { let text: String; let tokens: [String] }
+        let fastai, spacy: String
+        let rules: [RuleCase]
+        let documents: [Document]
+    }
+
+    static let fixture: Fixture = {
+        let data = try! Data(contentsOf: Fixtures.url("fastai_tokenizer.json"))
+        return try! JSONDecoder().decode(Fixture.self, from: data)
+    }()
+
+    /// Each rule on fastai's own examples of it gives fastai's output exactly.
+    func testRulesMatchFastaiExamples() throws {
+        let rules: [String: (String) -> String] = [
+            "fix_html": FastaiRules.fixHTML, "replace_rep": FastaiRules.replaceRepetitions,
+            "replace_wrep": FastaiRules.replaceWordRepetitions, "spec_add_spaces": FastaiRules.addSpacesAroundSpecialCharacters,
+            "rm_useless_spaces": FastaiRules.removeUselessSpaces, "replace_all_caps": FastaiRules.replaceAllCaps,
+            "replace_maj": FastaiRules.replaceMajuscule, "lowercase": FastaiRules.lowercase,
+        ]
+        XCTAssertEqual(Set(Self.fixture.rules.map(\.rule)), Set(rules.keys), "every default rule has examples")
+        for example in Self.fixture.rules {
+            let rule = try XCTUnwrap(rules[example.rule], example.rule)
+            XCTAssertEqual(rule(example.input), example.output, "\(example.rule)(\(example.input.debugDescription))")
+        }
+    }
+
+    /// Whole documents give fastai's tokens exactly.
+    func testDocumentsMatchFastai() {
+        XCTAssertGreaterThanOrEqual(Self.fixture.documents.count, 25)
+        let tokenizer = FastaiTokenizer()
+        for document in Self.fixture.documents {
+            XCTAssertEqual(tokenizer.tokenize(document.text), document.tokens, document.text.debugDescription)
+        }
+    }
+
+    /// The same documents from 8 threads at once on one tokenizer (shared cache) give the same tokens.
+    func testConcurrentUseGivesTheSameTokens() {
+        let tokenizer = FastaiTokenizer()
+        let documents = Self.fixture.documents
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var same: [Bool] = []
+        }
+        let results = Results()
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            var same = true
+            for document in documents.shuffled() { same = same && tokenizer.tokenize(document.text) == document.tokens }
+            results.lock.lock()
+            results.same.append(same)
+            results.lock.unlock()
+        }
+        XCTAssertEqual(results.same, Array(repeating: true, count: 8))
+    }
+
+    /// spaCy's contraction exceptions, checked by name (these are in the
+    /// fixture too; here they document the table).
+    func testExceptionTable() {
+        let table = SpacyExceptions.table
+        XCTAssertEqual(table["don't"], ["do", "n't"])
+        XCTAssertEqual(table["Shouldn't've"], ["Should", "n't", "'ve"])
+        XCTAssertEqual(table["5pm"], ["5", "pm"])
+        XCTAssertEqual(table["Mr."], ["Mr."])
+        XCTAssertEqual(table["°C."], ["°", "C", "."])
+        XCTAssertNil(table["ill"], "an ordinary word is no contraction")
+        XCTAssertNil(table["well"])
+        XCTAssertEqual(table["who've"], ["who", "'ve"])
+        XCTAssertNil(table["that've"], "singular demonstratives take no 've")
+    }
+
+    /// The file reader: one document per line (`\r\n` and `\r` end lines), a
+    /// byte order mark dropped, non-UTF-8 refused; the line writer escapes line breaks.
+    func testDocumentsAndLines() throws {
+        let docs = try FastaiTokenizer.documents(fileData: Data("\u{FEFF}a\r\nb\rc\n\nd".utf8), source: "t")
+        XCTAssertEqual(docs, ["a", "b", "c", "", "d"])
+        XCTAssertThrowsError(try FastaiTokenizer.documents(fileData: Data([0x61, 0xFF]), source: "t")) { error in
+            XCTAssertEqual(error as? CorpusError, .notUTF8(source: "t"))
+        }
+        XCTAssertEqual(FastaiTokenizer.line(["xxbos", "a", "\n\u{2581}", "\t"]), "xxbos a \\n\u{2581} \\t")
+        XCTAssertEqual(FastaiTokenizer().tokenize(""), ["xxbos"])
+    }
+}

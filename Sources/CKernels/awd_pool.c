@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,12 +88,36 @@ static void *worker(void *arg) {
     return NULL;
 }
 
-static void start(void) {
+long awd_cgroup_cores(const char *cpu_max) {
+    long long quota = 0, period = 0;
+    char extra;
+    // "max 100000" (no limit) fails the first conversion; anything else after the two numbers is refused.
+    if (sscanf(cpu_max, "%lld %lld %c", &quota, &period, &extra) != 2 || quota <= 0 || period <= 0) return 0;
+    long long cores = (quota + period - 1) / period;
+    return cores < 1 ? 1 : (long)cores;
+}
+
+long awd_available_cores(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
 #if defined(__linux__)
     cpu_set_t allowed;
     if (sched_getaffinity(0, sizeof allowed, &allowed) == 0) n = CPU_COUNT(&allowed);
+    // A container's CPU quota (cgroup v2): threads beyond it wait for each other's time slices.
+    FILE *f = fopen("/sys/fs/cgroup/cpu.max", "r");
+    if (f) {
+        char line[128];
+        if (fgets(line, sizeof line, f)) {
+            long quota = awd_cgroup_cores(line);
+            if (quota > 0 && quota < n) n = quota;
+        }
+        fclose(f);
+    }
 #endif
+    return n < 1 ? 1 : n;
+}
+
+static void start(void) {
+    long n = awd_available_cores();
     const char *env = getenv("AWDLSTM_THREADS");
     if (env && atoi(env) > 0) n = atoi(env);
     if (n < 1) n = 1;

@@ -29,6 +29,7 @@ struct AWDLSTMCommand: ParsableCommand {
     /// ends like every other fault: one line on stderr and exit status 1;
     /// `--help` and `--version` (also after a subcommand) print and exit 0.
     static func main() {
+        StandardStreams.ignoreClosedPipes()
         atexit(StandardStreams.requireOutputWritten)
         var arguments = Array(CommandLine.arguments.dropFirst())
         let names = OptionSpelling.longNames(_dumpHelp())

@@ -8,6 +8,11 @@ struct DeviceFlags: ParsableArguments {
     @Flag(name: .customLong("no-cuda"), help: "Accepted for the authors' generate.py; this tool runs on the CPU anyway.") var noCuda = false
     @Option(help: ArgumentHelp("Accepted for dynamiceval.py and ignored: this tool runs on the CPU.", valueName: "id")) var gpu: Int?
 
+    /// An id up to `FlagBounds.count`, though it is ignored: a value no script could mean is refused.
+    func validate() throws {
+        try FlagBounds.require([("--gpu", gpu)])
+    }
+
     /// Says on stderr that a device flag was given and changes nothing.
     func note() {
         if cuda { logLine("--cuda: ignored (this tool runs on the CPU)") }

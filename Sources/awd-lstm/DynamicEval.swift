@@ -35,6 +35,10 @@ struct DynamicEval: ParsableCommand {
 
     @OptionGroup var runtime: ThreadsFlag
 
+    func validate() throws {
+        try FlagBounds.require([("--bptt", bptt), ("--batch-size", batchSize), ("--max-batches", maxBatches)])
+    }
+
     func run() throws {
         try reportingErrors {
             try runtime.apply()

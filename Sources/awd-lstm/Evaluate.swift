@@ -14,6 +14,10 @@ struct Evaluate: ParsableCommand {
 
     @OptionGroup var runtime: ThreadsFlag
 
+    func validate() throws {
+        try FlagBounds.require([("--batch-size", batchSize), ("--bptt", bptt)])
+    }
+
     func run() throws {
         try reportingErrors {
             try runtime.apply()

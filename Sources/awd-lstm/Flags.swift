@@ -89,6 +89,11 @@ struct ModelFlags<Defaults: TrainingDefaults>: ParsableArguments {
         "Split cross-entropy cluster boundaries, or none for a full softmax \(Defaults.modelNote("as the authors' main.py: none up to 75,000 words, 2800,20000,76000 above, 4200,35000,180000 above 500,000")).",
         valueName: "A,B,C|none")) var splits: SplitsArgument?
 
+    /// Sizes up to `FlagBounds.count` (the model's memory is checked later, with its vocabulary).
+    func validate() throws {
+        try FlagBounds.require([("--emsize", emsize), ("--nhid", nhid), ("--nlayers", nlayers)] + (splits?.values ?? []).map { ("--splits", $0) })
+    }
+
     /// The flags given with a value other than the saved configuration's.
     func conflicts(with c: ModelConfig) -> [FlagConflict] {
         var out: [FlagConflict] = []
@@ -144,6 +149,13 @@ struct TrainingFlags<Defaults: TrainingDefaults>: ParsableArguments {
     @Option(name: .customLong("max-minutes"), help: "Stop training after this many minutes (the running epoch is validated).") var maxMinutes: Double?
     @Flag(name: .customLong("fixed-bptt"), help: "Every window exactly --bptt long (no variable-length BPTT) \(Defaults.note("off")).") var fixedBPTT = false
     @Option(name: .customLong("checkpoint-every"), help: "Also write the resumable state every N batches \(Defaults.note("none")).") var checkpointEvery: Int?
+
+    /// Counts up to `FlagBounds.count`.
+    func validate() throws {
+        try FlagBounds.require([("--epochs", epochs), ("--batch-size", batchSize), ("--bptt", bptt), ("--nonmono", nonmono),
+                                ("--log-interval", logInterval), ("--max-batches", maxBatches), ("--checkpoint-every", checkpointEvery)]
+                               + when.map { ("--when", $0) })
+    }
 
     func apply(to o: inout TrainingOptions) {
         if let v = lr { o.lr = v }

@@ -21,7 +21,7 @@ struct Generate: ParsableCommand {
         Text to condition on, read like evaluate --file: unknown words become <unk> (or xxunk), counted; with fastai's \
         word lists it starts with xxbos.
         """) var prompt: String?
-    @Option(name: [.customLong("out"), .customLong("outf")], help: "Write the words to this file (replaced atomically) instead of stdout; --outf is the authors' name.")
+    @Option(name: [.customLong("out"), .customLong("outf")], help: "Write the words to this file (replaced atomically; a FIFO, a device or /dev/stdout is written through) instead of stdout; --outf is the authors' name.")
     var out: String?
     @Option(name: .customLong("log-interval"), help: "Also log '| Generated N/M words' every N words (generate.py's reporting interval).")
     var logInterval: Int?
@@ -30,6 +30,11 @@ struct Generate: ParsableCommand {
     @OptionGroup var device: DeviceFlags
 
     @OptionGroup var runtime: ThreadsFlag
+
+    func validate() throws {
+        try FlagBounds.require([("--words", words)], atMost: FlagBounds.words)
+        try FlagBounds.require([("--log-interval", logInterval)])
+    }
 
     func run() throws {
         try reportingErrors {

@@ -6,7 +6,10 @@ import Foundation
 /// stopped, and the run exits 0); a second one exits at once. SIGTERM (sent by
 /// `timeout`, `kill` and cluster schedulers before they stop a job) counts as
 /// the same request, so the epoch in progress is saved as after Ctrl-C; in a
-/// data-parallel job mpirun's SIGTERM keeps its own meaning (`Job`). Files are
+/// data-parallel job mpirun's SIGTERM keeps its own meaning (`Job`). SIGHUP
+/// (the terminal was closed, an ssh session dropped) is the same request as
+/// SIGTERM, in every job: the default action would end the process without
+/// saving the epoch in progress. Files are
 /// only ever replaced atomically, so exiting mid-write leaves the previous version intact.
 final class Interrupt: @unchecked Sendable {
     nonisolated(unsafe) private static var count: Int32 = 0
@@ -17,9 +20,13 @@ final class Interrupt: @unchecked Sendable {
     private init(sources: [DispatchSourceSignal]) { self.sources = sources }
 
     static func install() -> Interrupt {
-        let signals = Job.handlesTermination ? [SIGINT] : [SIGINT, SIGTERM]
+        let signals = Job.handlesTermination ? [SIGINT, SIGHUP] : [SIGINT, SIGTERM, SIGHUP]
         return Interrupt(sources: signals.map { number in
-            let (name, again) = number == SIGINT ? ("interrupt", "Ctrl-C again") : ("SIGTERM", "a second SIGTERM or Ctrl-C")
+            let (name, again) = switch number {
+            case SIGINT: ("interrupt", "Ctrl-C again")
+            case SIGHUP: ("SIGHUP", "a second signal or Ctrl-C")
+            default: ("SIGTERM", "a second SIGTERM or Ctrl-C")
+            }
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {

@@ -8,7 +8,7 @@ struct Plot: ParsableCommand {
         discussion: "The folder is checked as every command checks it: a damaged config.json, vocab.txt or metrics.jsonl line is refused.")
 
     @Option(help: "Run folder.") var checkpoint: String
-    @Option(help: "Output SVG file (default DIR/training_curves.svg); other formats are refused.") var out: String?
+    @Option(help: "Output SVG file (default DIR/training_curves.svg; a FIFO or /dev/stdout is written through); other formats are refused.") var out: String?
 
     func run() throws {
         try reportingErrors {
@@ -19,7 +19,9 @@ struct Plot: ParsableCommand {
             guard folder.exists(folder.metrics) else {
                 throw CLIError("\(folder.metrics.path): missing (is \(checkpoint) a run folder?)")
             }
-            if let out, URL(fileURLWithPath: out).pathExtension.lowercased() != "svg" {
+            // A name is checked when a file is made; a FIFO or device (`--out /dev/stdout`) is written through as it is.
+            if let out, URL(fileURLWithPath: out).pathExtension.lowercased() != "svg",
+               AtomicFile.destination(of: URL(fileURLWithPath: out)) != .stream {
                 throw CLIError("--out \(out): plot writes SVG only; give a file name ending in .svg")
             }
             let target = out.map { URL(fileURLWithPath: $0) } ?? folder.trainingCurves

@@ -22,6 +22,10 @@ struct Pointer: ParsableCommand {
 
     @OptionGroup var runtime: ThreadsFlag
 
+    func validate() throws {
+        try FlagBounds.require([("--window", window), ("--bptt", bptt)])
+    }
+
     func run() throws {
         try reportingErrors {
             try runtime.apply()

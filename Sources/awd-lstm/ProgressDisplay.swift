@@ -7,7 +7,9 @@ import Foundation
 /// - On a terminal, progress is one transient status line, redrawn in place
 ///   (`\r`, then clear-to-end-of-line `ESC [K`) at most ten times a second. It
 ///   is cleared before any log line is written and when its task ends, so log
-///   lines always begin a line of their own and nothing is left behind.
+///   lines always begin a line of their own and nothing is left behind. It is
+///   cut to the terminal's width (`terminalColumns`), since a line that wraps
+///   cannot be redrawn by `\r` and leaves stale copies on a narrow terminal.
 /// - Off a terminal (a pipe or a file), progress is a plain line printed when a
 ///   tenth of the task has passed since its last progress line, or when
 ///   `quietSeconds` have passed without any line; never a control character.
@@ -42,9 +44,29 @@ final class ProgressDisplay: @unchecked Sendable {
     private var lastRedraw = Date.distantPast
     private var lastLine = Date()
 
-    init(mode: Mode, write: @escaping (String) -> Void) {
+    /// The terminal's width in columns, asked at each redraw (the window may be resized); nil when unknown.
+    private let columns: () -> Int?
+
+    init(mode: Mode, write: @escaping (String) -> Void, columns: @escaping () -> Int? = ProgressDisplay.terminalColumns) {
         self.mode = mode
         self.write = write
+        self.columns = columns
+    }
+
+    /// The width of the terminal on stderr (`TIOCGWINSZ`), else `COLUMNS` when
+    /// it is a positive number, else nil.
+    static func terminalColumns() -> Int? {
+        var size = winsize()
+        if ioctl(2, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 { return Int(size.ws_col) }
+        return ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
+    }
+
+    /// `text` cut to `columns − 1` characters (the last column left free: some
+    /// terminals wrap as soon as it is written), ending in `…` when cut.
+    static func fitted(_ text: String, columns: Int?) -> String {
+        guard let columns, text.count > columns - 1 else { return text }
+        let room = max(columns - 2, 0)
+        return String(text.prefix(room)) + (columns > 1 ? "…" : "")
     }
 
     /// Writes `text` as a line of its own (the status line cleared first).
@@ -77,7 +99,7 @@ final class ProgressDisplay: @unchecked Sendable {
             case .terminal:
                 if done >= total { clearStatus(); return }
                 guard !statusShown || now.timeIntervalSince(lastRedraw) >= Self.redrawSeconds else { return }
-                write("\r\u{1B}[K" + text())
+                write("\r\u{1B}[K" + Self.fitted(text(), columns: columns()))
                 (statusShown, lastRedraw) = (true, now)
             case .lines:
                 let tenth = task.linesEveryTenth ? (total + 9) / 10 : Int.max

@@ -9,6 +9,16 @@ import Foundation
 /// or ignored but never trap (`FileHandle.write` traps on a full disk or
 /// `2>/dev/full`).
 enum StandardStreams {
+    /// A pipe whose reader has exited (`… 2>&1 | head -3`, a `tee` that died)
+    /// kills a process that writes to it with SIGPIPE unless the signal is
+    /// ignored; ignored, the write fails with EPIPE instead. On stderr that is
+    /// "stderr unwritable, carry on" (`writeError`): training still saves its
+    /// model and state and `--json` still prints. On stdout it is output lost,
+    /// reported at exit (`requireOutputWritten`) with exit status 1.
+    static func ignoreClosedPipes() {
+        signal(SIGPIPE, SIG_IGN)
+    }
+
     /// Writes `text` to stderr; a failure is ignored, as there is nowhere left to report it.
     static func writeError(_ text: String) {
         fputs(text, stderr)

@@ -19,6 +19,10 @@ struct SynthCorpus: ParsableCommand {
     @Option(help: "Zipf exponent.") var exponent = 1.0
     @Option(help: "Random seed.") var seed: UInt64 = 103
 
+    func validate() throws {
+        try FlagBounds.require([("--words", words), ("--train-words", trainWords), ("--valid-words", validWords), ("--test-words", testWords)])
+    }
+
     func run() throws {
         try reportingErrors {
             for (name, v) in [("--words", words), ("--train-words", trainWords), ("--valid-words", validWords),

@@ -23,6 +23,9 @@ public enum CheckpointError: Error, Equatable, Sendable {
     case invalidGeneratorState(source: String)
     /// `AWDLSTMModel.remapped(to:_:)` was given a configuration its weights do not fit; `reason` says how.
     case remapMismatch(reason: String)
+    /// The file is PyTorch's own (`torch.save`: a zip archive, or a pickle in
+    /// older versions; `format` says which), not safetensors.
+    case pytorchFile(source: String, format: String)
 }
 
 extension CheckpointError: CustomStringConvertible, LocalizedError {
@@ -43,6 +46,10 @@ extension CheckpointError: CustomStringConvertible, LocalizedError {
         case .notTrainingState(let source): "\(source): not a training state file"
         case .invalidGeneratorState(let source): "\(source): invalid generator state"
         case .remapMismatch(let reason): "remapping a vocabulary: \(reason)"
+        case .pytorchFile(let source, let format):
+            "\(source): a PyTorch file (torch.save, \(format)), not safetensors; load it in PyTorch and write its state_dict with "
+                + "safetensors: save_file({k: v.float().clone().contiguous() for k, v in model.state_dict().items()}, 'model.safetensors') "
+                + "(README.md, \"Moving weights between PyTorch and Swift\"), then `awd-lstm import --from model.safetensors --format salesforce`"
         }
     }
 

@@ -7,6 +7,10 @@ public enum RunFolderError: Error, Equatable, Sendable {
     case missingConfiguration(path: String, folder: String)
     /// `config.json` at `path` cannot be decoded.
     case malformedConfiguration(path: String)
+    /// An entry of `config.json` at `path` has the wrong type or is missing:
+    /// `problem` names the key, the value found and what is allowed
+    /// (`nhid must be a whole number (got "24")`).
+    case invalidEntry(path: String, problem: String)
     /// `config.json` at `path` holds an unusable configuration.
     case invalidConfiguration(path: String, ConfigurationError)
     /// `vocab.txt` at `path` has `words` words where `config.json` says `vocabSize`.
@@ -15,6 +19,9 @@ public enum RunFolderError: Error, Equatable, Sendable {
     case missingModel(path: String)
     /// No `state.safetensors` at `path`: nothing to resume in `folder`.
     case missingState(path: String, folder: String)
+    /// `path` is missing from `folder` though the folder's other files say it
+    /// was written: `evidence` says which and why it is needed.
+    case missingFile(path: String, folder: String, evidence: String)
     /// Another process (`holder`, its pid when known) writes `folder`.
     case locked(folder: String, holder: String?)
     /// The lock file at `path` cannot be opened.
@@ -25,6 +32,10 @@ public enum RunFolderError: Error, Equatable, Sendable {
     case alreadyExists(path: String)
     /// Line `line` (1-based) of `metrics.jsonl` at `path` is no metrics record.
     case malformedMetrics(path: String, line: Int)
+    /// The kept copy at `path` (`model.pre-finetune.safetensors`, …) of the
+    /// folder's file at `original` cannot be read back (`reason`): a copy cut
+    /// short by an earlier version or a full disk, never taken for the original.
+    case damagedCopy(path: String, original: String, reason: String)
 }
 
 extension RunFolderError: CustomStringConvertible, LocalizedError {
@@ -34,10 +45,14 @@ extension RunFolderError: CustomStringConvertible, LocalizedError {
         case .missingConfiguration(let path, let folder): "\(path): missing (is \(folder) a run folder?)"
         case .malformedConfiguration(let path): "\(path): malformed or incomplete configuration"
         case .invalidConfiguration(let path, let error): "\(path): \(error)"
+        case .invalidEntry(let path, let problem): "\(path): \(problem)"
         case .vocabularySizeMismatch(let path, let words, let vocabSize):
             "\(path): \(words) words, but config.json says vocab_size \(vocabSize)"
         case .missingModel(let path): "\(path): missing (no model saved yet)"
         case .missingState(let path, let folder): "\(path): missing (nothing to resume in \(folder))"
+        case .missingFile(let path, let folder, let evidence):
+            "\(path): missing from the run folder \(folder), though \(evidence); restore it (from a backup or a copy of the folder), "
+                + "as the run cannot go on without it"
         case .locked(let folder, let holder):
             "\(folder) is being written by another process\(holder.map { " (pid \($0))" } ?? ""); "
                 + "wait for it to finish or choose another folder"
@@ -45,6 +60,9 @@ extension RunFolderError: CustomStringConvertible, LocalizedError {
         case .noFreeName(let parent, let stamp): "\(parent): no free run folder name for \(stamp)"
         case .alreadyExists(let path): "\(path) already exists; refusing to overwrite it"
         case .malformedMetrics(let path, let line): "\(path): line \(line) is not a metrics record"
+        case .damagedCopy(let path, let original, let reason):
+            "\(path): damaged (\(reason)), so it is not kept as the copy of \(original); if \(original) is still "
+                + "the file to keep, delete the damaged copy and run again, else restore it from a backup"
         }
     }
 

@@ -73,9 +73,11 @@ public struct CachePointer: Sendable {
         var historyWord: [Int32] = []
         var total = 0.0
         let starts = Array(data.windowStarts(bptt: bptt))
-        var scores = [Float](repeating: 0, count: max(window, 1))
+        // A window or chunk longer than the text holds the whole text: the buffers need no more
+        // (`--window 9223372036854775807` is then the full history, not an allocation that traps).
+        var scores = [Float](repeating: 0, count: max(min(window, tokens.count), 1))
         let logLambda = Foundation.log(lambda), logModelShare = Foundation.log(1 - lambda)
-        var modelLosses = [Double](repeating: 0, count: bptt)
+        var modelLosses = [Double](repeating: 0, count: max(min(bptt, tokens.count), 1))
         for (k, i) in starts.enumerated() {
             let batch = data.window(at: i, length: bptt)
             // −log p_model(target) at each position, from the model's criterion (full or split softmax).

@@ -69,6 +69,11 @@ public struct RunFolder: Sendable {
         }
         let decoded: RunConfig
         do { decoded = try JSONFormat.decoder().decode(RunConfig.self, from: data) } catch {
+            // A hand-edited file: say which key holds what, and what it allows.
+            if let error = error as? DecodingError, let problem = ConfigurationEntry.problem(error, in: data)
+                ?? ConfigurationEntry.culprit(in: data, decodes: { (try? JSONFormat.decoder().decode(RunConfig.self, from: $0)) != nil }) {
+                throw RunFolderError.invalidEntry(path: config.path, problem: problem)
+            }
             throw RunFolderError.malformedConfiguration(path: config.path)
         }
         do {
@@ -84,7 +89,14 @@ public struct RunFolder: Sendable {
     }
 
     /// Reads `vocab.txt`; throws as `Vocabulary.read(from:)`.
-    public func readVocabulary() throws -> Vocabulary { try Vocabulary.read(from: vocabulary) }
+    /// A missing `vocab.txt` beside a `config.json` throws `RunFolderError.missingFile`.
+    public func readVocabulary() throws -> Vocabulary {
+        if !exists(vocabulary) && exists(config) {
+            throw RunFolderError.missingFile(path: vocabulary.path, folder: url.path,
+                                             evidence: "config.json is there (vocab.txt holds the run's words, one per line, row i of the embedding)")
+        }
+        return try Vocabulary.read(from: vocabulary)
+    }
 
     /// `config.json` and `vocab.txt`, each checked (`readConfig()`, `readVocabulary()`),
     /// and throws `RunFolderError.vocabularySizeMismatch` unless the vocabulary has the configured size.
@@ -100,11 +112,11 @@ public struct RunFolder: Sendable {
     /// Loads the model of a finished or running training run (its best weights).
     public func loadModel() throws -> (AWDLSTMModel, RunConfig, Vocabulary) {
         let (config, vocabulary) = try readConfigAndVocabulary()
-        var rng = RandomSource(seed: 0)
-        let model = try AWDLSTMModel(config: config.model, rng: &rng)
         guard exists(self.model) else {
             throw RunFolderError.missingModel(path: self.model.path)
         }
+        var rng = RandomSource(seed: 0)
+        let model = try AWDLSTMModel(config: config.model, rng: &rng)
         try model.loadWeights(from: SafeTensors(contentsOf: self.model), source: self.model.path)
         return (model, config, vocabulary)
     }

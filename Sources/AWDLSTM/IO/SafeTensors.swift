@@ -52,6 +52,15 @@ public struct SafeTensors: Sendable {
         func fail(_ why: String) -> CheckpointError { .malformed(source: source, reason: why) }
         self.source = source
         bytes = data
+        // torch.save writes a zip archive ("PK\u{3}\u{4}"), or a pickle (0x80, then protocol 2 to 5) in older
+        // versions; read as safetensors, its first bytes are a header length, and no JSON header ("{") follows.
+        let startsHeader = data.count > 8 && data[data.startIndex + 8] == UInt8(ascii: "{")
+        if !startsHeader && data.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+            throw CheckpointError.pytorchFile(source: source, format: "a zip archive")
+        }
+        if !startsHeader && data.count > 1 && data.first == 0x80 && (2...5).contains(data[data.startIndex + 1]) {
+            throw CheckpointError.pytorchFile(source: source, format: "a pickle")
+        }
         guard data.count >= 8 else { throw fail("truncated file (\(data.count) bytes, no header length)") }
         var n: UInt64 = 0
         for i in (0..<8).reversed() { n = n << 8 | UInt64(data[data.startIndex + i]) }

@@ -38,17 +38,45 @@ extension Trainer {
         return Evaluator.result(loss, over: valid)
     }
 
-    /// Copies the trained model, state and configuration once, before fine-tuning replaces them.
+    /// Copies the trained model, state and configuration once, before fine-tuning
+    /// replaces them. Each copy is written atomically (`AtomicFile`), so a full
+    /// disk leaves no copy rather than a short one; a copy already there is read
+    /// back first and, when damaged (cut short by an earlier version), refused
+    /// with `RunFolderError.damagedCopy` before anything is written, never taken
+    /// for the trained file.
     private static func keepPreFinetuneCopies(_ folder: RunFolder) throws {
         let fm = FileManager.default
-        for (file, kept) in [(folder.model, "model.pre-finetune.safetensors"), (folder.state, "state.pre-finetune.safetensors"),
-                             (folder.config, "config.pre-finetune.json")] {
+        let copies = [(folder.model, "model.pre-finetune.safetensors"), (folder.state, "state.pre-finetune.safetensors"),
+                      (folder.config, "config.pre-finetune.json")]
+        for (file, kept) in copies {
             let target = folder.url.appendingPathComponent(kept)
-            if fm.fileExists(atPath: file.path) && !fm.fileExists(atPath: target.path) {
-                do { try fm.copyItem(at: file, to: target) } catch {
-                    throw FileError.cannotWrite(path: target.path, step: .copy, reason: error.localizedDescription)
-                }
+            guard fm.fileExists(atPath: target.path) else { continue }
+            if let reason = damage(of: target) {
+                throw RunFolderError.damagedCopy(path: target.path, original: file.path, reason: reason)
             }
         }
+        for (file, kept) in copies {
+            let target = folder.url.appendingPathComponent(kept)
+            guard fm.fileExists(atPath: file.path) && !fm.fileExists(atPath: target.path) else { continue }
+            guard let data = fm.contents(atPath: file.path) else { throw FileError.unreadable(path: file.path) }
+            do { try AtomicFile.write(data, to: target) } catch FileError.cannotWrite(_, _, let reason) {
+                throw FileError.cannotWrite(path: target.path, step: .copy, reason: reason)
+            }
+        }
+    }
+
+    /// Why the kept copy at `url` cannot be read back, or nil when it reads
+    /// whole: a safetensors file whose header or tensors run past its end, a
+    /// JSON file that does not parse.
+    static func damage(of url: URL) -> String? {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return "cannot be read" }
+        if url.pathExtension == "json" {
+            return (try? JSONSerialization.jsonObject(with: data)) == nil ? "not a whole JSON object" : nil
+        }
+        do { _ = try SafeTensors(data: data, source: url.lastPathComponent) } catch let error as CheckpointError {
+            if case .malformed(_, let reason) = error { return reason }
+            return "\(error)"
+        } catch { return "\(error)" }
+        return nil
     }
 }

@@ -119,16 +119,15 @@ public final class Trainer {
     /// rate; `newData` names the data folder of `corpus` when it is not the
     /// run's. `config.json` records `options` and `newData` with the first state
     /// the run saves.
-    /// Throws `RunFolderError` for a missing state or configuration,
+    /// Throws `RunFolderError` for a missing state, configuration or other file
+    /// the folder needs (`RunFolder.requireResumable()`),
     /// `ConfigurationError` for an option that may not change
     /// (`TrainingOptions.requireSameOptimisation(as:)`), and `CheckpointError`
     /// for a state or a best model (`model.safetensors`, tested at the end) that
     /// cannot be used, non-finite values included, before any training.
     public convenience init(resuming folder: RunFolder, model: AWDLSTMModel, corpus: Corpus, options: TrainingOptions,
                             lrOverride: Double? = nil, newData: String? = nil, communicator: Communicator = SingleProcess()) throws {
-        guard folder.exists(folder.state) else {
-            throw RunFolderError.missingState(path: folder.state.path, folder: folder.url.path)
-        }
+        try folder.requireResumable()
         let saved = try folder.readConfig()
         try options.requireSameOptimisation(as: saved.training)
         var (state, optimizer) = try TrainingState.read(from: folder.state, model: model, weightDecay: options.wdecay,

@@ -84,6 +84,17 @@ extension TrainingState {
         try SafeTensors.write(tensors, metadata: ["state": json, "format": "awd-lstm-state-1"], to: url)
     }
 
+    /// The progress recorded in a state file's metadata, without its tensors
+    /// (no model is needed); throws as `read(from:model:…)` for a file that is no state.
+    static func progress(in url: URL) throws -> TrainingState {
+        let file = try SafeTensors(contentsOf: url)
+        guard let json = file.metadata["state"],
+              let saved = try? JSONFormat.decoder().decode(StateJSON.self, from: Data(json.utf8)) else {
+            throw CheckpointError.notTrainingState(source: url.path)
+        }
+        return saved.progress
+    }
+
     /// Reads a state file, restoring weights and hidden state into `model` and
     /// returning the state with its optimiser. The model carries the hidden
     /// state of `columns` of the `batchSize` columns (a data-parallel rank's
@@ -122,5 +133,29 @@ extension TrainingState {
             }
         }
         return (state, optimizer)
+    }
+}
+
+extension RunFolder {
+    /// Checks, before any data is read, that the folder holds every file a
+    /// resume needs: `state.safetensors` (`RunFolderError.missingState`),
+    /// `config.json` and `vocab.txt`, the best model `model.safetensors` once the
+    /// state records a validated epoch, and `metrics.jsonl` once it records
+    /// lines of it (`RunFolderError.missingFile`, naming the file and what says
+    /// it was written). A deleted best model would otherwise end a resume that
+    /// never beats the saved loss with nothing to test and exit status 0.
+    public func requireResumable() throws {
+        guard exists(state) else { throw RunFolderError.missingState(path: state.path, folder: url.path) }
+        guard exists(config) else { throw RunFolderError.missingConfiguration(path: config.path, folder: url.path) }
+        let progress = try TrainingState.progress(in: state)
+        if let best = progress.bestValidLoss, !exists(model) {
+            throw RunFolderError.missingFile(path: model.path, folder: url.path, evidence: String(
+                format: "state.safetensors records a best model (validation loss %.4f) saved there, the model the run keeps and tests", best))
+        }
+        if progress.metricsLines > 0 && !exists(metrics) {
+            throw RunFolderError.missingFile(path: metrics.path, folder: url.path,
+                                             evidence: "state.safetensors records \(progress.metricsLines) lines of it (the run's history)")
+        }
+        _ = try readVocabulary()
     }
 }

@@ -253,13 +253,16 @@ extension OptimizerKind: ExpressibleByArgument {
 /// arguments shared by `evaluate`, `pointer` and `dynamic-eval`.
 struct EvaluationTarget: ParsableArguments {
     @Option(name: [.customLong("checkpoint"), .customLong("save")], help: """
-        Run folder (config.json, vocab.txt, model.safetensors); --save is the authors' name (pointer.py), and their         PTB.pt is the folder train --save PTB.pt wrote.
+        Run folder (config.json, vocab.txt, model.safetensors); --save is the authors' name (pointer.py), and their \
+        PTB.pt is the folder train --save PTB.pt wrote.
         """) var checkpoint: String?
     @Option(help: "Folder with train.txt, valid.txt, test.txt (or wiki.{train,valid,test}.tokens); not used with --file.")
     var data: String?
     @Option(help: "Split of --data to score (default test).") var split: Corpus.Split?
     @Option(help: """
-        Score this text file instead (words split on whitespace, as the corpus was): line ends are marked as the run's         vocabulary marks them (<eos> after each line; fastai's word lists: xxbos before each line), and words outside         it become its <unk> or xxunk, counted, when it has one.
+        Score this text file instead (words split on whitespace, as the corpus was): line ends are marked as the run's \
+        vocabulary marks them (<eos> after each line; fastai's word lists: xxbos before each line), and words outside \
+        it become its <unk> or xxunk, counted, when it has one.
         """)
     var file: String?
 

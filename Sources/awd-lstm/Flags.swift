@@ -40,7 +40,7 @@ struct DataFlags: ParsableArguments {
     /// The corpus of `--data` in a trained run's `vocabulary`. Words outside it
     /// are refused with one of them, their number, and `wayOut` (what to do instead).
     func corpus(vocabulary: Vocabulary, wayOut: String) throws -> Corpus {
-        do { return try Corpus(folder: url, vocabulary: vocabulary) } catch CorpusError.wordNotInVocabulary(let word, let source, _) {
+        do { return try loadCorpus(url, vocabulary: vocabulary) } catch CorpusError.wordNotInVocabulary(let word, let source, _) {
             // Counted on the error path only: the data read again with a vocabulary of its own.
             let outside = ((try? Corpus(folder: url))?.vocabulary.words ?? []).filter { vocabulary.id($0) == nil }
             throw CLIError("--data \(data) has \(max(1, outside.count)) word(s) outside the run's vocabulary of \(vocabulary.count) "
@@ -306,7 +306,7 @@ struct EvaluationTarget: ParsableArguments {
         }
         let folder = try runFolder(path, flag: run?.path != nil ? run!.flag : "--checkpoint")
         let (model, config, vocabulary) = try folder.loadModel()
-        let corpus = try data.map { try Corpus(folder: URL(fileURLWithPath: $0), vocabulary: vocabulary) }
+        let corpus = try data.map { try loadCorpus(URL(fileURLWithPath: $0), vocabulary: vocabulary) }
         let tokens: [Int32], name: String
         if let file {
             let bytes = try readText(file)

@@ -141,9 +141,14 @@ struct TrainingFlags<Defaults: TrainingDefaults>: ParsableArguments {
                                                          visibility: Defaults.takesSchedule ? .default : .hidden))
     var when: [Int] = []
     @Option(name: .customLong("max-batches"), help: "End every epoch after this many batches.") var maxBatches: Int?
-    @Option(name: .customLong("max-minutes"), help: "Stop training after this many minutes (the running epoch is validated).") var maxMinutes: Double?
+    @Option(name: .customLong("max-minutes"),
+            help: "End the command within this many minutes of the run's time: training stops early enough to validate the running epoch and test; a test that would run over is cut.")
+    var maxMinutes: Double?
     @Flag(name: .customLong("fixed-bptt"), help: "Every window exactly --bptt long (no variable-length BPTT) \(Defaults.note("off")).") var fixedBPTT = false
     @Option(name: .customLong("checkpoint-every"), help: "Also write the resumable state every N batches \(Defaults.note("none")).") var checkpointEvery: Int?
+    @Option(name: .customLong("checkpoint-minutes"),
+            help: "Also write the resumable state once this many minutes have passed since it was last written, 0 for never \(Defaults.note("15")).")
+    var checkpointMinutes: Double?
 
     func apply(to o: inout TrainingOptions) {
         if let v = lr { o.lr = v }
@@ -163,11 +168,12 @@ struct TrainingFlags<Defaults: TrainingDefaults>: ParsableArguments {
         if let v = maxMinutes { o.maxMinutes = v }
         if fixedBPTT { o.fixedBPTT = true }
         if let v = checkpointEvery { o.checkpointEvery = v }
+        if let v = checkpointMinutes { o.checkpointMinutes = v }
     }
 
     /// The flags that a resumed run may change; the others define its procedure.
     static var changeableOnResume: String {
-        "--lr, --clip, --epochs, --nonmono, --log-interval, --when, --max-batches, --max-minutes, --checkpoint-every"
+        "--lr, --clip, --epochs, --nonmono, --log-interval, --when, --max-batches, --max-minutes, --checkpoint-every, --checkpoint-minutes"
     }
 
     /// Refuses a flag that the options `o` would leave unused: `--nonmono` with

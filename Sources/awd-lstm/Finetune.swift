@@ -32,6 +32,9 @@ struct Finetune: ParsableCommand {
           help: "Fine-tune on another --data folder than the run's (its words must be in the run's vocabulary); config.json records the change.")
     var newData = false
     @Flag(help: "Print a JSON summary on stdout.") var json = false
+    @Flag(name: .customLong("no-test"),
+          help: "Skip the final test of the best model (the authors always run it; evaluate --split test runs it later).")
+    var noTest = false
 
     @OptionGroup var runtime: ThreadsFlag
 
@@ -57,7 +60,7 @@ struct Finetune: ParsableCommand {
             options.maxBatches = nil
             options.maxMinutes = nil
             training.apply(to: &options)
-            try options.validate(for: corpus)
+            try options.validate(for: corpus, testing: !noTest)
             authors.note()
             logLine(describe(options))
             try announceBLAS()
@@ -76,6 +79,7 @@ struct Finetune: ParsableCommand {
                 logLine("Fine-tuning on new data \(data.data) (was \(config.data!)); recorded in config.json with the first saved state")
             }
             trainer.shouldStop = { interrupt.requested ? .interrupted : nil }
+            trainer.testAtEnd = !noTest
             if let start = trainer.startingValidation {
                 logLine(logFormat( "Fine-tuning %@ | starting valid ppl %.2f | valid bpc %.3f", folder.url.path, start.ppl, start.bpc))
             }

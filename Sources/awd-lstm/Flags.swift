@@ -40,7 +40,7 @@ struct DataFlags: ParsableArguments {
     /// The corpus of `--data` in a trained run's `vocabulary`. Words outside it
     /// are refused with one of them, their number, and `wayOut` (what to do instead).
     func corpus(vocabulary: Vocabulary, wayOut: String) throws -> Corpus {
-        do { return try Corpus(folder: url, vocabulary: vocabulary) } catch CorpusError.wordNotInVocabulary(let word, let source, _) {
+        do { return try loadCorpus(url, vocabulary: vocabulary) } catch CorpusError.wordNotInVocabulary(let word, let source, _) {
             // Counted on the error path only: the data read again with a vocabulary of its own.
             let outside = ((try? Corpus(folder: url))?.vocabulary.words ?? []).filter { vocabulary.id($0) == nil }
             throw CLIError("--data \(data) has \(max(1, outside.count)) word(s) outside the run's vocabulary of \(vocabulary.count) "
@@ -146,9 +146,14 @@ struct TrainingFlags<Defaults: TrainingDefaults>: ParsableArguments {
                                                          visibility: Defaults.takesSchedule ? .default : .hidden))
     var when: [Int] = []
     @Option(name: .customLong("max-batches"), help: "End every epoch after this many batches.") var maxBatches: Int?
-    @Option(name: .customLong("max-minutes"), help: "Stop training after this many minutes (the running epoch is validated).") var maxMinutes: Double?
+    @Option(name: .customLong("max-minutes"),
+            help: "End the command within this many minutes of the run's time: training stops early enough to validate the running epoch and test; a test that would run over is cut.")
+    var maxMinutes: Double?
     @Flag(name: .customLong("fixed-bptt"), help: "Every window exactly --bptt long (no variable-length BPTT) \(Defaults.note("off")).") var fixedBPTT = false
     @Option(name: .customLong("checkpoint-every"), help: "Also write the resumable state every N batches \(Defaults.note("none")).") var checkpointEvery: Int?
+    @Option(name: .customLong("checkpoint-minutes"),
+            help: "Also write the resumable state once this many minutes have passed since it was last written, 0 for never \(Defaults.note("15")).")
+    var checkpointMinutes: Double?
 
     /// Counts up to `FlagBounds.count`.
     func validate() throws {
@@ -175,11 +180,12 @@ struct TrainingFlags<Defaults: TrainingDefaults>: ParsableArguments {
         if let v = maxMinutes { o.maxMinutes = v }
         if fixedBPTT { o.fixedBPTT = true }
         if let v = checkpointEvery { o.checkpointEvery = v }
+        if let v = checkpointMinutes { o.checkpointMinutes = v }
     }
 
     /// The flags that a resumed run may change; the others define its procedure.
     static var changeableOnResume: String {
-        "--lr, --clip, --epochs, --nonmono, --log-interval, --when, --max-batches, --max-minutes, --checkpoint-every"
+        "--lr, --clip, --epochs, --nonmono, --log-interval, --when, --max-batches, --max-minutes, --checkpoint-every, --checkpoint-minutes"
     }
 
     /// Refuses a flag that the options `o` would leave unused: `--nonmono` with
@@ -265,13 +271,16 @@ extension OptimizerKind: ExpressibleByArgument {
 /// arguments shared by `evaluate`, `pointer` and `dynamic-eval`.
 struct EvaluationTarget: ParsableArguments {
     @Option(name: [.customLong("checkpoint"), .customLong("save")], help: """
-        Run folder (config.json, vocab.txt, model.safetensors); --save is the authors' name (pointer.py), and their         PTB.pt is the folder train --save PTB.pt wrote.
+        Run folder (config.json, vocab.txt, model.safetensors); --save is the authors' name (pointer.py), and their \
+        PTB.pt is the folder train --save PTB.pt wrote.
         """) var checkpoint: String?
     @Option(help: "Folder with train.txt, valid.txt, test.txt (or wiki.{train,valid,test}.tokens); not used with --file.")
     var data: String?
     @Option(help: "Split of --data to score (default test).") var split: Corpus.Split?
     @Option(help: """
-        Score this text file instead (words split on whitespace, as the corpus was): line ends are marked as the run's         vocabulary marks them (<eos> after each line; fastai's word lists: xxbos before each line), and words outside         it become its <unk> or xxunk, counted, when it has one.
+        Score this text file instead (words split on whitespace, as the corpus was): line ends are marked as the run's \
+        vocabulary marks them (<eos> after each line; fastai's word lists: xxbos before each line), and words outside \
+        it become its <unk> or xxunk, counted, when it has one.
         """)
     var file: String?
 
@@ -315,7 +324,7 @@ struct EvaluationTarget: ParsableArguments {
         }
         let folder = try runFolder(path, flag: run?.path != nil ? run!.flag : "--checkpoint")
         let (model, config, vocabulary) = try folder.loadModel()
-        let corpus = try data.map { try Corpus(folder: URL(fileURLWithPath: $0), vocabulary: vocabulary) }
+        let corpus = try data.map { try loadCorpus(URL(fileURLWithPath: $0), vocabulary: vocabulary) }
         let tokens: [Int32], name: String
         if let file {
             let bytes = try readText(file)

@@ -48,7 +48,7 @@ struct Generate: ParsableCommand {
                 throw CLIError("--model \(model.rawValue) differs from the run's \(config.model.model.rawValue) (config.json); drop --model")
             }
             if let data {
-                let words = try Corpus(folder: URL(fileURLWithPath: data)).vocabulary
+                let words = try loadCorpus(URL(fileURLWithPath: data)).vocabulary
                 guard words == vocabulary else {
                     throw CLIError("--data \(data): its vocabulary (\(words.count) words) is not the run's vocab.txt (\(vocabulary.count) words); "
                                    + "the words come from the run folder, so drop --data")

@@ -46,13 +46,20 @@ struct Import: ParsableCommand {
             try OutputPath.checkRunFolder(save, flag: "--save")
             let folder = RunFolder(URL(fileURLWithPath: save))
             noteFolderNamedPt(save, flag: "--save")
+            // Progress by stage: a large checkpoint (fastai's WikiText-103 model, 0.5 GB) takes a while
+            // to read, check and write; the data folder's loading shows its own progress.
+            let progress = ProgressTask("import", unit: "steps")
+            func stage(_ done: Int, _ what: String) { progress.update(done, of: 4, detail: " | \(what)") }
+            stage(0, "reading \(checkpoint)")
             let imported = try CheckpointImport(contentsOf: source, format: format, splits: splits?.values)
+            stage(1, "building the model")
             var model = try imported.makeModel()
+            stage(2, data.map { "reading the vocabulary of \($0)" } ?? "matching the vocabulary")
             var config = imported.config
             var target = words?.words ?? Vocabulary()
             var remap: VocabularyRemap?
             if let data {
-                target = try Corpus(folder: URL(fileURLWithPath: data)).vocabulary
+                target = try loadCorpus(URL(fileURLWithPath: data)).vocabulary
                 remap = try vocabulary.match(imported, words: words, data: target, dataSource: "the data folder \(data)")
             } else if let words {
                 try imported.requireVocabularySize(words.words.count, of: words.source)
@@ -62,8 +69,10 @@ struct Import: ParsableCommand {
                 config.splits = splits?.values ?? ModelConfig.defaultSplits(vocabSize: target.count)
                 model = try model.remapped(to: config, remap)
             }
+            stage(3, "writing \(folder.url.path)")
             try folder.writeImported(model, vocabulary: target, config: RunConfig(model: config, training: TrainingOptions(), data: data.map { DataFlags.recorded($0) }),
                                      metadata: ["imported_from": imported.source, "format": format.rawValue])
+            stage(4, "done")
             logLine("Imported \(checkpoint) (\(format.rawValue), \(config.model.rawValue)): vocabulary \(config.vocabSize), emsize \(config.emsize), "
                     + "nhid \(config.nhid), nlayers \(config.nlayers), splits \(config.splitsDescription), "
                     + "\(model.layout.entries.reduce(0) { $0 + $1.count }) parameters -> \(folder.url.path)")

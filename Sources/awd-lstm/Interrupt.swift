@@ -13,6 +13,9 @@ import Foundation
 /// only ever replaced atomically, so exiting mid-write leaves the previous version intact.
 final class Interrupt: @unchecked Sendable {
     nonisolated(unsafe) private static var count: Int32 = 0
+    /// What a second signal (an exit at once) leaves behind and how to go on,
+    /// appended to its line; set by the command before training.
+    nonisolated(unsafe) static var exitNote: (() -> String)?
     private let sources: [DispatchSourceSignal]
 
     var requested: Bool { Interrupt.count > 0 }
@@ -33,7 +36,7 @@ final class Interrupt: @unchecked Sendable {
                 // Signals that arrive together are coalesced into one event; `data` counts them.
                 count += Int32(clamping: max(1, source.data))
                 if count >= 2 {
-                    logLine("second \(name): exiting now")
+                    logLine("second \(name): exiting now" + (exitNote.map { "; \($0())" } ?? ""))
                     _exit(128 + number)
                 }
                 logLine("\(name): stopping after this batch or evaluation window (\(again) to exit now)")

@@ -25,7 +25,7 @@ struct LoadCorpus: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let start = Date()
-            let corpus = try Corpus(folder: data.url)
+            let corpus = try loadCorpus(data.url)
             let r = Report(trainTokens: corpus.train.count, validTokens: corpus.valid.count, testTokens: corpus.test.count,
                            vocabulary: corpus.vocabulary.count, seconds: Date().timeIntervalSince(start),
                            peakRSSBytes: Benchmark.peakResidentBytes())

@@ -13,6 +13,9 @@ import Foundation
 /// - Off a terminal (a pipe or a file), progress is a plain line printed when a
 ///   tenth of the task has passed since its last progress line, or when
 ///   `quietSeconds` have passed without any line; never a control character.
+///   A task's first line waits until it has run `graceSeconds` (2 s, or
+///   `AWDLSTM_PROGRESS_AFTER` seconds), so that a short task (a one-second
+///   `generate`) adds no lines to a log.
 ///
 /// The mode follows stderr (a terminal whose `TERM` is not `dumb`) unless
 /// `AWDLSTM_PROGRESS` says `terminal`, `lines` or `off` (tests run the tool
@@ -35,6 +38,12 @@ final class ProgressDisplay: @unchecked Sendable {
     static let quietSeconds: TimeInterval = 30
     /// On a terminal, the shortest time between two redraws of the status line.
     static let redrawSeconds: TimeInterval = 0.1
+    /// Off a terminal, how long a task runs before its first progress line:
+    /// `AWDLSTM_PROGRESS_AFTER` when it is a number of seconds, else 2.
+    static let graceSeconds: TimeInterval = {
+        let value = ProcessInfo.processInfo.environment["AWDLSTM_PROGRESS_AFTER"].flatMap(Double.init) ?? 2
+        return value.isFinite && value >= 0 ? value : 2
+    }()
 
     let mode: Mode
     private let write: (String) -> Void
@@ -102,6 +111,7 @@ final class ProgressDisplay: @unchecked Sendable {
                 write("\r\u{1B}[K" + Self.fitted(text(), columns: columns()))
                 (statusShown, lastRedraw) = (true, now)
             case .lines:
+                guard now.timeIntervalSince(task.start) >= Self.graceSeconds else { return }
                 let tenth = task.linesEveryTenth ? (total + 9) / 10 : Int.max
                 guard done - task.lastLineAt >= tenth || now.timeIntervalSince(lastLine) >= Self.quietSeconds else { return }
                 write(text() + "\n")
@@ -119,7 +129,7 @@ final class ProgressTask: @unchecked Sendable {
     /// Off a terminal, a line at each tenth of the task (else only after `quietSeconds`).
     let linesEveryTenth: Bool
     private let display: ProgressDisplay
-    private let start = Date()
+    fileprivate let start = Date()
     /// `done` at the last progress line printed off a terminal.
     fileprivate var lastLineAt = 0
 
@@ -130,14 +140,15 @@ final class ProgressTask: @unchecked Sendable {
     /// `done` of `total` steps are done; `secondsLeft` overrides the ETA. An
     /// `estimated` total is shown as `~N` and never below `done`: the task
     /// may take more steps (the percentage then stays at 99 until it ends).
+    /// `trailer` follows the ETA (training's whole-run ETA).
     func update(_ done: Int, of total: Int, estimated: Bool = false, secondsLeft: Double? = nil,
-                detail: @autoclosure () -> String = "") {
+                detail: @autoclosure () -> String = "", trailer: @autoclosure () -> String = "") {
         let total = estimated ? max(total, done + 1) : total
         display.show(self, done: done, total: total) {
             let elapsed = Date().timeIntervalSince(start)
             let left = secondsLeft ?? (done > 0 ? elapsed / Double(done) * Double(total - done) : nil)
             let percent = total > 0 ? 100 * done / total : 100
-            return "\(label) \(done)/\(estimated ? "~" : "")\(total) \(unit) (\(percent) %)\(detail()) | ETA \(left.map(formatDuration) ?? "?")"
+            return "\(label) \(done)/\(estimated ? "~" : "")\(total) \(unit) (\(percent) %)\(detail()) | ETA \(left.map(formatDuration) ?? "?")\(trailer())"
         }
     }
 
@@ -145,9 +156,10 @@ final class ProgressTask: @unchecked Sendable {
     var handler: (Int, Int) -> Void { { self.update($0, of: $1) } }
 }
 
-/// H:MM:SS, or M:SS under an hour.
+/// H:MM:SS, M:SS under an hour, "Nd H:MM:SS" from a day on (a paper's run on a CPU).
 func formatDuration(_ seconds: Double) -> String {
-    let s = Int(max(0, seconds).rounded())
+    let s = Int(min(max(0, seconds), 1e12).rounded())
+    if s >= 86400 { return String(format: "%dd %d:%02d:%02d", s / 86400, s / 3600 % 24, s / 60 % 60, s % 60) }
     return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
 }
 
@@ -160,4 +172,11 @@ func logFormat(_ format: String, _ arguments: CVarArg...) -> String {
         if let x = argument as? Float, x.isNaN { return Double.nan }
         return argument
     })
+}
+
+/// "15 minutes", "1 minute", "0.5 minutes".
+func formatMinutes(_ minutes: Double) -> String {
+    if minutes == 1 { return "1 minute" }
+    if minutes < 1e9 && minutes == minutes.rounded() { return "\(Int(minutes)) minutes" }
+    return "\(minutes) minutes"
 }

@@ -27,6 +27,9 @@ struct Train: ParsableCommand {
           help: "With --resume DIR: continue the run on another --data folder (its words must be in the run's vocabulary); config.json records the change.")
     var newData = false
     @Flag(help: "Print a JSON summary on stdout.") var json = false
+    @Flag(name: .customLong("no-test"),
+          help: "Skip the final test of the best model (the authors always run it; evaluate --split test runs it later).")
+    var noTest = false
 
     @OptionGroup var runtime: ThreadsFlag
 
@@ -73,7 +76,7 @@ struct Train: ParsableCommand {
             let (_, vocabulary) = try folder.readConfigAndVocabulary()
             let corpus: Corpus
             if !otherData && saved.dataHistory.isEmpty {
-                corpus = try Corpus(folder: data.url)
+                corpus = try loadCorpus(data.url)
                 try requireSameWords(folder, vocabulary, data: corpus.vocabulary)
             } else {
                 corpus = try data.corpus(vocabulary: vocabulary, wayOut: """
@@ -85,7 +88,7 @@ struct Train: ParsableCommand {
             var options = saved.training
             training.apply(to: &options)
             try training.refuseUnused(with: options)
-            try options.validate(for: corpus)
+            try options.validate(for: corpus, testing: !noTest)
             try Job.checkBatch(options.batchSize, communicator)
             var rng = RandomSource(seed: 0)
             let m = try AWDLSTMModel(config: saved.model, rng: &rng)
@@ -108,7 +111,7 @@ struct Train: ParsableCommand {
             try Job.checkBatch(options.batchSize, communicator)
             // Weights are checked (shapes, finite values) before the data is read.
             let imported = try resumeURL.map { try CheckpointImport(contentsOf: $0, format: .salesforce, splits: model.splits?.values) }
-            let corpus = try Corpus(folder: data.url)
+            let corpus = try loadCorpus(data.url)
             var start: CheckpointImport?
             var remap: VocabularyRemap?
             if let r = resumeURL, let imported {
@@ -120,7 +123,7 @@ struct Train: ParsableCommand {
             if remap != nil { base?.splits = model.splits?.values ?? ModelConfig.defaultSplits(vocabSize: corpus.vocabulary.count) }
             let config = model.config(vocabSize: corpus.vocabulary.count, base: base)
             try config.validate()
-            try options.validate(for: corpus)
+            try options.validate(for: corpus, testing: !noTest)
             var rng = RandomSource(seed: options.seed)
             var m = try AWDLSTMModel(config: config, rng: &rng)
             if let start, let remap {
@@ -159,6 +162,19 @@ struct Train: ParsableCommand {
         Job.runFolder = folder.url.path
         let interrupt = Interrupt.install()
         trainer.shouldStop = { interrupt.requested ? .interrupted : nil }
+        trainer.testAtEnd = !noTest
+        if communicator.isRoot, let interval = trainer.options.checkpointInterval {
+            // A hard stop (a second Ctrl-C, kill -9, a closed laptop) loses at most this much training.
+            Interrupt.exitNote = {
+                let every = "every epoch end and every \(formatMinutes(interval / 60)) of training, --checkpoint-minutes"
+                return folder.exists(folder.state)
+                    ? "\(folder.url.path)/state.safetensors keeps the run as of its last save (\(every)); continue with "
+                        + ErrorMessages.resumeCommand(folder.url.path)
+                    : "no state was saved yet (\(every)), so the run starts again"
+            }
+            logLine("The resumable state is written every \(formatMinutes(interval / 60)) of training and at every epoch end "
+                    + "(--checkpoint-minutes), so a hard stop loses at most that")
+        }
         return try TrainingOutcome.run(trainer, logging: communicator.isRoot, json: json && communicator.isRoot)
     }
 

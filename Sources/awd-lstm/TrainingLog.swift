@@ -10,8 +10,9 @@ enum TrainingLog {
     /// The lines for `event`; none for the per-batch event and the checkpoint.
     static func lines(_ event: TrainingEvent) -> [String] {
         switch event {
-        case .batch, .evaluating, .checkpointSaved, .diverged:
-            // Batches go to the status line; a divergence is the error that follows.
+        case .batch, .evaluating, .checkpointSaved, .diverged, .testCut:
+            // Batches go to the status line; a divergence is the error that follows; `handler`
+            // words a cut test, with how far it got.
             return []
         case let .interval(epoch, batch, batchesInEpoch, lr, msPerBatch, loss):
             let r = EvaluationResult(loss: loss, tokens: 0)
@@ -35,7 +36,8 @@ enum TrainingLog {
         case .timeLimitReached(let minutes):
             // The limit counts the run's whole training time, earlier invocations included,
             // so that a run resumed under the same limit does not train for it again.
-            return ["Time limit of \(minutes) minutes reached (--max-minutes counts the run's total training time, resumes included; "
+            return ["Time limit of \(minutes) minutes reached: training stopped with time left for the final test "
+                    + "(--max-minutes bounds the whole command and counts the run's total training time, resumes included; "
                     + "resume with a larger --max-minutes to train on)"]
         case .test(let r):
             return [doubleRule, logFormat("| End of training | test loss %5.2f | test ppl %8.2f | test bpc %8.3f", r.loss, r.ppl, r.bpc),
@@ -54,7 +56,11 @@ enum TrainingLog {
     /// A stop (Ctrl-C) is worded by the phase it ended, which the events before
     /// it tell: training, the validation of an epoch, or the final test of the
     /// run in `folder`.
-    static func handler(folder: RunFolder, options: TrainingOptions) -> (TrainingEvent) -> Void {
+    ///
+    /// `secondsLeft` is the whole run's ETA (`Trainer.estimatedSecondsLeft`), shown
+    /// after the epoch's on the status line, and as "run remaining" at the end of every epoch's line.
+    static func handler(folder: RunFolder, options: TrainingOptions,
+                        secondsLeft: @escaping () -> Double? = { nil }) -> (TrainingEvent) -> Void {
         var task: (epoch: Int, progress: ProgressTask)?
         var evaluation: ProgressTask?
         var epoch = 0, evaluating: (split: Corpus.Split, done: Int, total: Int)?
@@ -70,6 +76,9 @@ enum TrainingLog {
                 let stop = evaluating.map { stopLines(during: $0, epoch: epoch, folder: folder) } ?? stopLines(training: folder)
                 for line in stop { logLine(line) }
                 return
+            case .testCut(let minutes):
+                for line in testCutLines(minutes: minutes, at: evaluating, folder: folder) { logLine(line) }
+                return
             default:
                 break
             }
@@ -77,7 +86,7 @@ enum TrainingLog {
             case let .batch(epoch, batch, total, lr, ms, _):
                 if task?.epoch != epoch { task = (epoch, ProgressTask("epoch \(epoch)", unit: "batches")) }
                 task?.progress.update(batch, of: total, estimated: !options.fixedBPTT && total != options.maxBatches, secondsLeft: Double(max(0, total - batch)) * ms / 1000,
-                                      detail: logFormat(" | lr %05.5f | ms/batch %5.2f", lr, ms))
+                                      detail: logFormat(" | lr %05.5f | ms/batch %5.2f", lr, ms), trailer: runETA(secondsLeft()))
             case let .evaluating(split, done, total):
                 if done == 1 || evaluation == nil {
                     evaluation = ProgressTask("evaluating \(split.rawValue)", unit: "windows", linesEveryTenth: false)
@@ -86,8 +95,26 @@ enum TrainingLog {
             default:
                 break
             }
-            for line in lines(event) { logLine(line) }
+            var out = lines(event)
+            // Worded apart from the status line's "ETA", which a log line never holds.
+            if case .validation = event, out.count == 3, let left = secondsLeft() { out[1] += " | run remaining \(formatDuration(left))" }
+            for line in out { logLine(line) }
         }
+    }
+
+    /// " | run ETA D H:MM:SS", the whole run's time left; empty when unknown.
+    static func runETA(_ seconds: Double?) -> String {
+        seconds.map { " | run ETA \(formatDuration($0))" } ?? ""
+    }
+
+    /// The lines for a final test cut by `--max-minutes` at `evaluation`'s window.
+    static func testCutLines(minutes: Double, at evaluation: (split: Corpus.Split, done: Int, total: Int)?, folder: RunFolder) -> [String] {
+        let path = folder.url.path
+        let at = evaluation.map { " at window \($0.done) of \($0.total)" } ?? ""
+        return [doubleRule, "Final test cut\(at): the time limit of \(minutes) minutes was reached (--max-minutes bounds the whole "
+                + "command), so the run has no test figure; \(path) keeps the best weights (model.safetensors); test them with "
+                + "`awd-lstm evaluate --checkpoint \(path) --data \(ErrorMessages.runData(path)) --split test`, "
+                + "or give --no-test to skip the test", doubleRule]
     }
 
     /// What a stop during an evaluation did, and how to go on.

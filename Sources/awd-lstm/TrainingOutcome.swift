@@ -20,7 +20,8 @@ struct TrainingOutcome: Encodable {
     /// outcome so far is printed before the error is thrown on.
     static func run(_ trainer: Trainer, logging: Bool, json: Bool) throws -> TrainingOutcome {
         let save = trainer.folder.url.path
-        let log = logging ? TrainingLog.handler(folder: trainer.folder, options: trainer.options) : { _ in }
+        let log = logging ? TrainingLog.handler(folder: trainer.folder, options: trainer.options,
+                                                secondsLeft: { [unowned trainer] in trainer.estimatedSecondsLeft }) : { _ in }
         // How far the run got, followed through its events.
         var epochInProgress = 0, completed = 0
         var lastValidation: EvaluationResult?, best: EvaluationResult?

@@ -178,7 +178,7 @@ final class InputFaultTests: XCTestCase {
         let dir = try TemporaryFolder()
         let data = try smallCorpus(dir)
         let run = dir.url.appendingPathComponent("P")
-        let r = try CLI.run(["train", "--data", data.path, "--save", run.path] + FieldFaultTests.model, environment: ["AWDLSTM_PROGRESS": "lines"])
+        let r = try CLI.run(["train", "--data", data.path, "--save", run.path] + FieldFaultTests.model, environment: ["AWDLSTM_PROGRESS": "lines", "AWDLSTM_PROGRESS_AFTER": "0"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let progress = r.stderr.split(separator: "\n").filter { $0.hasPrefix("epoch 1 ") && $0.contains(" batches (") }
         XCTAssertFalse(progress.isEmpty, r.stderr)

@@ -73,8 +73,9 @@ final class PlotTests: XCTestCase {
     func testCurvesAreWellFormedWithTwoPolylinesAndLabels() throws {
         let svg = TrainingCurves.svg(from: history(), title: "run <A & B>")
         let doc = try parse(svg)
-        XCTAssertEqual(doc.count("polyline"), 2)
-        XCTAssertEqual(doc.polylinePoints.map(\.count), [8, 8])
+        // The log intervals' thin line first, then train and validation per epoch.
+        XCTAssertEqual(doc.count("polyline"), 3)
+        XCTAssertEqual(doc.polylinePoints.map(\.count), [8, 8, 8])
         for point in doc.polylinePoints.joined() {
             let xy = point.split(separator: ",").compactMap { Double($0) }
             XCTAssertEqual(xy.count, 2, "bad point \(point)")
@@ -118,6 +119,35 @@ final class PlotTests: XCTestCase {
         }
     }
 
+    /// Every log-interval record is a point at epoch − 1 + batch / batches, so
+    /// that a first epoch still running already has a curve.
+    func testLogIntervalsAreDrawnBetweenTheEpochs() throws {
+        func log(_ epoch: Int, _ batch: Int, _ ppl: Double) -> MetricsRecord {
+            var r = MetricsRecord(kind: "log", epoch: epoch)
+            (r.batch, r.batches, r.ppl) = (batch, 400, ppl)
+            return r
+        }
+        let first = [log(1, 100, 900), log(1, 200, 600), log(1, 300, 450)]
+        let running = try parse(TrainingCurves.svg(from: first, title: "first epoch"))
+        XCTAssertEqual(running.polylinePoints.map(\.count), [3])
+        XCTAssertTrue(running.texts.contains("no epoch finished yet"), "\(running.texts)")
+        XCTAssertTrue(running.texts.contains("train ppl per log interval"), "\(running.texts)")
+        let xs = running.polylinePoints[0].map { Double($0.split(separator: ",")[0])! }
+        XCTAssertEqual(xs, xs.sorted())
+        XCTAssertEqual(Set(xs).count, 3)
+
+        let records = first + [epoch(1, train: 500, valid: 400), log(2, 100, 420), log(2, 200, 400), epoch(2, train: 380, valid: 300)]
+        let svg = TrainingCurves.svg(from: records, title: "two epochs")
+        let doc = try parse(svg)
+        XCTAssertEqual(doc.polylinePoints.map(\.count), [5, 2, 2])
+        // Epoch 2's intervals (x = 1.25, 1.5) lie between the points of epochs 1 and 2.
+        func x(_ point: String) -> Double { Double(point.split(separator: ",")[0])! }
+        let (intervals, epochs) = (doc.polylinePoints[0].map(x), doc.polylinePoints[1].map(x))
+        XCTAssertTrue(intervals[0..<3].allSatisfy { $0 < epochs[0] }, "\(intervals) \(epochs)")
+        XCTAssertTrue(intervals[3...].allSatisfy { $0 > epochs[0] && $0 < epochs[1] }, "\(intervals) \(epochs)")
+        XCTAssertTrue(svg.contains("class=\"train-interval\""))
+    }
+
     func testNonFiniteValuesAreSkipped() throws {
         var records = (1...4).map { epoch($0, train: 200 / Double($0), valid: 180 / Double($0)) }
         records[1].ppl = .nan
@@ -145,7 +175,7 @@ final class PlotTests: XCTestCase {
         try TrainingCurves.write(metrics: run.metrics, to: run.trainingCurves)
         let text = try String(contentsOf: run.trainingCurves, encoding: .utf8)
         let doc = try parse(text)
-        XCTAssertEqual(doc.polylinePoints.map(\.count), [8, 8])
+        XCTAssertEqual(doc.polylinePoints.map(\.count), [8, 8, 8])
         XCTAssertTrue(doc.texts.contains { $0.contains("my-run") })
         XCTAssertEqual(run.trainingCurves.lastPathComponent, "training_curves.svg")
 

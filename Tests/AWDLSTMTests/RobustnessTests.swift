@@ -227,7 +227,8 @@ final class RobustnessTests: XCTestCase {
 
         // Twice: immediate exit, files still loadable. Ctrl-C is handled once
         // training runs: the first progress line of the resumed epoch says so.
-        let q = try CLI.start(["train", "--resume", run.path, "--data", data.path], environment: ["AWDLSTM_PROGRESS": "lines"])
+        let q = try CLI.start(["train", "--resume", run.path, "--data", data.path],
+                              environment: ["AWDLSTM_PROGRESS": "lines", "AWDLSTM_PROGRESS_AFTER": "0"])
         waitUntil("a batch line of the resumed run") { !q.process.isRunning || q.stderrSoFar.contains(" batches (") }
         // The second press once the first is acknowledged (pending signals of one
         // kind are merged), before its orderly stop ends (the test evaluation takes longer).

@@ -188,7 +188,7 @@ final class TrainerTests: XCTestCase {
                 XCTAssertEqual(result, summary.test)
             case let .evaluating(split, done, total):
                 XCTAssertTrue(done >= 1 && done <= total, "\(split): \(done) of \(total)")
-            case .interrupted, .learningRateDivided, .finetuningDone, .timeLimitReached, .diverged:
+            case .interrupted, .learningRateDivided, .finetuningDone, .timeLimitReached, .testCut, .diverged:
                 XCTFail("unexpected \(event)")
             }
         }

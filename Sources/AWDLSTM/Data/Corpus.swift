@@ -53,14 +53,23 @@ public struct Corpus: Sendable {
     /// marked as that vocabulary marks them (`Vocabulary.lineBoundary`: `<eos>`
     /// after each, or fastai's `xxbos` before each). Throws when a file is
     /// missing, empty, not UTF-8, or holds a word outside a given vocabulary.
-    public init(folder: URL, vocabulary fixed: Vocabulary? = nil) throws {
+    /// `progress` is called with the bytes read and tokenised so far and the
+    /// three files' total, about every MiB (WikiText-103 is 0.5 GB).
+    public init(folder: URL, vocabulary fixed: Vocabulary? = nil, progress: ((_ bytesDone: Int, _ bytesTotal: Int) -> Void)? = nil) throws {
         let urls = try Self.files(in: folder)
         var vocab = fixed ?? Vocabulary()
         var streams: [[Int32]] = []
-        for url in urls {
+        let sizes = urls.map { ((try? FileManager.default.attributesOfItem(atPath: $0.path))?[.size] as? Int) ?? 0 }
+        let total = sizes.reduce(0, +)
+        var before = 0
+        for (url, size) in zip(urls, sizes) {
             guard let data = FileManager.default.contents(atPath: url.path) else { throw FileError.unreadable(path: url.path) }
+            let offset = before
             streams.append(try Self.tokenize(data, source: url.path, vocabulary: &vocab, frozen: fixed != nil,
-                                             boundary: fixed?.lineBoundary).ids)
+                                             boundary: fixed?.lineBoundary,
+                                             progress: progress.map { report in { report(min(total, offset + $0), total) } }).ids)
+            before += size
+            progress?(min(total, before), total)
         }
         vocabulary = vocab
         (train, valid, test) = (streams[0], streams[1], streams[2])
@@ -98,8 +107,10 @@ public struct Corpus: Sendable {
     /// being built; given: the lines are marked that way.
     /// Words are looked up by their bytes (`WordTable`); a `String` is made only for
     /// each new word, so a 100 M-token file costs its bytes, its ids and its vocabulary.
+    /// `progress`, when given, receives the bytes done about every MiB.
     static func tokenize(_ data: Data, source: String, vocabulary: inout Vocabulary, frozen: Bool,
-                         unknown: Int32? = nil, boundary: LineBoundary? = nil) throws -> (ids: [Int32], unknownWords: Int) {
+                         unknown: Int32? = nil, boundary: LineBoundary? = nil,
+                         progress: ((Int) -> Void)? = nil) throws -> (ids: [Int32], unknownWords: Int) {
         guard !data.isEmpty else { throw CorpusError.emptyFile(source: source) }
         var ids: [Int32] = []
         ids.reserveCapacity(data.count / 4)  // WikiText has about 5 bytes per token: no regrowth
@@ -126,12 +137,19 @@ public struct Corpus: Sendable {
             var eos: Int32?
             let eosBytes = Array(Vocabulary.endOfSentence.utf8)
             var lineHasWord = false
+            // The end of the last word seen, and where progress was last reported.
+            var position = 0, reported = 0
             Tokenizer.forEachLine(bytes, word: { start, end in
                 if !lineHasWord, case .beginningOfText(let bos)? = boundary { ids.append(bos) }
                 lineHasWord = true
+                position = end
                 if let w = id(UnsafeBufferPointer(rebasing: bytes[start..<end])) { ids.append(w) }
             }, endLine: {
                 lineHasWord = false
+                if let progress, position - reported >= 1 << 20 {
+                    reported = position
+                    progress(position)
+                }
                 switch boundary {
                 case .endOfSentence(let eos)?: ids.append(eos)
                 case .beginningOfText?, .unmarked?: break

@@ -1,8 +1,10 @@
 import Foundation
 
 /// `training_curves.svg`: training and validation perplexity (bits per
-/// character for a character-level corpus) per epoch on a logarithmic axis, with a dashed marker where NT-ASGD averaging switched on.
-/// Drawn from the epoch records of `metrics.jsonl`; plain SVG text, no
+/// character for a character-level corpus) per epoch on a logarithmic axis, with a dashed marker where NT-ASGD averaging switched on,
+/// and the training perplexity of every log interval as a thin line (at
+/// epoch − 1 + batch / batches, so that a long first epoch already has a curve).
+/// Drawn from the epoch and log records of `metrics.jsonl`; plain SVG text, no
 /// dependencies.
 @_spi(CLI) public enum TrainingCurves {
     /// The plot's name inside a run folder.
@@ -18,27 +20,30 @@ import Foundation
         try AtomicFile.write(svg(from: records, title: title, bitsPerCharacter: bitsPerCharacter), to: url)
     }
 
-    /// The SVG document for the epoch records among `records` (log and test
-    /// records are ignored; of repeated epochs the last record counts).
+    /// The SVG document for the epoch and log records among `records` (test
+    /// records are ignored; of repeated epochs, or log records at the same
+    /// batch, the last record counts).
     static func svg(from records: [MetricsRecord], title: String, bitsPerCharacter: Bool = false) -> String {
         var byEpoch: [Int: MetricsRecord] = [:]
         for r in records where r.kind == "epoch" { byEpoch[r.epoch] = r }
         let epochs = byEpoch.values.sorted { $0.epoch < $1.epoch }
-        guard !epochs.isEmpty else { return emptyDocument(title: title) }
 
         let unit = bitsPerCharacter ? "bpc" : "ppl"
         func value(_ loss: Double?, _ ppl: Double?) -> Double? {
             bitsPerCharacter ? loss.map { $0 / log(2.0) } : ppl ?? loss.map(exp)
         }
-        let train = epochs.compactMap { r in plottable(value(r.loss, r.ppl)).map { (r.epoch, $0) } }
-        let valid = epochs.compactMap { r in plottable(value(r.valLoss, r.valPpl)).map { (r.epoch, $0) } }
+        let intervals = intervalPoints(records, epochs: byEpoch) { plottable(value($0.loss, $0.ppl)) }
+        guard !epochs.isEmpty || !intervals.isEmpty else { return emptyDocument(title: title) }
+        let train = epochs.compactMap { r in plottable(value(r.loss, r.ppl)).map { (Double(r.epoch), $0) } }
+        let valid = epochs.compactMap { r in plottable(value(r.valLoss, r.valPpl)).map { (Double(r.epoch), $0) } }
         let averagingFrom = epochs.first { $0.averaging == true }?.epoch
         let bestValid = valid.min { $0.1 < $1.1 }
 
         // Axes.
-        let values = (train + valid).map(\.1)
+        let values = (train + valid + intervals).map(\.1)
         let y = LogAxis(min: values.min() ?? 10, max: values.max() ?? 1000)
-        let x = EpochAxis(first: epochs.first!.epoch, last: epochs.last!.epoch)
+        let xs = (epochs.map { Double($0.epoch) } + intervals.map(\.0))
+        let x = EpochAxis(first: xs.min()!, last: xs.max()!)
 
         // Layout: title, legend row, averaging label row, plot, x labels.
         let labelChars = y.major.map { tickLabel($0).count }.max() ?? 3
@@ -95,18 +100,30 @@ import Foundation
             s.append("</g>")
         }
 
+        // The log intervals first, under the epochs' curves: a thin line, a marker only when alone.
+        if !intervals.isEmpty {
+            let coords = intervals.map { "\(f(px($0.0))),\(f(py($0.1)))" }.joined(separator: " ")
+            s.append("<polyline class=\"train-interval\" points=\"\(coords)\" fill=\"none\" stroke=\"\(intervalColor)\" stroke-width=\"1.2\" stroke-linejoin=\"round\"/>")
+            if intervals.count == 1 {
+                s.append("<circle cx=\"\(f(px(intervals[0].0)))\" cy=\"\(f(py(intervals[0].1)))\" r=\"3\" fill=\"\(intervalColor)\"/>")
+            }
+        }
+        if epochs.isEmpty {
+            s.append("<text x=\"\(f((plotLeft + plotRight) / 2))\" y=\"\(f(plotTop + 24))\" font-size=\"13\" fill=\"#888\" text-anchor=\"middle\">no epoch finished yet</text>")
+        }
+
         // Curves: one polyline each, with point markers.
-        let series: [(name: String, color: String, points: [(Int, Double)])] = [
+        let series: [(name: String, color: String, points: [(Double, Double)])] = [
             ("train", trainColor, train), ("validation", validColor, valid),
         ]
         let radius = epochs.count == 1 ? 4.5 : epochs.count <= 40 ? 3 : epochs.count <= 100 ? 2 : 0
-        for (name, color, points) in series {
-            let coords = points.map { "\(f(px(Double($0.0)))),\(f(py($0.1)))" }.joined(separator: " ")
+        for (name, color, points) in series where !epochs.isEmpty {
+            let coords = points.map { "\(f(px($0.0))),\(f(py($0.1)))" }.joined(separator: " ")
             s.append("<polyline class=\"\(name)\" points=\"\(coords)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" stroke-linejoin=\"round\" stroke-linecap=\"round\"/>")
             if radius > 0 {
                 s.append("<g fill=\"\(color)\" stroke=\"#fff\" stroke-width=\"1\">")
                 for (e, v) in points {
-                    s.append("<circle cx=\"\(f(px(Double(e))))\" cy=\"\(f(py(v)))\" r=\"\(f(radius))\"/>")
+                    s.append("<circle cx=\"\(f(px(e)))\" cy=\"\(f(py(v)))\" r=\"\(f(radius))\"/>")
                 }
                 s.append("</g>")
             }
@@ -118,10 +135,11 @@ import Foundation
         // Legend in its own row under the title, clear of the curves.
         var legend: [(String, String)] = [("train \(unit)", trainColor)]
         if let (e, v) = bestValid {
-            legend.append(("validation \(unit) (best \(String(format: bitsPerCharacter ? "%.3f" : "%.2f", v)) at epoch \(e))", validColor))
+            legend.append(("validation \(unit) (best \(String(format: bitsPerCharacter ? "%.3f" : "%.2f", v)) at epoch \(Int(e)))", validColor))
         } else {
             legend.append(("validation \(unit)", validColor))
         }
+        if !intervals.isEmpty { legend.append(("train \(unit) per log interval", intervalColor)) }
         var lx = plotLeft
         let ly: Double = 52
         s.append("<g font-size=\"12\" fill=\"#222\">")
@@ -143,6 +161,24 @@ import Foundation
     static let height: Double = 560
     static let trainColor = "#1f77b4"
     static let validColor = "#e8710a"
+    static let intervalColor = "#9ecae1"
+
+    /// The log records' points, (epoch − 1 + batch / batches, `value`), in order
+    /// of x, the last record at each x kept. A record without `batches` (older
+    /// files) is placed by its epoch's batch count, else the epoch's last log batch.
+    static func intervalPoints(_ records: [MetricsRecord], epochs: [Int: MetricsRecord],
+                               value: (MetricsRecord) -> Double?) -> [(Double, Double)] {
+        let logs = records.filter { $0.kind == "log" && $0.batch != nil }
+        var lastBatch: [Int: Int] = [:]
+        for r in logs { lastBatch[r.epoch] = max(lastBatch[r.epoch] ?? 0, r.batch!) }
+        var byX: [Double: Double] = [:]
+        for r in logs {
+            guard let v = value(r) else { continue }
+            let batches = max(1, r.batches ?? epochs[r.epoch]?.batch ?? lastBatch[r.epoch]!, r.batch!)
+            byX[Double(r.epoch - 1) + Double(r.batch!) / Double(batches)] = v
+        }
+        return byX.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
 
     static func header(title: String) -> [String] {
         let shown = fitted(title, size: 16, room: width - 40)
@@ -230,19 +266,21 @@ import Foundation
         }
     }
 
-    /// A linear epoch axis with at most ten integer ticks at round steps.
+    /// A linear epoch axis with at most ten integer ticks at round steps, over
+    /// `first...last` (fractional where log intervals are drawn).
     struct EpochAxis {
         var lo: Double, hi: Double
         var ticks: [Int]
 
-        init(first: Int, last: Int) {
-            let span = Double(last - first)
+        init(first: Double, last: Double) {
+            let span = last - first
             let pad = max(0.5, span * 0.03)
-            lo = Double(first) - pad
-            hi = Double(last) + pad
+            lo = first - pad
+            hi = last + pad
+            let whole = Int(span.rounded(.up))
             var step = 1
             outer: for magnitude in [1, 10, 100, 1000, 10000, 100000] {
-                for m in [1, 2, 5] where (last - first) / (m * magnitude) + 1 <= 10 {
+                for m in [1, 2, 5] where whole / (m * magnitude) + 1 <= 10 {
                     step = m * magnitude
                     break outer
                 }

@@ -69,6 +69,17 @@ public final class Trainer {
     var configToRecord: RunConfig?
     /// A stop request was acted on; later polls of the same request are ignored.
     private var stopHandled = false
+    /// When `state.safetensors` was last written (or the run started here), for `checkpointMinutes`.
+    private var lastCheckpoint = 0.0
+    /// The mean ms per batch of the running epoch and its batch total, at the last batch.
+    private var lastMsPerBatch: Double?
+    private var batchesInEpoch = 0
+    /// Wall time of this process's last validation pass, in seconds.
+    private var lastValidationSeconds: Double?
+    /// The run's time (as `runStart` counts it) at the end of its last finished
+    /// epoch, and whether the running epoch has been validated already.
+    private var timeAtLastEpochEnd = 0.0
+    private var epochValidated = false
 
     /// The one initialiser the public ones end in: the run's state as read or
     /// made, its generator restored from `state.rng`.
@@ -179,6 +190,8 @@ public final class Trainer {
         let train = try BatchedTokens(corpus.train, batchSize: b).columns(communicator.columns(of: b))
         let valid = try validationData()
         runStart = now() - state.trainingSeconds
+        lastCheckpoint = now()
+        timeAtLastEpochEnd = state.trainingSeconds - (state.epochInProgress ? state.epochSeconds : 0)
         var interrupted = false
         while state.epoch <= options.epochs && !state.finished {
             let end: EpochEnd
@@ -222,6 +235,7 @@ public final class Trainer {
         }
         let schedule = VariableBPTT(bptt: options.bptt, fixed: options.fixedBPTT)
         let batchesInEpoch = min(options.maxBatches ?? .max, train.rows / options.bptt)
+        self.batchesInEpoch = batchesInEpoch
         epochStart = now() - state.epochSeconds
         var intervalStart = now()
         while state.position < train.rows - 2 {
@@ -236,13 +250,17 @@ public final class Trainer {
             state.position += seqLen
 
             let time = now()
+            let msPerBatch = (time - epochStart) * 1000 / Double(state.batchInEpoch)
+            lastMsPerBatch = msPerBatch
             onEvent(.batch(epoch: state.epoch, batch: state.batchInEpoch, batchesInEpoch: batchesInEpoch, lr: state.lr,
-                           msPerBatch: (time - epochStart) * 1000 / Double(state.batchInEpoch), loss: loss))
+                           msPerBatch: msPerBatch, loss: loss))
             if state.batchInEpoch % options.logInterval == 0 {
                 try report(batchesInEpoch: batchesInEpoch, seconds: time - intervalStart)
                 intervalStart = time
             }
             if let every = options.checkpointEvery, state.batchInEpoch % every == 0 {
+                try checkpoint(midEpoch: true)
+            } else if let interval = options.checkpointInterval, communicator.anyRank(now() - lastCheckpoint >= interval) {
                 try checkpoint(midEpoch: true)
             }
             if communicator.anyRank(shouldStop() != nil) {
@@ -251,7 +269,9 @@ public final class Trainer {
                 onEvent(.interrupted)
                 return .interrupted
             }
-            if let limit = options.maxMinutes, communicator.anyRank(now() - runStart >= limit * 60) { return .timeUp }
+            if let deadline, communicator.anyRank(now() + secondsToReserve(limit: options.maxMinutes! * 60) >= deadline) {
+                return .timeUp
+            }
         }
         return .complete
     }
@@ -285,7 +305,11 @@ public final class Trainer {
         r.setLoss(loss)
         r.tokensPerS = Double(state.intervalBatches * options.bptt * options.batchSize) / max(1e-9, seconds)
         r.averaging = averaging
-        try metrics?.append(r)
+        if let metrics {
+            try metrics.append(r)
+            // Redrawn at every report too, so that a long first epoch already has a picture.
+            try TrainingCurves.write(metrics: folder.metrics, to: folder.trainingCurves, bitsPerCharacter: corpus.vocabulary.isCharacterLevel)
+        }
         (state.intervalLoss, state.intervalBatches) = (0, 0)
     }
 
@@ -304,6 +328,9 @@ public final class Trainer {
         }
         let result = Evaluator.result(loss, over: valid)
         let seconds = now() - epochStart
+        timeAtLastEpochEnd = now() - runStart
+        epochValidated = true
+        defer { epochValidated = false }
         onEvent(.validation(epoch: state.epoch, result: result, seconds: seconds))
         // A NaN never compares better, but the first epoch has nothing to compare
         // with: non-finite losses and weights are never saved.
@@ -368,25 +395,90 @@ public final class Trainer {
     /// Validation loss; with averaging on, of the averaged weights (swapped in
     /// and back). Nil when a stop request interrupted it.
     private func validationLoss(_ valid: BatchedTokens) throws -> Double? {
+        let start = now()
+        defer { lastValidationSeconds = now() - start }
         guard let average = optimizer.averagedWeights else { return try evaluationLoss(valid, .valid) }
         return try model.withWeights({ $0.copy(from: average) }) { try evaluationLoss(valid, .valid) }
     }
 
     /// The `Evaluator`'s loss over `data`, its columns split over the ranks; nil
-    /// when a new stop request came during it. Only one process stops there: the
-    /// ranks of a data-parallel job hold different numbers of columns and cannot
-    /// agree window by window, so they finish the evaluation.
-    private func evaluationLoss(_ data: BatchedTokens, _ split: Corpus.Split) throws -> Double? {
+    /// when a new stop request came during it, or `deadline` (a time as `now()`
+    /// counts it) passed, which `cutByDeadline` then says. Only one process stops
+    /// there: the ranks of a data-parallel job hold different numbers of columns
+    /// and cannot agree window by window, so they finish the evaluation.
+    private func evaluationLoss(_ data: BatchedTokens, _ split: Corpus.Split, deadline: Double? = nil) throws -> Double? {
         var stopped = false
+        cutByDeadline = false
         let loss = try communicator.evaluationLoss(data) {
             let loss = try Evaluator.loss(model: model, data: $0, bptt: options.bptt,
                                           progress: { self.onEvent(.evaluating(split: split, done: $0, total: $1)) },
-                                          until: { self.communicator.size == 1 && !self.stopHandled && self.shouldStop() != nil })
+                                          until: {
+                                              guard self.communicator.size == 1 else { return false }
+                                              if !self.stopHandled && self.shouldStop() != nil { return true }
+                                              if let deadline, now() >= deadline { self.cutByDeadline = true; return true }
+                                              return false
+                                          })
             stopped = loss == nil
             return loss ?? .nan
         }
-        if stopped { stopHandled = true }
+        if stopped && !cutByDeadline { stopHandled = true }
         return stopped ? nil : loss
+    }
+
+    /// The last evaluation stopped at its deadline (`maxMinutes`), not at a stop request.
+    private var cutByDeadline = false
+
+    // MARK: Time
+
+    /// The end of the run's time limit (`maxMinutes`, counted from the run's start
+    /// with the time of earlier invocations), as `now()` counts time; nil without one.
+    private var deadline: Double? { options.maxMinutes.map { runStart + $0 * 60 } }
+
+    /// Seconds a validation pass takes: the last one measured in this process, or
+    /// before the first, estimated from the training speed (a forward pass costs
+    /// about a third of a training step, and a window's cost grows with its columns).
+    private func validationSeconds() -> Double {
+        if let measured = lastValidationSeconds { return measured }
+        guard let ms = lastMsPerBatch else { return 0 }
+        let windows = Double(corpus.valid.count / options.evalBatchSize) / Double(options.bptt)
+        let columns = Double(communicator.columns(of: options.batchSize).count)
+        return windows * ms / 1000 / 3 * max(0.25, Double(options.evalBatchSize) / columns)
+    }
+
+    /// Seconds the final test (batch size `testBatchSize`) is estimated to take,
+    /// from the validation's time per window; 0 when `testAtEnd` is false.
+    private func testSeconds() -> Double {
+        guard testAtEnd else { return 0 }
+        let validWindows = max(1, Double(corpus.valid.count / options.evalBatchSize) / Double(options.bptt))
+        let testWindows = Double(corpus.test.count / options.testBatchSize) / Double(options.bptt)
+        let ratio = max(0.25, Double(options.testBatchSize) / Double(options.evalBatchSize))
+        return validationSeconds() / validWindows * ratio * testWindows
+    }
+
+    /// The time kept back from training under a limit of `limit` seconds: the
+    /// running epoch's validation and the final test, at most half the limit, so
+    /// that training always has half of it (a test that then runs past the limit
+    /// is cut there).
+    private func secondsToReserve(limit: Double) -> Double {
+        min(validationSeconds() + testSeconds(), limit / 2)
+    }
+
+    /// An estimate of the wall time left in the run, in seconds: the rest of the
+    /// running epoch and its validation, the epochs up to `options.epochs` at the
+    /// mean time of those finished (validation included; before the first, at the
+    /// running epoch's speed), and the final test, bounded by `maxMinutes`. Nil
+    /// before this process has trained a batch. Fine-tuning may stop earlier, at
+    /// the non-monotone condition. Read it from `onEvent` (it is not thread-safe).
+    public var estimatedSecondsLeft: Double? {
+        guard let ms = lastMsPerBatch else { return nil }
+        let validation = validationSeconds()
+        let thisEpoch = epochValidated ? 0 : Double(max(0, batchesInEpoch - state.batchInEpoch)) * ms / 1000 + validation
+        let finished = epochValidated ? state.epoch : state.epoch - 1
+        let perEpoch = finished >= 1 && timeAtLastEpochEnd > 0
+            ? timeAtLastEpochEnd / Double(finished) : Double(batchesInEpoch) * ms / 1000 + validation
+        let left = thisEpoch + Double(max(0, options.epochs - state.epoch)) * perEpoch + testSeconds()
+        guard let deadline else { return left }
+        return min(left, max(0, deadline - now()))
     }
 
     // MARK: Checkpoints
@@ -395,6 +487,7 @@ public final class Trainer {
     /// finite; mid-epoch it includes the carried hidden state of every rank.
     private func checkpoint(midEpoch: Bool) throws {
         if midEpoch { state.epochSeconds = now() - epochStart }
+        lastCheckpoint = now()
         try requireFinite(model.weights, "the weights at epoch \(state.epoch), batch \(state.batchInEpoch)")
         if let average = optimizer.averagedWeights { try requireFinite(average, "the averaged weights at epoch \(state.epoch)") }
         // Once the epoch's training is done the carried state is no longer needed (validation replaced it).
@@ -458,9 +551,9 @@ public final class Trainer {
         let best = try SafeTensors(contentsOf: folder.model)
         let data = try BatchedTokens(corpus.test, batchSize: options.testBatchSize)
         guard let loss = try model.withWeights({ try model.loadWeights(from: best, into: $0, source: folder.model.path) }, {
-            try evaluationLoss(data, .test)
+            try evaluationLoss(data, .test, deadline: deadline)
         }) else {
-            onEvent(.interrupted)
+            onEvent(cutByDeadline ? .testCut(minutes: options.maxMinutes!) : .interrupted)
             return nil
         }
         let result = Evaluator.result(loss, over: data)

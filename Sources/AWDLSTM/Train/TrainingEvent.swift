@@ -45,8 +45,13 @@ public enum TrainingEvent: Sendable {
     /// Fine-tuning met the non-monotone condition and stops (`finetune.py`'s "Done!").
     case finetuningDone
 
-    /// The wall-time limit (`maxMinutes`) ended training after this epoch.
+    /// The wall-time limit (`maxMinutes`) ended training after this epoch,
+    /// leaving time for the final test.
     case timeLimitReached(minutes: Double)
+
+    /// The wall-time limit (`maxMinutes`) passed during the final test, which
+    /// stopped there without a result (after `.evaluating(.test)`).
+    case testCut(minutes: Double)
 
     /// `state.safetensors` was written: mid-epoch (`checkpointEvery`, a stop)
     /// or at the end of an epoch.

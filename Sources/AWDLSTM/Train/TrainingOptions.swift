@@ -30,16 +30,32 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var when: [Int] = [-1]
     /// End every epoch after this many batches (validation and saving as usual).
     public var maxBatches: Int? = nil
-    /// Stop training after this much wall time (the running epoch ends early and is validated).
+    /// Wall-time limit of the run in minutes, earlier invocations included: training
+    /// stops early enough to leave time for the validation of the running epoch and the
+    /// final test (`Trainer.run()`), and a test that would still run past it is cut there.
     public var maxMinutes: Double? = nil
     /// Every window exactly `bptt` long (benchmarks, debugging).
     public var fixedBPTT: Bool = false
     /// Write the resumable state every N batches (besides every epoch end).
     public var checkpointEvery: Int? = nil
+    /// Write the resumable state once this many minutes of training have passed since
+    /// it was last written (besides every epoch end), so that a hard stop (a second
+    /// Ctrl-C, `kill -9`, a power cut) loses at most that much; 0 never. Nil (a
+    /// `config.json` written before the option) means the default, 15.
+    public var checkpointMinutes: Double? = TrainingOptions.defaultCheckpointMinutes
     /// Validation batch size (`--eval_batch_size`, 10).
     public var evalBatchSize: Int = 10
     /// Test batch size (1, as the authors test).
     public var testBatchSize: Int = 1
+
+    /// The default of `checkpointMinutes`.
+    public static let defaultCheckpointMinutes: Double = 15
+
+    /// The interval of time-based checkpoints in seconds; nil when they are off.
+    public var checkpointInterval: Double? {
+        let minutes = checkpointMinutes ?? Self.defaultCheckpointMinutes
+        return minutes > 0 ? minutes * 60 : nil
+    }
 
     /// The authors' defaults.
     public init() {}
@@ -48,6 +64,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case lr, clip, epochs, bptt, seed, nonmono, alpha, beta, wdecay, optimizer, when
         case batchSize = "batch_size", logInterval = "log_interval", maxBatches = "max_batches"
         case maxMinutes = "max_minutes", fixedBPTT = "fixed_bptt", checkpointEvery = "checkpoint_every"
+        case checkpointMinutes = "checkpoint_minutes"
         case evalBatchSize = "eval_batch_size", testBatchSize = "test_batch_size"
     }
 
@@ -69,6 +86,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         if let m = maxBatches { try C.require(m >= 1, "maxBatches", m, .atLeast(1)) }
         if let m = maxMinutes { try C.require(m > 0, "maxMinutes", m, .positive) }
         if let c = checkpointEvery { try C.require(c >= 1, "checkpointEvery", c, .atLeast(1)) }
+        if let c = checkpointMinutes { try C.require(c >= 0 && c.isFinite, "checkpointMinutes", c, .nonNegativeAndFinite) }
         try C.require(evalBatchSize >= 1, "evalBatchSize", evalBatchSize, .atLeast(1))
         try C.require(testBatchSize >= 1, "testBatchSize", testBatchSize, .atLeast(1))
     }

@@ -30,6 +30,37 @@ struct Bench: ParsableCommand {
 
     @OptionGroup var runtime: ThreadsFlag
 
+    func validate() throws {
+        try FlagBounds.require([("--batch-size", batchSize), ("--bptt", bptt), ("--emsize", emsize), ("--nhid", nhid),
+                                ("--nlayers", nlayers), ("--vocab", vocab), ("--eval-batch-size", evalBatchSize)]
+                               + (splits?.values ?? []).map { ("--splits", $0) })
+        try FlagBounds.require([("--steps", steps), ("--warmup", warmup), ("--eval-steps", evalSteps), ("--repeats", repeats)],
+                               atMost: FlagBounds.benchSteps)
+    }
+
+    /// Refuses, before anything is allocated, windows whose tokens and
+    /// activations would not fit in memory (`--bptt 2147483647 --batch-size
+    /// 2147483647`): the tokens of every timed step, and per window about
+    /// bptt × batch × (vocab + emsize + 8 · nlayers · nhid) floats (logits,
+    /// embeddings, the gates and states of each layer with their gradients).
+    func requireMemory(warmup: Int, steps: Int, evalBatchSize: Int, evalSteps: Int) throws {
+        func product(_ factors: Int...) -> Int? {
+            factors.reduce(Optional(1)) { p, f in p.flatMap { p in let (r, o) = p.multipliedReportingOverflow(by: f); return o ? nil : r } }
+        }
+        func sum(_ terms: Int?...) -> Int? {
+            terms.reduce(Optional(0)) { s, t in s.flatMap { s in t.flatMap { t in let (r, o) = s.addingReportingOverflow(t); return o ? nil : r } } }
+        }
+        let width = sum(vocab, emsize, product(8, nlayers, nhid))
+        let floats = sum(product(bptt, warmup + steps, batchSize), product(bptt, evalSteps + 1, evalBatchSize),
+                         width.flatMap { product(bptt, max(batchSize, evalBatchSize), $0) })
+        let memory = ProcessInfo.processInfo.physicalMemory
+        if let floats, let bytes = product(floats, 4), UInt64(bytes) <= memory { return }
+        let gib = Double(memory) / 1_073_741_824
+        throw CLIError(String(format: "--bptt %d × --batch-size %d (× --eval-batch-size %d, --steps, --eval-steps) needs more than this "
+                              + "machine's %.0f GiB of memory for the tokens and activations; give smaller values", bptt, batchSize,
+                              evalBatchSize, gib))
+    }
+
     func run() throws {
         try reportingErrors(dataParallel: true) {
             try runtime.apply()
@@ -52,7 +83,12 @@ struct Bench: ParsableCommand {
             let config = ModelConfig(vocabSize: vocab, model: model, emsize: emsize, nhid: nhid, nlayers: nlayers,
                                      splits: splits?.values ?? ModelConfig.defaultSplits(vocabSize: vocab))
             try config.validate()
+            try requireMemory(warmup: max(0, warmup ?? 1), steps: steps, evalBatchSize: evalBatchSize, evalSteps: evalSteps)
             if let s = zipf { try requireFlag(s >= 0 && s.isFinite, "--zipf", s, .nonNegativeAndFinite) }
+            try Job.requireAgreement(communicator, settings: config, corpus: nil, more: [
+                ("--batch-size", "\(batchSize)"), ("--bptt", "\(bptt)"), ("--steps", "\(steps)"), ("--warmup", "\(warmup ?? 1)"),
+                ("--eval-batch-size", "\(evalBatchSize)"), ("--eval-steps", "\(evalSteps)"), ("--zipf", zipf.map { "\($0)" } ?? "none"),
+                ("--json", "\(json)")])
             var o = BenchmarkOptions(config: config)
             o.zipf = zipf
             (o.batchSize, o.bptt, o.steps, o.warmup, o.evalBatchSize, o.evalSteps) =

@@ -17,7 +17,7 @@ enum ErrorMessages {
         case ImportError.wrongFormat(let source, let reason, let likely) where !has("format"):
             // `train --resume FILE` reads the authors' names only; other formats come in through `import`.
             return "\(source): \(reason) (the names are those of a \(likely.rawValue) checkpoint: bring it in with "
-                + "`awd-lstm import --from \(source) --format \(likely.rawValue) --save DIR` and use DIR/model.safetensors)"
+                + "`awd-lstm import --from \(shellWord(source)) --format \(likely.rawValue) --save DIR` and use DIR/model.safetensors)"
         case let e as ConfigurationError:
             return e.message(naming: flag)
         case let e as TrainingError:
@@ -79,19 +79,21 @@ enum ErrorMessages {
     static func afterWriteFailure(_ recovery: TrainingError.Recovery, folder: String) -> String {
         switch recovery {
         case .fineTuneAgain: "model.safetensors keeps the best weights; make room, then fine-tune again with "
-            + "`awd-lstm finetune --checkpoint \(folder) --data \(runData(folder))`"
+            + "`awd-lstm finetune --checkpoint \(shellWord(folder)) --data \(runData(folder))`"
         case .resume: "state.safetensors keeps the last good state; make room, then continue with \(resumeCommand(folder))"
         case .startAgain: "nothing resumable was saved (no model is kept without its state); make room, then run the same command again"
         }
     }
 
-    /// The command that continues the run in `folder` (followed by `more`), as it must run: with the run's data (config.json).
+    /// The command that continues the run in `folder` (followed by `more`), as it must run: with the run's data
+    /// (config.json), each path shell-quoted (`shellWord`) so that it pastes as it is.
     static func resumeCommand(_ folder: String, then more: String = "") -> String {
-        "`awd-lstm train --resume \(folder) --data \(runData(folder))\(more)`"
+        "`awd-lstm train --resume \(shellWord(folder)) --data \(runData(folder))\(more)`"
     }
 
-    /// The data folder of the run in `folder` (config.json), or DATA when it cannot be read.
+    /// The data folder of the run in `folder` (config.json), shell-quoted for a
+    /// printed command (`shellWord`), or DATA when it cannot be read.
     static func runData(_ folder: String) -> String {
-        (try? RunFolder(URL(fileURLWithPath: folder)).readConfig().data) ?? "DATA"
+        (try? RunFolder(URL(fileURLWithPath: folder)).readConfig().data).map(shellWord) ?? "DATA"
     }
 }

@@ -53,7 +53,7 @@ struct Finetune: ParsableCommand {
             let otherData = try data.isOther(than: config.data, newData: newData, toDo: "fine-tune")
             let corpus = try data.corpus(vocabulary: vocabulary, wayOut: """
                 fine-tuning keeps the run's vocabulary (finetune has no --remap-vocab); start a run on this data from the \
-                weights first, `awd-lstm train --resume \(folder.model.path) --data \(data.data) --remap-vocab --save NEW` \
+                weights first, `awd-lstm train --resume \(shellWord(folder.model.path)) --data \(shellWord(data.data)) --remap-vocab --save NEW` \
                 (shared words keep their rows), then fine-tune NEW
                 """)
             var options = config.training

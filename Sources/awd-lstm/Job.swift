@@ -1,4 +1,4 @@
-import AWDLSTM
+@_spi(CLI) import AWDLSTM
 import Foundation
 
 /// The command line's side of a data-parallel job (`mpirun -np N awd-lstm train …`):
@@ -43,6 +43,30 @@ enum Job {
     static func checkBatch(_ batchSize: Int, _ communicator: Communicator) throws {
         guard batchSize % communicator.size != 0 else { return }
         throw CLIError("--batch-size \(batchSize) does not split over \(communicator.size) ranks; use a multiple of \(communicator.size) (each rank trains on batch-size / ranks columns)")
+    }
+
+    /// Stops every rank of a job of several with one line when the ranks would
+    /// not train one model (`RankAgreement`): a different program (version or
+    /// executable digest), setting (the model configuration and training options,
+    /// each named by its `config.json` key), `--save`/`--resume`, or data (token
+    /// counts, digests of the vocabulary and the tokens; the data's path may
+    /// differ, as a node may keep its own copy). Call it on every rank before
+    /// the trainer's first collective.
+    static func requireAgreement(_ communicator: Communicator, settings: some Encodable, corpus: Corpus?,
+                                 more: [(name: String, value: String)] = []) throws {
+        guard communicator.size > 1 else { return }
+        var facts: [(name: String, value: String)] = [("version", AWDLSTMCommand.toolVersion),
+                                                      ("executable digest", RankFacts.executableDigest())]
+        let object = (try? JSONSerialization.jsonObject(with: JSONFormat.encoder().encode(settings))) as? [String: Any] ?? [:]
+        for key in object.keys.sorted() where key != "blas" && key != "data" {
+            let value = object[key]!
+            let text = (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]))
+                .map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
+            facts.append((key, text))
+        }
+        facts += more
+        if let corpus { facts += RankFacts.of(corpus) }
+        try RankAgreement.require(facts, communicator: communicator)
     }
 
     /// Leaves the job after a successful run.

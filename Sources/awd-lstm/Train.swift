@@ -64,6 +64,8 @@ struct Train: ParsableCommand {
             if let s = save, URL(fileURLWithPath: s).standardizedFileURL != r.standardizedFileURL {
                 throw CLIError("--resume DIR continues in DIR; --save must be omitted or the same folder")
             }
+            // Every file the folder needs, before the data is read.
+            try folder.requireResumable()
             let saved = try folder.readConfig()
             let otherData = try data.isOther(than: saved.data, newData: newData, toDo: "continue the run")
             let conflicts = model.conflicts(with: saved.model) + training.conflicts(with: saved.training)
@@ -81,7 +83,7 @@ struct Train: ParsableCommand {
             } else {
                 corpus = try data.corpus(vocabulary: vocabulary, wayOut: """
                     a run folder keeps its vocabulary, so --remap-vocab does not apply to --resume DIR; start a new run from \
-                    its weights instead: `awd-lstm train --resume \(folder.model.path) --data \(data.data) --remap-vocab \
+                    its weights instead: `awd-lstm train --resume \(shellWord(folder.model.path)) --data \(shellWord(data.data)) --remap-vocab \
                     --save NEW` (shared words keep their rows; give the model and training flags you want, as for any new run)
                     """)
             }
@@ -90,6 +92,8 @@ struct Train: ParsableCommand {
             try training.refuseUnused(with: options)
             try options.validate(for: corpus, testing: !noTest)
             try Job.checkBatch(options.batchSize, communicator)
+            try Job.requireAgreement(communicator, settings: RunConfig(model: saved.model, training: options, data: nil), corpus: corpus,
+                                     more: [("--resume", r.path)])
             var rng = RandomSource(seed: 0)
             let m = try AWDLSTMModel(config: saved.model, rng: &rng)
             if communicator.isRoot { try folder.lockForWriting() }
@@ -124,6 +128,8 @@ struct Train: ParsableCommand {
             let config = model.config(vocabSize: corpus.vocabulary.count, base: base)
             try config.validate()
             try options.validate(for: corpus, testing: !noTest)
+            try Job.requireAgreement(communicator, settings: RunConfig(model: config, training: options, data: nil), corpus: corpus,
+                                     more: [("--save", save ?? ""), ("--resume", resume ?? "")])
             var rng = RandomSource(seed: options.seed)
             var m = try AWDLSTMModel(config: config, rng: &rng)
             if let start, let remap {
@@ -192,8 +198,8 @@ struct Train: ParsableCommand {
             let saved = (try? folder.readConfig())?.data
             let dataFlag = saved.map { data.names($0) } == true ? "" : " --new-data"
             throw CLIError("\(path) already holds a model (model.safetensors, without a training state to resume); fine-tune it with "
-                           + "`awd-lstm finetune --checkpoint \(path) --data \(data.data)\(dataFlag)`, start a new run from its weights with "
-                           + "`awd-lstm train --resume \(path)/model.safetensors --data \(data.data) --save NEW`, or choose another --save")
+                           + "`awd-lstm finetune --checkpoint \(shellWord(path)) --data \(shellWord(data.data))\(dataFlag)`, start a new run from its weights with "
+                           + "`awd-lstm train --resume \(shellWord(path + "/model.safetensors")) --data \(shellWord(data.data)) --save NEW`, or choose another --save")
         }
     }
 

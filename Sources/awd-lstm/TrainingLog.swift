@@ -135,7 +135,7 @@ enum TrainingLog {
         if evaluation.split == .test {
             return [doubleRule, "Final test stopped \(at), so the run has no test figure; \(path) keeps the best weights "
                     + "(model.safetensors) and the run's state; test them with "
-                    + "`awd-lstm evaluate --checkpoint \(path) --data \(ErrorMessages.runData(path)) --split test`", doubleRule]
+                    + "`awd-lstm evaluate --checkpoint \(shellWord(path)) --data \(ErrorMessages.runData(path)) --split test`", doubleRule]
         }
         return [rule, "Exiting from training early: validation of epoch \(epoch) stopped \(at); state.safetensors keeps the "
                 + "epoch's training, and \(ErrorMessages.resumeCommand(path)) validates it first"]

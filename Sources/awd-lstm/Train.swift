@@ -64,9 +64,9 @@ struct Train: ParsableCommand {
             if let s = save, URL(fileURLWithPath: s).standardizedFileURL != r.standardizedFileURL {
                 throw CLIError("--resume DIR continues in DIR; --save must be omitted or the same folder")
             }
-            // Every file the folder needs, before the data is read.
-            try folder.requireResumable()
             let saved = try folder.readConfig()
+            // Every other file the folder needs, before the data is read.
+            try folder.requireResumable()
             let otherData = try data.isOther(than: saved.data, newData: newData, toDo: "continue the run")
             let conflicts = model.conflicts(with: saved.model) + training.conflicts(with: saved.training)
             if !conflicts.isEmpty {

@@ -101,6 +101,25 @@ final class OutputTargetTests: XCTestCase {
         XCTAssertFalse(left.contains { $0.contains(".tmp-") }, "\(left)")
     }
 
+    /// A run folder's file that is a symbolic link (a state kept on another disk):
+    /// a resume replaces the link's target and the link stays a link.
+    func testRunFolderFileBehindALinkIsWrittenThrough() throws {
+        let dir = try TemporaryFolder()
+        let good = try Self.trained.get()
+        let run = try dir.copy(good.run, as: "R")
+        let state = run.appendingPathComponent("state.safetensors")
+        try FileManager.default.createDirectory(at: dir.url.appendingPathComponent("elsewhere"), withIntermediateDirectories: true)
+        let kept = dir.url.appendingPathComponent("elsewhere/state.safetensors")
+        try FileManager.default.moveItem(at: state, to: kept)
+        try FileManager.default.createSymbolicLink(atPath: state.path, withDestinationPath: kept.path)
+        let before = try Data(contentsOf: kept)
+        let r = try CLI.run(["train", "--resume", run.path, "--data", good.data.path, "--epochs", "2", "--max-batches", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(fileType(state.path), S_IFLNK, "the link was replaced")
+        XCTAssertNotEqual(try Data(contentsOf: kept), before, "the target was not written")
+        XCTAssertNoThrow(try SafeTensors(contentsOf: kept))
+    }
+
     /// /dev/null is written through (it stays a character device), and the
     /// authors' `--outf /dev/stdout` prints the words on stdout.
     func testDevicesAreWrittenThrough() throws {

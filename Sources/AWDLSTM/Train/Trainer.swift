@@ -456,11 +456,13 @@ public final class Trainer {
     }
 
     /// The time kept back from training under a limit of `limit` seconds: the
-    /// running epoch's validation and the final test, at most half the limit, so
-    /// that training always has half of it (a test that then runs past the limit
-    /// is cut there).
+    /// running epoch's validation in full (it is never cut: it makes the model),
+    /// and the final test up to half of what the validation leaves, so that
+    /// training keeps the other half (a test that then runs past the limit is
+    /// cut there). A validation longer than the limit leaves training one batch.
     private func secondsToReserve(limit: Double) -> Double {
-        min(validationSeconds() + testSeconds(), limit / 2)
+        let validation = validationSeconds()
+        return validation + min(testSeconds(), max(0, limit - validation) / 2)
     }
 
     /// An estimate of the wall time left in the run, in seconds: the rest of the

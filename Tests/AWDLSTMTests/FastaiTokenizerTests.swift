@@ -88,4 +88,29 @@ final class FastaiTokenizerTests: XCTestCase {
         XCTAssertEqual(FastaiTokenizer.line(["xxbos", "a", "\n\u{2581}", "\t"]), "xxbos a \\n\u{2581} \\t")
         XCTAssertEqual(FastaiTokenizer().tokenize(""), ["xxbos"])
     }
+
+    /// `awd-lstm tokenize --file`: one line of tokens per input line, as the
+    /// library gives them; a missing file, a folder or non-UTF-8 text is one error line and exit 1.
+    func testTokenizeCommand() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tokenize-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let documents = Self.fixture.documents.filter { !$0.text.contains("\n") && !$0.text.contains("\r") }
+        let text = dir.appendingPathComponent("docs.txt")
+        try Data((documents.map(\.text).joined(separator: "\n") + "\n").utf8).write(to: text)
+        let result = try CLI.run(["tokenize", "--file", text.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, documents.map { FastaiTokenizer.line($0.tokens) + "\n" }.joined())
+
+        let bad = dir.appendingPathComponent("bad.txt")
+        try Data([0x61, 0xFF, 0x0A]).write(to: bad)
+        for (path, message) in [(dir.appendingPathComponent("missing.txt").path, "no such file"),
+                                (dir.path, "is a folder"), (bad.path, "not valid UTF-8")] {
+            let refused = try CLI.run(["tokenize", "--file", path])
+            XCTAssertEqual(refused.status, 1, path)
+            XCTAssertEqual(refused.stdout, "")
+            XCTAssertTrue(refused.stderr.hasPrefix("awd-lstm: error: ") && refused.stderr.contains(message), refused.stderr)
+            XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
+        }
+    }
 }

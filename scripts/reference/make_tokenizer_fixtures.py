@@ -45,6 +45,7 @@ DOCUMENTS = [
     "Can't, won't, shouldn't've, ain't, y'all, gonna, gotta, cannot, let's, c'mon, ma'am, o'clock.",
     "She's here; he'd go. Who's there? What're you doing? There'll be 'em and 'bout nothin'.",
     "I'm, Im, I'ma, you'll, youll, it'd, itd, we've, weve, ill, its, well, were, shed.",
+    "Typographic: I don’t know, it’s John’s, they’ll say we’re ’cause y’all can’t.",
     # punctuation
     "Wait... what?! (Really) [yes] {no} <maybe> — yes – no -- perhaps; ok: fine.",
     "\"Quoted,\" she said. 'Single' quotes, `backticks' and ''two'' marks.",

@@ -15,12 +15,17 @@ import Foundation
 /// ```
 ///
 /// One document at a time: its tokens start with `xxbos`. It is `Sendable`;
-/// one instance serves many threads (its cache of split words is locked).
+/// one instance serves many threads (the cache of split words is locked).
 public struct FastaiTokenizer: Sendable {
     private let splitter: SpacyWordSplitter
 
+    /// Built once (its exception matcher runs the affix rules over every
+    /// exception); every tokenizer shares it and its cache.
+    private static let sharedSplitter = SpacyWordSplitter(additionalExceptions: FastaiRules.specialTokens)
+
+    /// A tokenizer; cheap, as all of them share one word splitter.
     public init() {
-        splitter = SpacyWordSplitter(additionalExceptions: FastaiRules.specialTokens)
+        splitter = Self.sharedSplitter
     }
 
     /// The tokens of one document, the first of them `xxbos`; lower-case, with

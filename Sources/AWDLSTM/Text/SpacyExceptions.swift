@@ -1,3 +1,5 @@
+import Foundation
+
 /// spaCy 3.8's English tokenizer exceptions (`spacy/lang/tokenizer_exceptions.py`
 /// and `spacy/lang/en/tokenizer_exceptions.py`): strings that are split in a
 /// fixed way, or kept whole, whatever the affix rules say ("don't" → "do" "n't",
@@ -6,7 +8,8 @@
 ///
 /// The table is built by the same rules as spaCy's: every pronoun, question word
 /// and auxiliary with each contraction it takes, with and without its apostrophe,
-/// in lower and title case; times ("5pm" → "5" "pm"); abbreviations; emoticons.
+/// in lower and title case; times ("5pm" → "5" "pm"); abbreviations; emoticons;
+/// and every one of them with an apostrophe also with the typographic one (’).
 enum SpacyExceptions {
     /// The exceptions: a string and the pieces it is split into (their
     /// concatenation is the string).
@@ -93,7 +96,14 @@ enum SpacyExceptions {
                      "Well", "well", "Whore", "whore"] {
             english[word] = nil
         }
-        return base.merging(english) { _, english in english }
+        // spaCy's update_exc adds each exception spelled with ' once more with the
+        // typographic apostrophe ’ ("don’t" → "do" "n’t").
+        let merged = base.merging(english) { _, english in english }
+        var expanded = merged
+        for (string, pieces) in merged where string.contains("'") {
+            expanded[string.replacingOccurrences(of: "'", with: "\u{2019}")] = pieces.map { $0.replacingOccurrences(of: "'", with: "\u{2019}") }
+        }
+        return expanded
     }()
 
     /// Strings kept as one token: contractions spelled with an apostrophe,

@@ -36,7 +36,7 @@ enum TrainingLog {
         case .timeLimitReached(let minutes):
             // The limit counts the run's whole training time, earlier invocations included,
             // so that a run resumed under the same limit does not train for it again.
-            return ["Time limit of \(minutes) minutes reached: training stopped with time left for the final test "
+            return ["Time limit of \(minutes) minutes reached: training stopped to leave time for the validation and the final test "
                     + "(--max-minutes bounds the whole command and counts the run's total training time, resumes included; "
                     + "resume with a larger --max-minutes to train on)"]
         case .test(let r):

@@ -10,6 +10,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // Accelerate's CBLAS on macOS. On Linux OpenBLAS (Debian `libopenblas0`) is
@@ -25,7 +29,13 @@ let package = Package(
         .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         .target(
             name: "AWDLSTM",
-            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.macOS])), "CKernels", "CMPI"],
+            dependencies: [
+                .target(name: "CBLAS", condition: .when(platforms: [.macOS])), "CKernels", "CMPI",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             linkerSettings: [
                 .linkedLibrary("dl", .when(platforms: [.linux])),
                 .linkedFramework("Accelerate", .when(platforms: [.macOS])),
@@ -36,6 +46,7 @@ let package = Package(
             dependencies: [
                 "AWDLSTM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // libFuzzer targets for the file readers (`make fuzz`). A plain build makes
@@ -46,7 +57,7 @@ let package = Package(
         .executableTarget(name: "FuzzCorpus", dependencies: ["AWDLSTM", "FuzzDriver"]),
         .testTarget(
             name: "AWDLSTMTests",
-            dependencies: ["AWDLSTM"]
+            dependencies: ["AWDLSTM", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
     ],
     swiftLanguageModes: [.v6]

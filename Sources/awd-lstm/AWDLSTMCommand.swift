@@ -1,6 +1,7 @@
 import ArgumentParser
 @_spi(CLI) import AWDLSTM
 import Foundation
+import Logging
 
 @main
 struct AWDLSTMCommand: ParsableCommand {
@@ -31,10 +32,11 @@ struct AWDLSTMCommand: ParsableCommand {
     static func main() {
         StandardStreams.ignoreClosedPipes()
         atexit(StandardStreams.requireOutputWritten)
+        LoggingSystem.bootstrap { _ in LogLineHandler() }
         var arguments = Array(CommandLine.arguments.dropFirst())
-        let names = OptionSpelling.longNames(_dumpHelp())
-        let subcommand = arguments.first.flatMap { names[$0] == nil ? nil : $0 }
-        if let subcommand, let names = names[subcommand] {
+        let subcommandType = arguments.first.flatMap { name in configuration.subcommands.first { commandName($0) == name } }
+        let subcommand = subcommandType.map(commandName)
+        if let subcommand, let names = subcommandType.map(OptionSpelling.longNames(of:)) {
             ErrorMessages.command = (subcommand, names.all)
             do { arguments = [subcommand] + (try OptionSpelling.normalize(Array(arguments.dropFirst()), names: names)) } catch {
                 fail("\(error) (see `awd-lstm \(subcommand) --help`)")
@@ -48,6 +50,12 @@ struct AWDLSTMCommand: ParsableCommand {
             fail(parseErrorLine(error, subcommand: subcommand))
         }
         do { try command.run() } catch { exit(withError: error) }
+    }
+
+    /// The name a subcommand is called by: its configuration's, else its type's
+    /// name in lower case (ArgumentParser's default for our one-word type names).
+    static func commandName(_ command: ParsableCommand.Type) -> String {
+        command.configuration.commandName ?? String(describing: command).lowercased()
     }
 
     /// The parser's message for `error` on one line, with where to read the usage.

@@ -107,7 +107,7 @@ struct Bench: ParsableCommand {
                 print(String(format: "BLAS time per training step at these rates: %.1f ms", r.msPerStep))
                 return
             }
-            let r = try Benchmark.run(o, communicator: communicator, log: communicator.isRoot ? logLine : { _ in })
+            let r = try Benchmark.run(o, communicator: communicator, logger: communicator.isRoot ? LibraryLog.logger : LibraryLog.silent)
             Job.finish(communicator)
             guard communicator.isRoot else { return }
             if json {

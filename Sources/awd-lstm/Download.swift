@@ -15,7 +15,13 @@ struct Download: ParsableCommand {
             guard let source = CorpusSource.named(corpus) else {
                 throw CLIError("unknown corpus '\(corpus)' (expected ptb, wikitext-2 or wikitext-103)")
             }
-            try source.install(to: URL(fileURLWithPath: to), archive: archive.map { URL(fileURLWithPath: $0) }, log: logLine)
+            let tasks = (download: ProgressTask("downloading", unit: "MB"), unpack: ProgressTask("unpacking", unit: "MB"))
+            try source.install(to: URL(fileURLWithPath: to), archive: archive.map { URL(fileURLWithPath: $0) }) { step, done, total in
+                let task = step == .downloading ? tasks.download : tasks.unpack
+                let megabytes = { (bytes: Int64) in Int(bytes / 1_000_000) }
+                // Without a length from the server the total is an estimate that grows with the download.
+                task.update(megabytes(done), of: total.map { megabytes($0 + 999_999) } ?? megabytes(done), estimated: total == nil)
+            }
         }
     }
 }

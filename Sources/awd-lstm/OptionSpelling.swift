@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 
 /// The spellings of long options that the authors' scripts (Python's argparse)
@@ -89,30 +90,47 @@ enum OptionSpelling {
         argument.hasPrefix("-") && Double(argument) != nil
     }
 
-    /// The long option names of each subcommand, from the parser's own description of the tool.
-    static func longNames(_ help: String) -> [String: Names] {
-        struct Tool: Decodable { let command: Command }
-        struct Command: Decodable {
-            let commandName: String
-            let arguments: [Argument]?
-            let subcommands: [Command]?
-        }
-        struct Argument: Decodable { let kind: String; let names: [Name]? }
-        struct Name: Decodable { let kind: String; let name: String }
-        guard let tool = try? JSONDecoder().decode(Tool.self, from: Data(help.utf8)) else { return [:] }
-        var out: [String: Names] = [:]
-        for c in tool.command.subcommands ?? [] {
-            func long(_ arguments: [Argument]) -> Set<String> {
-                Set(arguments.flatMap { $0.names ?? [] }.filter { $0.kind == "long" }.map(\.name))
+    /// The long option names of `command`, read from its help screen
+    /// (ArgumentParser's public `helpMessage`, hidden options included, one
+    /// option per line), so that no unstable interface of the parser is used:
+    /// every line indented by two spaces that starts with a dash names one
+    /// option, `--checkpoint, --save <checkpoint>`, which takes a value when a
+    /// `<value>` follows its names.
+    static func longNames(of command: ParsableCommand.Type) -> Names {
+        longNames(help: command.helpMessage(includeHidden: true, columns: 100_000))
+    }
+
+    /// The long names listed in a help screen `help` (see `longNames(of:)`).
+    static func longNames(help: String) -> Names {
+        var names = Names(all: [])
+        for line in help.split(separator: "\n", omittingEmptySubsequences: true) {
+            // Option lines are indented by exactly two spaces; their descriptions
+            // (and the continuation lines of long ones) by more.
+            guard line.hasPrefix("  -"), !line.hasPrefix("   ") else { continue }
+            // The synopsis is the names, comma-separated, then the value's
+            // `<name>` (and `...` for a repeated one); the description follows,
+            // after at least one space.
+            var spellings: [String] = []
+            var takesValue = false
+            for word in line.split(separator: " ") {
+                if !takesValue, word.hasPrefix("-") {
+                    let name = word.hasSuffix(",") ? word.dropLast() : word
+                    // An inverted flag lists both of its names: `--x/--no-x`.
+                    for part in name.split(separator: "/") where part.hasPrefix("--") && part.count > 2 {
+                        spellings.append(String(part.dropFirst(2)))
+                    }
+                } else if word.hasPrefix("<") {
+                    takesValue = true
+                } else if word != "..." {
+                    break
+                }
             }
-            let arguments = c.arguments ?? []
-            var names = Names(all: long(arguments), takingValues: long(arguments.filter { $0.kind == "option" }))
-            for a in arguments where a.kind == "option" {
-                let spellings = (a.names ?? []).filter { $0.kind == "long" }.map(\.name)
+            names.all.formUnion(spellings)
+            if takesValue {
+                names.takingValues.formUnion(spellings)
                 if spellings.count > 1 { for s in spellings { names.aliasOf[s] = spellings[0] } }
             }
-            out[c.commandName] = names
         }
-        return out
+        return names
     }
 }

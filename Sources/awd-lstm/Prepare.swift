@@ -21,7 +21,7 @@ struct Prepare: ParsableCommand {
         try reportingErrors {
             guard corpus == "enwik8" else { throw CLIError("unknown corpus '\(corpus)' (expected enwik8)") }
             guard heldOut >= 1 else { throw CLIError("--held-out-bytes must be at least 1 (got \(heldOut))") }
-            try Enwik8.prepare(zip: URL(fileURLWithPath: archive), to: URL(fileURLWithPath: to), heldOut: heldOut, log: logLine)
+            try Enwik8.prepare(zip: URL(fileURLWithPath: archive), to: URL(fileURLWithPath: to), heldOut: heldOut)
         }
     }
 }

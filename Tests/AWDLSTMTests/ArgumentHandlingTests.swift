@@ -16,6 +16,22 @@ func assertOneLineRefusal(_ r: CLI.Result, _ fragments: String..., file: StaticS
 
 /// Command lines the argument parser refuses end like every other fault.
 final class ParseErrorTests: XCTestCase {
+    /// The authors' spellings are read from each command's own help screen,
+    /// hidden options included: `finetune` hides `--optimizer`, yet its prefix
+    /// and underscore spellings reach the command's refusal; `--save` (a second
+    /// name) and `bench`'s custom long names are rewritten too.
+    func testAuthorsSpellingsFromHelpScreens() throws {
+        assertOneLineRefusal(try CLI.run(["finetune", "--save", "/nonexistent", "--data", "/nonexistent", "--optim", "adam"]),
+                             "--optimizer adam: fine-tuning always uses averaged SGD")
+        assertOneLineRefusal(try CLI.run(["finetune", "--save", "/nonexistent", "--data", "/nonexistent", "--when", "3"]),
+                             "--when: fine-tuning never divides the learning rate")
+        assertOneLineRefusal(try CLI.run(["bench", "--eval_batch", "0", "--steps", "1"]), "--eval-batch-size")
+        assertOneLineRefusal(try CLI.run(["generate", "--outf", "a", "--out", "b", "--checkpoint", "/nonexistent"]),
+                             "--outf a and --out b are two names of one option with different values")
+        assertOneLineRefusal(try CLI.run(["download", "ptb", "--to", "/nonexistent/x", "--arch", "/nonexistent/a.tgz"]),
+                             "/nonexistent/a.tgz")
+    }
+
     /// Every subcommand: an unknown option, a missing value and a malformed number
     /// give one line and exit 1, with where to read the usage; --help exits 0.
     func testParseErrorsAreOneLineAndExitOne() throws {

@@ -1,3 +1,4 @@
+import Logging
 import Foundation
 
 /// Throughput of the full training step and of evaluation on synthetic tokens,
@@ -119,7 +120,7 @@ import Foundation
     /// gradients are averaged as in training (timed as `allreduce`); evaluation
     /// splits its columns likewise. Rates are rank 0's.
     public static func run(_ o: BenchmarkOptions, communicator: Communicator = SingleProcess(),
-                           log: (String) -> Void = { _ in }) throws -> BenchmarkResult {
+                           logger: Logger = LibraryLog.logger) throws -> BenchmarkResult {
         var rng = RandomSource(seed: 1234)
         let model = try AWDLSTMModel(config: o.config, rng: &rng)
         let v = UInt64(o.config.vocabSize)
@@ -148,7 +149,7 @@ import Foundation
             if s >= o.warmup { trainTimer.timings.optimizer += monotonicMilliseconds() - t }
             t = monotonicMilliseconds()
             if s >= o.warmup { trainMs += t - start }
-            log(String(format: "train step %d: %.1f ms%@", s + 1, t - start, s < o.warmup ? " (warm-up)" : ""))
+            logger.info("\(String(format: "train step %d: %.1f ms%@", s + 1, t - start, s < o.warmup ? " (warm-up)" : ""))")
         }
         let breakdown = trainTimer.timings.scaled(by: 1 / Double(max(1, o.steps)))
         model.observer = nil

@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import Logging
 
 /// The public corpora the authors train on, fetched from their canonical
 /// archives, checked against published MD5 sums and unpacked into the
@@ -46,11 +44,22 @@ public struct CorpusSource: Sendable {
     /// The corpus called `name`, or nil.
     public static func named(_ name: String) -> CorpusSource? { all.first { $0.name == name } }
 
+    /// What `install` reports while it works: bytes of the archive downloaded,
+    /// then bytes of the members unpacked (the total is nil when the server
+    /// announced no length).
+    public enum Step: Sendable { case downloading, unpacking }
+
     /// Downloads (or takes `archive`), verifies and unpacks into `folder`.
-    /// Files appear in `folder` only after all three checksums match. `log` gets
-    /// one line per step. Throws when no URL can be fetched, a checksum differs,
-    /// a member is missing, or `folder` cannot be written.
-    public func install(to folder: URL, archive: URL? = nil, log: (String) -> Void) throws {
+    /// The archive is streamed to a temporary file (never held in memory) and
+    /// unpacked with ZIPFoundation (zip) or `Gzip` and `TarReader` (.tgz); MD5
+    /// sums are computed over the files in chunks (swift-crypto).
+    /// Files appear in `folder` only after all three checksums match. `logger`
+    /// gets one line per step (info level), `progress` the bytes done and the
+    /// total of each step. Throws when no URL can be fetched, the archive is not
+    /// one or is damaged, a checksum differs, a member is missing, or `folder`
+    /// cannot be written.
+    public func install(to folder: URL, archive: URL? = nil, logger: Logger = LibraryLog.logger,
+                        progress: @escaping @Sendable (Step, Int64, Int64?) -> Void = { _, _, _ in }) throws {
         let fm = FileManager.default
         let work = fm.temporaryDirectory.appendingPathComponent("awd-lstm-download-\(UUID().uuidString)")
         try fm.createDirectory(at: work, withIntermediateDirectories: true)
@@ -63,9 +72,9 @@ public struct CorpusSource: Sendable {
             archiveURL = work.appendingPathComponent(isZip ? "archive.zip" : "archive.tgz")
             var errors: [String] = []
             for u in urls {
-                log("downloading \(u)")
+                logger.info("downloading \(u)")
                 do {
-                    try Self.fetch(URL(string: u)!, to: archiveURL)
+                    try FileDownload.fetch(URL(string: u)!, to: archiveURL) { progress(.downloading, $0, $1) }
                     errors = []
                     break
                 } catch { errors.append("\(error)") }
@@ -75,83 +84,53 @@ public struct CorpusSource: Sendable {
             }
         }
         if let expected = archiveMD5 {
-            guard let data = fm.contents(atPath: archiveURL.path) else { throw FileError.unreadable(path: archiveURL.path) }
-            let sum = MD5.hex(data)
+            let sum = try FileChecksum.md5(file: archiveURL)
             guard sum == expected else { throw CorpusError.checksumMismatch(corpus: name, file: archiveURL.path, member: nil, md5: sum, expected: expected) }
         }
         try Self.requireArchive(archiveURL, zip: isZip)
         let out = work.appendingPathComponent("out")
         try fm.createDirectory(at: out, withIntermediateDirectories: true)
+        let extracted = members.indices.map { out.appendingPathComponent("member-\($0)") }
+        let targets = Dictionary(uniqueKeysWithValues: zip(members, extracted))
         if isZip {
-            try Self.runTool("unzip", ["-q", "-o", "-j", archiveURL.path] + members + ["-d", out.path],
-                             fallback: ("python3", ["-c", "import sys,zipfile,os\nz=zipfile.ZipFile(sys.argv[1])\nfor m in sys.argv[3:]:\n  open(os.path.join(sys.argv[2],os.path.basename(m)),'wb').write(z.read(m))", archiveURL.path, out.path] + members))
+            try ZipMembers.extract(targets, from: archiveURL) { progress(.unpacking, $0, $1) }
         } else {
-            try Self.runTool("tar", ["-xzf", archiveURL.path, "-C", out.path] + members, fallback: nil)
-        }
-        let targets = ["train.txt", "valid.txt", "test.txt"]
-        var extracted: [URL] = []
-        for (k, member) in members.enumerated() {
-            let file = isZip ? out.appendingPathComponent((member as NSString).lastPathComponent) : out.appendingPathComponent(member)
-            guard let data = fm.contents(atPath: file.path) else { throw CorpusError.missingMember(archive: archiveURL.path, member: member) }
-            if !md5.isEmpty {
-                let sum = MD5.hex(data)
-                guard sum == md5[k] else {
-                    throw CorpusError.checksumMismatch(corpus: name, file: archiveURL.path, member: member, md5: sum, expected: md5[k])
-                }
+            var tar = TarReader(members: targets, archivePath: archiveURL.path)
+            var unpacked: Int64 = 0
+            let total = Gzip.announcedSize(archiveURL)
+            try Gzip.inflate(archiveURL) { data in
+                try tar.consume(data)
+                unpacked += Int64(data.count)
+                progress(.unpacking, unpacked, total)
             }
-            extracted.append(file)
+            try tar.finish()
+            if let member = members.first(where: { !tar.extracted.contains(TarReader.normalized($0)) }) {
+                throw CorpusError.missingMember(archive: archiveURL.path, member: member)
+            }
         }
-        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
-        for (file, target) in zip(extracted, targets) {
-            let data = fm.contents(atPath: file.path)!
-            try AtomicFile.write(data, to: folder.appendingPathComponent(target))
+        for (k, member) in members.enumerated() where !md5.isEmpty {
+            let sum = try FileChecksum.md5(file: extracted[k])
+            guard sum == md5[k] else {
+                throw CorpusError.checksumMismatch(corpus: name, file: archiveURL.path, member: member, md5: sum, expected: md5[k])
+            }
         }
-        log("\(name): train.txt, valid.txt, test.txt verified and written to \(folder.path)")
+        do { try fm.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+            throw FileError.cannotCreateFolder(path: folder.path)
+        }
+        for (file, target) in zip(extracted, ["train.txt", "valid.txt", "test.txt"]) {
+            try AtomicFile.copy(file, to: folder.appendingPathComponent(target))
+        }
+        logger.info("\(name): train.txt, valid.txt, test.txt verified and written to \(folder.path)")
     }
 
     /// Throws unless `file` starts as a zip archive (`zip`) or a gzip stream (a
     /// `.tgz`) does, so that a wrong `--archive` (or a downloaded error page) is
-    /// named before `tar` or `unzip` fails on it.
+    /// named before it is unpacked.
     static func requireArchive(_ file: URL, zip: Bool) throws {
         guard let handle = FileHandle(forReadingAtPath: file.path) else { throw FileError.unreadable(path: file.path) }
         defer { try? handle.close() }
         let head = [UInt8]((try? handle.read(upToCount: 4)) ?? Data())
         let magic: [UInt8] = zip ? [0x50, 0x4B, 0x03, 0x04] : [0x1F, 0x8B]
         guard head.starts(with: magic) else { throw CorpusError.notAnArchive(path: file.path, kind: zip ? "a zip archive" : "a gzip-compressed tar archive (.tgz)") }
-    }
-
-    static func fetch(_ url: URL, to file: URL) throws {
-        final class Box: @unchecked Sendable { var result: Result<Data, Error>? }
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        var request = URLRequest(url: url)
-        request.timeoutInterval = 30
-        let task = URLSession.shared.dataTask(with: request) { data, response, error in
-            if let error { box.result = .failure(CorpusError.fetchFailed(url: url.absoluteString, reason: error.localizedDescription)) }
-            else if let http = response as? HTTPURLResponse, http.statusCode != 200 {
-                box.result = .failure(CorpusError.fetchFailed(url: url.absoluteString, reason: "HTTP \(http.statusCode)"))
-            } else { box.result = .success(data ?? Data()) }
-            done.signal()
-        }
-        task.resume()
-        done.wait()
-        try AtomicFile.write(try box.result!.get(), to: file)
-    }
-
-    static func runTool(_ tool: String, _ args: [String], fallback: (String, [String])?) throws {
-        func run(_ tool: String, _ args: [String]) -> Int32? {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = [tool] + args
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            do { try p.run() } catch { return nil }
-            p.waitUntilExit()
-            return p.terminationStatus
-        }
-        let status = run(tool, args)
-        if status == 0 { return }
-        if status == 127 || status == nil, let (f, fargs) = fallback, run(f, fargs) == 0 { return }
-        throw CorpusError.unpackFailed(tool: tool, status: status)
     }
 }

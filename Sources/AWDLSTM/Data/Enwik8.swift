@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import ZIPFoundation
 
 /// The enwik8 character-level corpus (the first 10⁸ bytes of an English
 /// Wikipedia dump, Hutter Prize) prepared as the authors'
@@ -40,30 +42,23 @@ import Foundation
         return Data(out)
     }
 
-    /// Reads `enwik8` from `zip` (with `unzip`, or Python's `zipfile` where
-    /// `unzip` is missing) and writes the six files into `folder`, each atomically.
-    /// `log` gets one line per file. Throws when `zip` is missing or unreadable,
-    /// holds fewer than 2·`n` + 1 bytes, or `folder` cannot be written.
-    public static func prepare(zip: URL, to folder: URL, heldOut n: Int = heldOutBytes, log: (String) -> Void) throws {
+    /// Reads `enwik8` from `zip` (with ZIPFoundation, its CRC-32 checked) and
+    /// writes the six files into `folder`, each atomically. `logger` gets one
+    /// line per file. Throws when `zip` is missing, unreadable or not a zip
+    /// archive, has no member `enwik8`, holds fewer than 2·`n` + 1 bytes, or
+    /// `folder` cannot be written.
+    public static func prepare(zip: URL, to folder: URL, heldOut n: Int = heldOutBytes,
+                               logger: Logger = LibraryLog.logger) throws {
         let fm = FileManager.default
         guard fm.fileExists(atPath: zip.path) else { throw FileError.missing(path: zip.path) }
-        let work = fm.temporaryDirectory.appendingPathComponent("awd-lstm-enwik8-\(UUID().uuidString)")
-        try fm.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? fm.removeItem(at: work) }
-        try CorpusSource.runTool(
-            "unzip", ["-q", "-o", "-j", zip.path, "enwik8", "-d", work.path],
-            fallback: ("python3", ["-c", "import sys,zipfile,os\nopen(os.path.join(sys.argv[2],'enwik8'),'wb').write(zipfile.ZipFile(sys.argv[1]).read('enwik8'))",
-                                   zip.path, work.path]))
-        guard let data = fm.contents(atPath: work.appendingPathComponent("enwik8").path) else {
-            throw CorpusError.missingMember(archive: zip.path, member: "enwik8")
-        }
-        log("Length of enwik8: \(data.count)")
+        let data = try ZipMembers.read("enwik8", from: zip)
+        logger.info("Length of enwik8: \(data.count)")
         let parts = try split(data, heldOut: n)
         do { try fm.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
             throw FileError.cannotCreateFolder(path: folder.path)
         }
         for (name, part) in Swift.zip(["train.txt", "valid.txt", "test.txt"], parts) {
-            log("\(name) will have \(part.count) bytes")
+            logger.info("\(name) will have \(part.count) bytes")
             try AtomicFile.write(text(part), to: folder.appendingPathComponent(name))
             try AtomicFile.write(part, to: folder.appendingPathComponent(name + ".raw"))
         }

@@ -27,10 +27,10 @@ public enum CorpusError: Error, Equatable, Sendable {
     /// `file` (or its `member`) has MD5 `md5` where `corpus` publishes `expected`.
     case checksumMismatch(corpus: String, file: String, member: String?, md5: String, expected: String)
     /// No mirror of `corpus` could be downloaded; one reason per mirror. (The
-    /// archive fetched elsewhere can be given to `CorpusSource.install(to:archive:log:)`.)
+    /// archive fetched elsewhere can be given to `CorpusSource.install(to:archive:logger:progress:)`.)
     case downloadFailed(corpus: String, reasons: [String])
-    /// `tool` (`unzip`, `tar`) failed with exit `status` (nil: it could not be started).
-    case unpackFailed(tool: String, status: Int32?)
+    /// The archive at `path` cannot be unpacked: it is truncated or damaged, for `reason`.
+    case corruptArchive(path: String, reason: String)
     /// The file at `path`, given as the corpus's archive, is not `kind` (a zip archive, a .tgz).
     case notAnArchive(path: String, kind: String)
     /// Fetching `url` failed for `reason` (an HTTP status, a network error).
@@ -58,8 +58,7 @@ extension CorpusError: CustomStringConvertible, LocalizedError {
             "\(file): \(member.map { "\($0) has " } ?? "")MD5 \(md5), expected \(expected) for \(corpus)"
         case .downloadFailed(let corpus, let reasons):
             "cannot download \(corpus) (offline?): \(reasons.joined(separator: "; "))"
-        case .unpackFailed(let tool, let status):
-            "cannot unpack the archive with \(tool) (exit status \(status.map(String.init) ?? "n/a"))"
+        case .corruptArchive(let path, let reason): "\(path): damaged archive: \(reason)"
         case .fetchFailed(let url, let reason): "\(url): \(reason)"
         case .notAnArchive(let path, let kind): "\(path): not \(kind), which this corpus is published as"
         }

@@ -116,6 +116,35 @@ import Darwin
         if dfd >= 0 { _ = fsync(dfd); close(dfd) }
     }
 
+    /// Replaces `url`'s content by that of the file `source`, copied in chunks
+    /// (never held in memory whole), with the same guarantees as `write(_:to:)`.
+    /// Throws `FileError.unreadable` when `source` cannot be read.
+    public static func copy(_ source: URL, to url: URL, chunkSize: Int = 1 << 20) throws {
+        guard let input = FileHandle(forReadingAtPath: source.path) else { throw FileError.unreadable(path: source.path) }
+        defer { try? input.close() }
+        let dir = url.deletingLastPathComponent()
+        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw FileError.cannotWrite(path: url.path, step: .create, reason: errnoText()) }
+        var failure: Error?
+        while failure == nil {
+            let chunk: Data
+            do { chunk = try input.read(upToCount: chunkSize) ?? Data() } catch { failure = FileError.unreadable(path: source.path); break }
+            if chunk.isEmpty { break }
+            if !writeAll(fd, chunk) { failure = FileError.cannotWrite(path: url.path, step: .write, reason: errnoText()) }
+        }
+        if failure == nil && fsync(fd) != 0 { failure = FileError.cannotWrite(path: url.path, step: .flush, reason: errnoText()) }
+        close(fd)
+        if let failure { unlink(tmp.path); throw failure }
+        guard rename(tmp.path, url.path) == 0 else {
+            let message = errnoText()
+            unlink(tmp.path)
+            throw FileError.cannotWrite(path: url.path, step: .replace, reason: message)
+        }
+        let dfd = open(dir.path, O_RDONLY)
+        if dfd >= 0 { _ = fsync(dfd); close(dfd) }
+    }
+
     /// Appends `data` to the existing file `url`, all of it or nothing: when the
     /// disk is full or the write fails otherwise, the file is cut back to its
     /// previous length (so a log never ends in half a line) and this throws.

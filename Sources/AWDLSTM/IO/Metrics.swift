@@ -54,10 +54,12 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
 
 /// Appends records to `metrics.jsonl`. On resume the file is cut back to the
 /// number of lines the checkpoint knew about, so a killed run never leaves
-/// records of batches it is about to repeat.
+/// records of batches it is about to repeat. Every record also goes to the
+/// run's TensorBoard event file (`TensorBoardLog`).
 public final class MetricsLog {
     let url: URL
     private(set) var lines: Int
+    let tensorBoard: TensorBoardLog
 
     init(url: URL, keepLines: Int? = nil) throws {
         self.url = url
@@ -72,6 +74,10 @@ public final class MetricsLog {
         }
         lines = existing.count
         try AtomicFile.write(existing.map { $0 + "\n" }.joined(), to: url)
+        let decoder = JSONFormat.decoder()
+        tensorBoard = try TensorBoardLog(run: url.deletingLastPathComponent(),
+                                         history: existing.compactMap { try? decoder.decode(MetricsRecord.self, from: Data($0.utf8)) },
+                                         resumed: keepLines != nil)
     }
 
     func append(_ record: MetricsRecord) throws {
@@ -80,6 +86,7 @@ public final class MetricsLog {
         data.append(0x0A)
         try AtomicFile.append(data, to: url)
         lines += 1
+        try tensorBoard.append(record)
     }
 
     /// The records of a `metrics.jsonl` that may not exist yet: none when it is

@@ -10,6 +10,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // Accelerate's CBLAS on macOS. On Linux OpenBLAS (Debian `libopenblas0`) is
@@ -31,10 +33,21 @@ let package = Package(
                 .linkedFramework("Accelerate", .when(platforms: [.macOS])),
             ]
         ),
+        // The HTTP service (`awd-lstm serve`), apart so that the AWDLSTM library
+        // product does not depend on a server library.
+        .target(
+            name: "AWDLSTMServer",
+            dependencies: [
+                "AWDLSTM",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "awd-lstm",
             dependencies: [
                 "AWDLSTM",
+                "AWDLSTMServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -62,7 +62,10 @@ struct Import: ParsableCommand {
                 config.splits = splits?.values ?? ModelConfig.defaultSplits(vocabSize: target.count)
                 model = try model.remapped(to: config, remap)
             }
-            try folder.writeImported(model, vocabulary: target, config: RunConfig(model: config, training: TrainingOptions(), data: data.map { DataFlags.recorded($0) }),
+            var runConfig = RunConfig(model: config, training: TrainingOptions(), data: data.map { DataFlags.recorded($0) })
+            // fastai's word list (xxbos, no <eos>) comes with fastai's tokenizer: raw text is read as its corpus was.
+            if format == .fastai, case .beginningOfText = target.lineBoundary { runConfig.tokenizer = .fastai }
+            try folder.writeImported(model, vocabulary: target, config: runConfig,
                                      metadata: ["imported_from": imported.source, "format": format.rawValue])
             logLine("Imported \(checkpoint) (\(format.rawValue), \(config.model.rawValue)): vocabulary \(config.vocabSize), emsize \(config.emsize), "
                     + "nhid \(config.nhid), nlayers \(config.nlayers), splits \(config.splitsDescription), "

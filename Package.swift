@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // Accelerate's CBLAS on macOS. On Linux OpenBLAS (Debian `libopenblas0`) is
@@ -41,10 +42,21 @@ let package = Package(
                 .linkedFramework("Accelerate", .when(platforms: [.macOS])),
             ]
         ),
+        // The HTTP service (`awd-lstm serve`), apart so that the AWDLSTM library
+        // product does not depend on a server library.
+        .target(
+            name: "AWDLSTMServer",
+            dependencies: [
+                "AWDLSTM",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "awd-lstm",
             dependencies: [
                 "AWDLSTM",
+                "AWDLSTMServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

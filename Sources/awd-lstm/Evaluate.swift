@@ -9,7 +9,12 @@ struct Evaluate: ParsableCommand {
     @OptionGroup var target: EvaluationTarget
     @Option(name: .customLong("batch-size"), help: "Evaluation batch size (default 10 for valid, 1 for test).") var batchSize: Int?
     @Option(help: "Window length (default: the run's bptt).") var bptt: Int?
-    @Flag(help: "Print one JSON object with loss, ppl, bpc, tokens on stdout.") var json = false
+    @Flag(help: "Print one JSON object with loss, ppl, bpc, tokens, scored_tokens, per_token_loss on stdout.") var json = false
+    @Flag(name: .customLong("score-first-word"), help: """
+        With --file: start the text from the vocabulary's start token (<eos>; fastai's xxbos, which each line \
+        already starts with) so that its first word is scored too; per_token_loss is then the mean -log p of every \
+        word, as the inference API's score and serve's /score give it.
+        """) var scoreFirstWord = false
     @OptionGroup var device: DeviceFlags
 
     @OptionGroup var runtime: ThreadsFlag
@@ -21,7 +26,8 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try runtime.apply()
-            let loaded = try target.load()
+            if scoreFirstWord && target.file == nil { throw CLIError("--score-first-word applies to --file; give --file FILE") }
+            let loaded = try target.load(startingFromStartToken: scoreFirstWord)
             device.note()
             let b = batchSize ?? loaded.defaultBatchSize
             let window = bptt ?? loaded.config.training.bptt

@@ -278,9 +278,9 @@ struct EvaluationTarget: ParsableArguments {
     var data: String?
     @Option(help: "Split of --data to score (default test).") var split: Corpus.Split?
     @Option(help: """
-        Score this text file instead (words split on whitespace, as the corpus was): line ends are marked as the run's \
-        vocabulary marks them (<eos> after each line; fastai's word lists: xxbos before each line), and words outside \
-        it become its <unk> or xxunk, counted, when it has one.
+        Score this text file instead (read by the run's tokenizer, as the corpus was: whitespace, or fastai's): line \
+        ends are marked as the run's vocabulary marks them (<eos> after each line; fastai's word lists: xxbos before \
+        each line), and words outside it become its <unk> or xxunk, counted, when it has one.
         """)
     var file: String?
 
@@ -303,7 +303,7 @@ struct EvaluationTarget: ParsableArguments {
     /// command uses --data beside --file. Options that contradict each other,
     /// or one that would be ignored, are refused with a line naming both.
     func load(run: (flag: String, path: String?)? = nil, split chosen: (flag: String, split: Corpus.Split)? = nil,
-              dataWithFile: Bool = false) throws -> Loaded {
+              dataWithFile: Bool = false, startingFromStartToken: Bool = false) throws -> Loaded {
         if let run, let other = run.path, checkpoint != nil {
             throw CLIError("--checkpoint and \(run.flag) \(other) both name the run folder; give one")
         }
@@ -328,7 +328,10 @@ struct EvaluationTarget: ParsableArguments {
         let tokens: [Int32], name: String
         if let file {
             let bytes = try readText(file)
-            let (ids, unknown) = try Corpus.tokenize(bytes, source: file, mappingUnknownWordsOf: vocabulary)
+            var (ids, unknown) = try config.tokenizer.encode(fileData: bytes, source: file, vocabulary: vocabulary)
+            if startingFromStartToken, let start = LanguageModel.startToken(of: vocabulary), ids.first != start {
+                ids.insert(start, at: 0)
+            }
             if unknown > 0, let unk = vocabulary.unknownWord {
                 logLine("\(file): \(unknown) of \(ids.count) tokens are outside the vocabulary and scored as \(unk)")
             }

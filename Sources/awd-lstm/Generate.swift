@@ -18,8 +18,8 @@ struct Generate: ParsableCommand {
     @Option(help: "Temperature; higher is more diverse.") var temperature: Double = 1.0
     @Option(help: "Random seed.") var seed: UInt64 = 1111
     @Option(help: """
-        Text to condition on, read like evaluate --file: unknown words become <unk> (or xxunk), counted; with fastai's \
-        word lists it starts with xxbos.
+        Text to condition on, read like evaluate --file (through the run's tokenizer): unknown words become <unk> \
+        (or xxunk), counted; with fastai's word lists it starts with xxbos.
         """) var prompt: String?
     @Option(name: [.customLong("out"), .customLong("outf")], help: "Write the words to this file (replaced atomically; a FIFO, a device or /dev/stdout is written through) instead of stdout; --outf is the authors' name.")
     var out: String?
@@ -57,7 +57,7 @@ struct Generate: ParsableCommand {
             device.note()
             var promptIds: [Int32] = []
             if let prompt {
-                let (ids, unknown) = try Generator.encode(prompt, vocabulary: vocabulary)
+                let (ids, unknown) = try config.tokenizer.encode(prompt, vocabulary: vocabulary)
                 guard !ids.isEmpty else { throw CLIError("--prompt has no words") }
                 if unknown > 0, let unk = vocabulary.unknownWord {
                     logLine("prompt: \(unknown) of \(ids.count) tokens are outside the vocabulary and read as \(unk)")

@@ -70,7 +70,10 @@ struct Import: ParsableCommand {
                 model = try model.remapped(to: config, remap)
             }
             stage(3, "writing \(folder.url.path)")
-            try folder.writeImported(model, vocabulary: target, config: RunConfig(model: config, training: TrainingOptions(), data: data.map { DataFlags.recorded($0) }),
+            var runConfig = RunConfig(model: config, training: TrainingOptions(), data: data.map { DataFlags.recorded($0) })
+            // fastai's word list (xxbos, no <eos>) comes with fastai's tokenizer: raw text is read as its corpus was.
+            if format == .fastai, case .beginningOfText = target.lineBoundary { runConfig.tokenizer = .fastai }
+            try folder.writeImported(model, vocabulary: target, config: runConfig,
                                      metadata: ["imported_from": imported.source, "format": format.rawValue])
             stage(4, "done")
             logLine("Imported \(checkpoint) (\(format.rawValue), \(config.model.rawValue)): vocabulary \(config.vocabSize), emsize \(config.emsize), "

@@ -109,7 +109,7 @@ final class CommandLineTests: XCTestCase {
         let eval = try CLI.run(["evaluate", "--checkpoint", run, "--data", data.path, "--split", "valid", "--json"])
         XCTAssertEqual(eval.status, 0, eval.stderr)
         let result = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as! [String: Any]
-        XCTAssertEqual(Set(result.keys), ["loss", "ppl", "bpc", "tokens", "scored_tokens"])
+        XCTAssertEqual(Set(result.keys), ["loss", "ppl", "bpc", "tokens", "scored_tokens", "per_token_loss"])
 
         let files = ["model.safetensors", "config.json", "vocab.txt", "state.safetensors", "metrics.jsonl"]
         let before = try files.map { try Data(contentsOf: URL(fileURLWithPath: run).appendingPathComponent($0)) }

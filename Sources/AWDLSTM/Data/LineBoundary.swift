@@ -33,9 +33,12 @@ extension Vocabulary {
         return .unmarked
     }
 
-    /// The token that stands for words outside the vocabulary: `<unk>` (PTB,
-    /// WikiText), else fastai's `xxunk`; nil when it has neither.
+    /// The token that stands for words outside the vocabulary: fastai's `xxunk`
+    /// when the vocabulary has it, else `<unk>` (PTB, WikiText); nil when it has
+    /// neither. `xxunk` comes first because a fastai word list made from PTB
+    /// also lists the corpus's literal `<unk>` as an ordinary word, while fastai
+    /// maps every unknown word to `xxunk` (`Numericalize`, `fastai.text.data`).
     public var unknownWord: String? {
-        [Self.unknown, Self.fastaiUnknown].first { id($0) != nil }
+        [Self.fastaiUnknown, Self.unknown].first { id($0) != nil }
     }
 }

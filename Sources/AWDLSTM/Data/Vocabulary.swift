@@ -18,11 +18,18 @@ public struct Vocabulary: Sendable, Equatable {
     /// An empty vocabulary.
     public init() {}
 
-    /// The vocabulary of `words`, ids in order; throws when a word appears twice.
+    /// The vocabulary of `words`, ids in order; throws when a word appears twice,
+    /// except fastai's padding word `xxfake` (`fakeWord`): fastai v2 pads its
+    /// word lists to a multiple of 8 with it (`make_vocab` in `fastai.text.data`),
+    /// and each repeat keeps its id (its line number) while `id("xxfake")` is the first.
     public init(words: [String]) throws {
         for w in words {
-            guard ids[Key(w)] == nil else { throw CorpusError.duplicateWord(word: w, source: nil) }
-            _ = add(w)
+            if ids[Key(w)] != nil {
+                guard w == Self.fakeWord else { throw CorpusError.duplicateWord(word: w, source: nil) }
+                self.words.append(w)
+            } else {
+                _ = add(w)
+            }
         }
     }
 
@@ -49,6 +56,8 @@ public struct Vocabulary: Sendable, Equatable {
     public static let unknown = "<unk>"
     /// fastai's unknown-word token (`UNK` in `fastai.text.core`), used where a vocabulary has no `<unk>`.
     public static let fastaiUnknown = "xxunk"
+    /// fastai's padding word, repeated at the end of its word lists to make their length a multiple of 8.
+    public static let fakeWord = "xxfake"
     /// fastai's beginning-of-text token (`BOS`), which its tokenizer puts before every text.
     public static let beginningOfText = "xxbos"
 

@@ -16,9 +16,11 @@ struct WordTable {
         slots = [Int32](repeating: 0, count: 1 << 10)
         for w in words {
             var bytes = Array(w.utf8)
-            bytes.withUnsafeMutableBufferPointer { b in
-                _ = insert(UnsafeBufferPointer(b))
-            }
+            let isNew = bytes.withUnsafeMutableBufferPointer { b in insert(UnsafeBufferPointer(b)).isNew }
+            // A repeated word (fastai's `xxfake` padding) keeps its line's id
+            // taken, so that the ids after it stay line numbers; lookups find
+            // its first occurrence.
+            if !isNew { reserveID() }
         }
     }
 
@@ -71,11 +73,18 @@ struct WordTable {
         return (id, true)
     }
 
+    /// Takes the next id without a word that can be found under it: an empty
+    /// entry in no slot (no word is empty, so `grow` leaves it out too).
+    private mutating func reserveID() {
+        hashes.append(0)
+        starts.append(arena.count)
+    }
+
     /// Doubles the slots and re-places every word (kept at most half full).
     private mutating func grow() {
         slots = [Int32](repeating: 0, count: slots.count * 2)
         let mask = slots.count - 1
-        for i in 0..<count {
+        for i in 0..<count where starts[i + 1] > starts[i] {
             var s = Int(truncatingIfNeeded: hashes[i]) & mask
             while slots[s] != 0 { s = (s + 1) & mask }
             slots[s] = Int32(i + 1)

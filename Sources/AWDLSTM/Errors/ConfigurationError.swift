@@ -30,6 +30,8 @@ public enum ConfigurationError: Error, Equatable, Sendable {
         case dropProbability
         /// A weight of a mixture: `0 ≤ λ ≤ 1`.
         case unitInterval
+        /// A probability mass to keep: `0 < p ≤ 1` (nucleus sampling's `top_p`).
+        case probabilityMass
         /// Any number but an infinity or NaN.
         case finite
         /// A list in strictly increasing order.
@@ -54,6 +56,7 @@ public enum ConfigurationError: Error, Equatable, Sendable {
             case .nonNegativeAndFinite: "non-negative and finite"
             case .dropProbability: "in [0, 1)"
             case .unitInterval: "in [0, 1]"
+            case .probabilityMass: "in (0, 1]"
             case .finite: "finite"
             case .strictlyIncreasing: "strictly increasing"
             case .belowVocabularySize(let n): "below the vocabulary size \(n)"

@@ -50,7 +50,9 @@ public enum Evaluator {
     /// `loss` (from `loss(model:data:bptt:)`) as `evaluate` reports it: over the
     /// stream's tokens, with the targets scored.
     static func result(_ loss: Double, over data: BatchedTokens) -> EvaluationResult {
-        EvaluationResult(loss: loss, tokens: data.streamCount, scoredTokens: scoredTokens(data))
+        var result = EvaluationResult(loss: loss, tokens: data.streamCount, scoredTokens: scoredTokens(data))
+        result.perTokenLoss = perScoredToken(loss, rows: data.rows)
+        return result
     }
 
     /// The loss per scored token, from `loss` as the authors normalise it over
@@ -76,9 +78,14 @@ public struct EvaluationResult: Codable, Sendable, Equatable {
     /// the command reports it; `loss` may be normalised by another count
     /// (`Evaluator`).
     public var scoredTokens: Int?
+    /// The mean cross-entropy over the scored tokens, in nats (`Evaluator.perScoredToken`),
+    /// when the command reports it: for one column (`--batch-size 1`) the mean
+    /// of `−log p` of every token after the first, which `TextScore.loss` gives
+    /// for the same text.
+    public var perTokenLoss: Double?
 
     enum CodingKeys: String, CodingKey {
-        case loss, ppl, bpc, tokens, scoredTokens = "scored_tokens"
+        case loss, ppl, bpc, tokens, scoredTokens = "scored_tokens", perTokenLoss = "per_token_loss"
     }
 
     /// The result of a loss in nats over `tokens` tokens (`scoredTokens` of them

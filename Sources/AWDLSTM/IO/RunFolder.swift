@@ -137,6 +137,9 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var dataHistory: [DataChange] = []
     /// The BLAS and CPU the run last trained on (written for the record, never required).
     public var blas: BLASReport?
+    /// The tokenizer the run's corpus was made with, applied to raw text
+    /// (`tokenizer` in the file; absent in older folders: `none`).
+    public var tokenizer: TextTokenizer = .none
 
     /// A configuration to write into `config.json`.
     public init(model: ModelConfig, training: TrainingOptions, data: String?, blas: BLASReport? = nil) {
@@ -157,7 +160,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         public init(data: String, epochs: Int) { (self.data, self.epochs) = (data, epochs) }
     }
 
-    private enum Keys: String, CodingKey { case data, tied, blas, dataHistory = "data_history" }
+    private enum Keys: String, CodingKey { case data, tied, blas, tokenizer, dataHistory = "data_history" }
 
     /// This configuration continuing with `options` on the data at `newData`
     /// (nil: the same data), `epochsSoFar` epochs into the run: what a resumed or
@@ -183,6 +186,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         data = try c.decodeIfPresent(String.self, forKey: .data).flatMap { $0.isEmpty ? nil : $0 }
         dataHistory = try c.decodeIfPresent([DataChange].self, forKey: .dataHistory) ?? []
         blas = try? c.decodeIfPresent(BLASReport.self, forKey: .blas)
+        tokenizer = try c.decodeIfPresent(TextTokenizer.self, forKey: .tokenizer) ?? .none
     }
 
     /// Writes the flat object, with `tied: true` as the authors' `--tied`.
@@ -194,5 +198,6 @@ public struct RunConfig: Codable, Equatable, Sendable {
         if !dataHistory.isEmpty { try c.encode(dataHistory, forKey: .dataHistory) }
         try c.encode(true, forKey: .tied)
         try c.encodeIfPresent(blas, forKey: .blas)
+        try c.encode(tokenizer, forKey: .tokenizer)
     }
 }

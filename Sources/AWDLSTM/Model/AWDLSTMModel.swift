@@ -59,6 +59,21 @@ public final class AWDLSTMModel {
         for layer in layers { layer.initialize(weights.pointer, rng: &rng) }
     }
 
+    /// A model for inference that reads `weights` without copying them and
+    /// never writes them: its own hidden state, workspace and softmax scratch,
+    /// and no gradient buffer. Several such models may share one weight buffer
+    /// and run on different threads at once (`LanguageModel`); `weights` must
+    /// hold `ParameterLayout(config).totalCount` floats and stay unchanged.
+    init(sharing weights: FloatBuffer, config: ModelConfig) {
+        self.config = config
+        layout = ParameterLayout(config)
+        precondition(weights.count == layout.totalCount, "shared weights do not match the configuration")
+        self.weights = weights
+        gradients = FloatBuffer(count: 0)
+        layers = makeRecurrentLayers(config, layout)
+        criterion = makeOutputCriterion(config, layout: layout)
+    }
+
     /// Read-only and mutable views of one named parameter.
     func parameter(_ entry: ParameterLayout.Entry) -> UnsafeMutableBufferPointer<Float> {
         UnsafeMutableBufferPointer(start: weights.pointer + entry.offset, count: entry.count)
@@ -272,6 +287,15 @@ public final class AWDLSTMModel {
             criterion.logProbabilities(out, rows: rows, weights: weights.pointer, into: result.pointer)
         }
         return result
+    }
+
+    /// Every layer's output of the most recent forward pass, layer `l` as
+    /// `[rows, H_l]` time-major (raw outputs: equal to the dropped ones in evaluation).
+    func layerOutputs(rows: Int) -> [UnsafeBufferPointer<Float>] {
+        let ws = workspace!
+        return layers.enumerated().map { l, layer in
+            UnsafeBufferPointer(start: ws.layers[l].outputs.pointer, count: rows * layer.hidden)
+        }
     }
 
     /// The last layer's output of the most recent forward pass, `[rows, E]`

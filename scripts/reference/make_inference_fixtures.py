@@ -19,7 +19,7 @@ The run folder is loaded back with scripts/pytorch/awd_lstm.py (`load_run`)
 and everything is computed from that model in float64 (from the float32
 weights), from a zero hidden state, batch size 1, in eval mode.
 
-    /work/venv-ref/bin/python scripts/reference/make_inference_fixtures.py
+    .venv-bench/bin/python scripts/reference/make_inference_fixtures.py
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ for FastaiTokenizerTests.swift to match exactly.
   (`tokenize1(text, SpacyTokenizer())`: the rules, spaCy's English tokenizer with
   fastai's special tokens, then `replace_space`), as `tokenize_texts` makes them.
 
-    /work/venv-ref/bin/python scripts/reference/make_tokenizer_fixtures.py
+    .venv-bench/bin/python scripts/reference/make_tokenizer_fixtures.py
 """
 import json
 from pathlib import Path

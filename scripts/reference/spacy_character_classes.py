@@ -5,7 +5,7 @@ form of Sources/AWDLSTM/Text/SpacyCharacterClasses.swift.
 Each class is tested one code point at a time with Python's `re`, as spaCy compiles it,
 so the ranges are the classes' meaning rather than their spelling.
 
-    /work/venv-ref/bin/python scripts/reference/spacy_character_classes.py
+    .venv-bench/bin/python scripts/reference/spacy_character_classes.py
 """
 import re
 

@@ -16,7 +16,7 @@ ours), the documents tokenized identically, and the most frequent differing
 spans. Nothing is written into the repository.
 
     swift build -c release
-    AWDLSTM_DATA=/work/shared/data /work/venv-ref/bin/python scripts/reference/tokenizer_agreement.py
+    AWDLSTM_DATA=../shared/data .venv-bench/bin/python scripts/reference/tokenizer_agreement.py
 """
 import argparse
 import collections

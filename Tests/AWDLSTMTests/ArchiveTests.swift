@@ -110,7 +110,7 @@ final class ArchiveTests: XCTestCase {
     /// Gzip data inflates to what went in; a changed byte or a cut file is named, never a hang or a trap.
     func testGzipChecksAndTruncation() throws {
         let dir = try TemporaryFolder()
-        let content = Data((0..<200_000).map { UInt8(($0 * 7 + $0 / 13) % 256) })
+        let content = Data((0..<200_000).map { (k: Int) -> UInt8 in UInt8(truncatingIfNeeded: k * 7 + k / 13) })
         let gz = try TestArchive.gzip(content)
         let file = dir.url.appendingPathComponent("x.gz")
         try gz.write(to: file)

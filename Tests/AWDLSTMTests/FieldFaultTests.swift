@@ -95,7 +95,7 @@ final class FieldFaultTests: XCTestCase {
         let error = r.stderr.split(separator: "\n").filter { $0.hasPrefix("awd-lstm: error:") }
         XCTAssertEqual(error.count, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("diverged (validation loss NaN"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("holds config.json, metrics.jsonl, vocab.txt"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("holds config.json, metrics.jsonl, tensorboard, vocab.txt"), r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: run.appendingPathComponent("model.safetensors").path))
         let again = try CLI.run(["train", "--data", data.path] + Self.model + ["--max-batches", "1", "--save", run.path])
         XCTAssertEqual(again.status, 0, again.stderr)

@@ -17,6 +17,10 @@ struct Prepare: ParsableCommand {
     @Option(name: .customLong("held-out-bytes"), help: "Bytes each of valid and test (the authors' 5000000).")
     var heldOut = Enwik8.heldOutBytes
 
+    func validate() throws {
+        try FlagBounds.require([("--held-out-bytes", heldOut)])
+    }
+
     func run() throws {
         try reportingErrors {
             guard corpus == "enwik8" else { throw CLIError("unknown corpus '\(corpus)' (expected enwik8)") }

@@ -113,7 +113,7 @@ enum TrainingLog {
         let at = evaluation.map { " at window \($0.done) of \($0.total)" } ?? ""
         return [doubleRule, "Final test cut\(at): the time limit of \(minutes) minutes was reached (--max-minutes bounds the whole "
                 + "command), so the run has no test figure; \(path) keeps the best weights (model.safetensors); test them with "
-                + "`awd-lstm evaluate --checkpoint \(path) --data \(ErrorMessages.runData(path)) --split test`, "
+                + "`awd-lstm evaluate --checkpoint \(shellWord(path)) --data \(ErrorMessages.runData(path)) --split test`, "
                 + "or give --no-test to skip the test", doubleRule]
     }
 

@@ -38,4 +38,24 @@ final class ConfigEntryTests: XCTestCase {
             }
         }
     }
+
+    /// A count edited beyond what the flags allow (`"bptt": 9223372036854775807`)
+    /// is refused like the flag, never a trap when a window length is drawn.
+    func testCountsAboveTheFlagsLimitAreRefused() throws {
+        let dir = try TemporaryFolder()
+        let good = try Self.trained.get()
+        let original = try JSONSerialization.jsonObject(with: Data(contentsOf: good.run.appendingPathComponent("config.json"))) as! [String: Any]
+        for key in ["bptt", "batch_size", "epochs", "log_interval", "eval_batch_size"] {
+            let run = try dir.copy(good.run, as: key)
+            var object = original
+            object[key] = Int.max
+            try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+                .write(to: run.appendingPathComponent("config.json"))
+            let r = try CLI.run(["train", "--resume", run.path, "--data", good.data.path, "--epochs", "2"])
+            XCTAssertEqual(r.status, 1, "\(key): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("\(run.path)/config.json: \(key) must be at most 2147483647 (got 9223372036854775807)"),
+                          "\(key): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").filter { $0.hasPrefix("awd-lstm: error:") }.count, 1, "\(key): \(r.stderr)")
+        }
+    }
 }

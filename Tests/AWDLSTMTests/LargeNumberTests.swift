@@ -29,6 +29,7 @@ final class LargeNumberTests: XCTestCase {
                 + ["--steps", "--warmup", "--eval-steps"].map { ($0, "1000000") }),
             (["bench", "--gemm-shapes"], [("--repeats", "1000000")]),
             (["synth-corpus", "--to", run + "/synth"], counts(["--words", "--train-words", "--valid-words", "--test-words"])),
+            (["prepare", "enwik8", "--from", run + "/enwik8.zip", "--to", run + "/enwik8"], counts(["--held-out-bytes"])),
         ]
     }
 

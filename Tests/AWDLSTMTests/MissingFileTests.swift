@@ -33,9 +33,13 @@ final class MissingFileTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: run.appendingPathComponent("state.safetensors")), state, "nothing is written")
         for command in [["evaluate"], ["pointer"], ["dynamic-eval"], ["finetune", "--epochs", "1"]] {
             let e = try CLI.run(command + ["--checkpoint", run.path, "--data", good.data.path])
-            assertRefused(e, naming: "\(run.path)/model.safetensors: missing", command[0])
+            assertRefused(e, naming: "\(run.path)/model.safetensors: missing from the run folder", command[0])
+            // The state says the model was saved: never "no model saved yet".
+            XCTAssertTrue(e.stderr.contains("state.safetensors records a best model"), "\(command[0]): \(e.stderr)")
         }
-        assertRefused(try CLI.run(["generate", "--checkpoint", run.path]), naming: "\(run.path)/model.safetensors: missing", "generate")
+        let g = try CLI.run(["generate", "--checkpoint", run.path])
+        assertRefused(g, naming: "\(run.path)/model.safetensors: missing from the run folder", "generate")
+        XCTAssertTrue(g.stderr.contains("state.safetensors records a best model"), "generate: \(g.stderr)")
     }
 
     /// Each other file, deleted in turn, for each command that reads it.

@@ -76,4 +76,21 @@ final class PastedCommandTests: XCTestCase {
             XCTAssertEqual(resumed.status, 0, "\(command): \(resumed.stderr)")
         }
     }
+
+    /// The evaluate command printed when `--max-minutes` cuts the final test
+    /// tests the kept model when pasted.
+    func testCommandAfterACutTestPastesAsItIs() throws {
+        let dir = try TemporaryFolder()
+        let good = try Self.trained.get()
+        let run = dir.url.appendingPathComponent("cut 'run' $HOME")
+        let r = try CLI.run(["train", "--data", good.data.path, "--save", run.path, "--max-minutes", "0.0001"]
+                            + Self.model)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("Final test cut"), r.stderr)
+        let commands = printedCommands(r.stderr).filter { $0.hasPrefix("awd-lstm evaluate") }
+        XCTAssertEqual(commands.count, 1, r.stderr)
+        let tested = try paste(try XCTUnwrap(commands.first), " --json")
+        XCTAssertEqual(tested.status, 0, "\(commands): \(tested.stderr)")
+        XCTAssertTrue(tested.stdout.contains("\"ppl\""), tested.stdout)
+    }
 }

@@ -21,7 +21,8 @@ import ZIPFoundation
 
     /// The authors' split: `[train, valid, test]`.
     static func split(_ data: Data, heldOut n: Int = heldOutBytes) throws -> [Data] {
-        guard n >= 1, data.count > 2 * n else {
+        // `data.count > 2 * n` written without the product, which overflows for a huge `n`.
+        guard n >= 1, n <= (data.count - 1) / 2 else {
             throw CorpusError.tooSmallToSplit(name: "enwik8", bytes: data.count, heldOut: n)
         }
         let a = data.startIndex, b = data.endIndex - 2 * n, c = data.endIndex - n

@@ -17,6 +17,9 @@ public enum ConfigurationError: Error, Equatable, Sendable {
     public enum Requirement: Equatable, Sendable, CustomStringConvertible {
         /// An integer of at least this value.
         case atLeast(Int)
+        /// An integer of at most this value (counts and lengths: 2147483647,
+        /// the BLAS's C `int`).
+        case atMost(Int)
         /// A number above zero (and below infinity).
         case positive
         /// A number of zero or more (and below infinity).
@@ -50,6 +53,7 @@ public enum ConfigurationError: Error, Equatable, Sendable {
         public var description: String {
             switch self {
             case .atLeast(let n): "at least \(n)"
+            case .atMost(let n): "at most \(n)"
             case .positive: "positive"
             case .nonNegative: "non-negative"
             case .positiveAndFinite: "positive and finite"

@@ -113,6 +113,12 @@ public struct RunFolder: Sendable {
     public func loadModel() throws -> (AWDLSTMModel, RunConfig, Vocabulary) {
         let (config, vocabulary) = try readConfigAndVocabulary()
         guard exists(self.model) else {
+            // A state that records a best model says the file was saved and
+            // has since gone: "no model saved yet" would send the user the wrong way.
+            if exists(state), let best = try? TrainingState.progress(in: state).bestValidLoss {
+                throw RunFolderError.missingFile(path: self.model.path, folder: url.path, evidence: String(
+                    format: "state.safetensors records a best model (validation loss %.4f) saved there", best))
+            }
             throw RunFolderError.missingModel(path: self.model.path)
         }
         var rng = RandomSource(seed: 0)

@@ -89,6 +89,15 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         if let c = checkpointMinutes { try C.require(c >= 0 && c.isFinite, "checkpointMinutes", c, .nonNegativeAndFinite) }
         try C.require(evalBatchSize >= 1, "evalBatchSize", evalBatchSize, .atLeast(1))
         try C.require(testBatchSize >= 1, "testBatchSize", testBatchSize, .atLeast(1))
+        // The command line bounds its flags the same way; a hand-edited
+        // config.json (`"bptt": 9223372036854775807`) would otherwise trap when
+        // a window length is drawn or a product of two counts overflows.
+        let largest = Int(Int32.max)
+        for (field, value) in [("epochs", epochs), ("batchSize", batchSize), ("bptt", bptt), ("nonmono", nonmono),
+                               ("logInterval", logInterval), ("maxBatches", maxBatches ?? 1), ("checkpointEvery", checkpointEvery ?? 1),
+                               ("evalBatchSize", evalBatchSize), ("testBatchSize", testBatchSize)] {
+            try C.require(value <= largest, field, value, .atMost(largest))
+        }
     }
 
     /// Throws `ConfigurationError` (`.sameAsSaved`) naming the first setting

@@ -154,7 +154,7 @@ extension RunFolder {
         }
         if progress.metricsLines > 0 && !exists(metrics) {
             throw RunFolderError.missingFile(path: metrics.path, folder: url.path,
-                                             evidence: "state.safetensors records \(progress.metricsLines) lines of it (the run's history)")
+                                             evidence: "state.safetensors records \(progress.metricsLines) \(progress.metricsLines == 1 ? "line" : "lines") of it (the run's history)")
         }
         _ = try readVocabulary()
     }

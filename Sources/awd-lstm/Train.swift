@@ -30,6 +30,12 @@ struct Train: ParsableCommand {
     @Flag(name: .customLong("no-test"),
           help: "Skip the final test of the best model (the authors always run it; evaluate --split test runs it later).")
     var noTest = false
+    @Option(help: """
+        The tokenizer the corpus was made with, recorded in config.json so that raw text (evaluate --file, generate \
+        --prompt, serve) is read as the corpus was: none (words split on whitespace: PTB, WikiText) or fastai (a corpus \
+        written by awd-lstm tokenize). Default none; a resumed run keeps its own.
+        """)
+    var tokenizer: TextTokenizer?
 
     @OptionGroup var runtime: ThreadsFlag
 
@@ -65,6 +71,10 @@ struct Train: ParsableCommand {
                 throw CLIError("--resume DIR continues in DIR; --save must be omitted or the same folder")
             }
             let saved = try folder.readConfig()
+            if let tokenizer, tokenizer != saved.tokenizer {
+                throw CLIError("--tokenizer \(tokenizer.rawValue): the run's corpus was made with \(saved.tokenizer.rawValue) "
+                               + "(config.json); drop --tokenizer or give that")
+            }
             // Every other file the folder needs, before the data is read.
             try folder.requireResumable()
             let otherData = try data.isOther(than: saved.data, newData: newData, toDo: "continue the run")
@@ -148,7 +158,7 @@ struct Train: ParsableCommand {
             if communicator.isRoot { try folder.lockForWriting() }
             try refuseOverwrite(folder)
             trainer = try Trainer(model: m, corpus: corpus, options: options, folder: folder, dataPath: data.recordedPath,
-                                  communicator: communicator)
+                                  tokenizer: tokenizer ?? .none, communicator: communicator)
             if communicator.isRoot {
                 try announceBLAS()
                 logLine("Args: \(describe(config, options)) | vocabulary \(corpus.vocabulary.count) | train tokens \(corpus.train.count)")

@@ -114,3 +114,36 @@ final class FastaiTokenizerTests: XCTestCase {
         }
     }
 }
+
+/// `train --tokenizer`: a run records the tokenizer its corpus was made with,
+/// and the commands that take raw text read it that way.
+final class TrainTokenizerTests: XCTestCase {
+    func testTrainRecordsTheTokenizerAndResumeKeepsIt() throws {
+        let dir = try TemporaryFolder()
+        // A corpus as `awd-lstm tokenize` writes it: each line one document from xxbos.
+        let tokenizer = FastaiTokenizer()
+        let sentences = ["The cat sat on the mat.", "A dog didn't run!", "The mat was RED, the cat wasn't."]
+        let lines = (0..<120).map { FastaiTokenizer.line(tokenizer.tokenize(sentences[$0 % sentences.count])) }
+        for split in ["train", "valid", "test"] {
+            _ = try dir.write("data/\(split).txt", lines.prefix(split == "train" ? 120 : 30).joined(separator: "\n") + "\n")
+        }
+        let data = dir.url.appendingPathComponent("data").path, run = dir.url.appendingPathComponent("run").path
+        let tiny = ["--emsize", "8", "--nhid", "8", "--batch-size", "2", "--bptt", "8", "--epochs", "1", "--max-batches", "2"]
+        let trained = try CLI.run(["train", "--data", data, "--save", run, "--tokenizer", "fastai", "--no-test"] + tiny)
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: run + "/config.json"))) as? [String: Any]
+        XCTAssertEqual(config?["tokenizer"] as? String, "fastai")
+
+        // Raw text is read by the recorded tokenizer: "The" and "didn't" become the corpus's
+        // xxmaj the, did n't (split on whitespace they are outside the vocabulary, which has no unknown token).
+        let text = try dir.write("raw.txt", "The dog didn't run.\n")
+        let scored = try CLI.run(["evaluate", "--checkpoint", run, "--file", text.path, "--json"])
+        XCTAssertEqual(scored.status, 0, scored.stderr)
+        XCTAssertFalse(scored.stderr.contains("outside the vocabulary"), scored.stderr)
+
+        let refused = try CLI.run(["train", "--resume", run, "--data", data, "--tokenizer", "none"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("--tokenizer none: the run's corpus was made with fastai"), refused.stderr)
+        XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
+    }
+}

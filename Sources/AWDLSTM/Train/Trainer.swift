@@ -101,8 +101,9 @@ public final class Trainer {
     /// model whose vocabulary is not the corpus's, `TrainingError.dataTooSmall` for
     /// train or validation splits too small to batch, `RunFolderError.alreadyExists`
     /// when `folder` already holds a model or a training state (resume it instead).
+    /// `tokenizer` is the one the corpus was made with, recorded for raw text (`RunConfig.tokenizer`).
     public convenience init(model: AWDLSTMModel, corpus: Corpus, options: TrainingOptions, folder: RunFolder, dataPath: String,
-                            communicator: Communicator = SingleProcess()) throws {
+                            tokenizer: TextTokenizer = .none, communicator: Communicator = SingleProcess()) throws {
         // Refused input leaves no half-made folder behind; the test split is checked
         // by `run()`, since `testAtEnd` may still be turned off.
         try options.validate(for: corpus, testing: false)
@@ -112,7 +113,9 @@ public final class Trainer {
         if communicator.isRoot {
             try folder.refuseOverwrite()
             try folder.create()
-            try folder.writeConfig(RunConfig(model: model.config, training: options, data: dataPath, blas: blas))
+            var config = RunConfig(model: model.config, training: options, data: dataPath, blas: blas)
+            config.tokenizer = tokenizer
+            try folder.writeConfig(config)
             try folder.writeVocabulary(corpus.vocabulary)
         }
         let optimizer = OptimizerState(optimizer: options.optimizer)

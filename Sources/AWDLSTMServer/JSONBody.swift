@@ -21,11 +21,18 @@ enum JSONBody {
         }
         do { return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView)) } catch let DecodingError.keyNotFound(key, _) {
             throw APIError(.badRequest, "the body has no field '\(key.stringValue)'")
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw APIError(.badRequest, "field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type")
+        } catch let DecodingError.typeMismatch(_, context) where context.codingPath.isEmpty {
+            throw APIError(.badRequest, "the body must be a JSON object")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            throw APIError(.badRequest, "field '\(fieldName(context))' has the wrong type")
         } catch {
             throw APIError(.badRequest, "the body is not valid JSON of the expected shape")
         }
+    }
+
+    /// The field a decoding error is about, as a dotted path.
+    private static func fieldName(_ context: DecodingError.Context) -> String {
+        context.codingPath.map(\.stringValue).joined(separator: ".")
     }
 
     /// `value` as a JSON response with `status`.

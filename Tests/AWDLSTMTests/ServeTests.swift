@@ -132,6 +132,29 @@ final class ServeTests: XCTestCase {
         XCTAssertTrue(server.running.process.isRunning)
     }
 
+    /// A body that is JSON but not of the request's shape gets a 400 whose message
+    /// names the field at fault (or says the body must be an object); a GET on a
+    /// POST path is not found; text that is not UTF-8 is refused.
+    func testFieldErrorsNameTheField() throws {
+        let server = try Server.start()
+        defer { _ = server.stop() }
+        let cases: [(String, Curl, Int, String)] = [
+            ("a null text", try Curl(server.url + "/score", body: Data(#"{"text": null}"#.utf8)), 400, "field 'text' has the wrong type"),
+            ("an array body", try Curl(server.url + "/score", body: Data("[1, 2]".utf8)), 400, "the body must be a JSON object"),
+            ("bytes that are not UTF-8", try Curl(server.url + "/score", body: Data([0x7B, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3A, 0x22, 0xFF, 0xFE, 0x22, 0x7D])), 400, "not valid JSON"),
+            ("a GET on a POST path", try Curl(server.url + "/score", method: "GET"), 404, "not found"),
+        ]
+        for (what, curl, status, message) in cases {
+            let reply = curl.reply()
+            XCTAssertEqual(reply.status, status, "\(what): \(reply.body)")
+            let error = try XCTUnwrap(reply.json?["error"] as? String, "\(what): \(reply.body)")
+            XCTAssertTrue(error.contains(message), "\(what): \(error)")
+            let health = try Curl(server.url + "/health", method: "GET").reply()
+            XCTAssertEqual(health.status, 200, "after \(what)")
+        }
+        XCTAssertTrue(server.running.process.isRunning)
+    }
+
     /// 16 requests at once give what they give one at a time.
     func testConcurrentRequestsEqualSequentialOnes() throws {
         let server = try Server.start()

@@ -184,19 +184,7 @@ final class PyTorchInteropTests: XCTestCase {
     }
 
     func python() throws -> String {
-        let env = ProcessInfo.processInfo.environment["AWDLSTM_PYTHON"]
-        let candidates = [env, Self.repository.appendingPathComponent(".venv-bench/bin/python").path, "/usr/bin/env"].compactMap { $0 }
-        for c in candidates {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: c)
-            p.arguments = (c == "/usr/bin/env" ? ["python3"] : []) + ["-c", "import torch, safetensors"]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            guard (try? p.run()) != nil else { continue }
-            p.waitUntilExit()
-            if p.terminationStatus == 0 { return c }
-        }
-        throw XCTSkip("no Python with torch and safetensors")
+        try referencePython(importing: "torch, safetensors", repository: Self.repository)
     }
 
     func testPyTorchLoaderMatchesEvaluate() throws {
@@ -225,4 +213,23 @@ final class PyTorchInteropTests: XCTestCase {
         XCTAssertEqual(la, lb, accuracy: 1e-4 * lb)
         XCTAssertEqual(a["ppl"] as! Double, b["ppl"] as! Double, accuracy: 1e-4 * (b["ppl"] as! Double))
     }
+}
+
+/// A Python that imports `modules` (as `import` takes them): `AWDLSTM_PYTHON`,
+/// the repository's `.venv-bench/bin/python`, then `python3` on the PATH.
+/// Throws `XCTSkip` naming the modules when none does.
+func referencePython(importing modules: String, repository: URL) throws -> String {
+    let env = ProcessInfo.processInfo.environment["AWDLSTM_PYTHON"]
+    let candidates = [env, repository.appendingPathComponent(".venv-bench/bin/python").path, "/usr/bin/env"].compactMap { $0 }
+    for c in candidates {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: c)
+        p.arguments = (c == "/usr/bin/env" ? ["python3"] : []) + ["-c", "import \(modules)"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { continue }
+        p.waitUntilExit()
+        if p.terminationStatus == 0 { return c }
+    }
+    throw XCTSkip("no Python with \(modules.replacingOccurrences(of: ", ", with: " and "))")
 }

@@ -116,19 +116,7 @@ final class TensorBoardTests: XCTestCase {
 /// `tensorboard` is found (`AWDLSTM_PYTHON`, `.venv-bench/bin/python`, then `python3`).
 final class TensorBoardInteropTests: XCTestCase {
     func python() throws -> String {
-        let env = ProcessInfo.processInfo.environment["AWDLSTM_PYTHON"]
-        let candidates = [env, PyTorchInteropTests.repository.appendingPathComponent(".venv-bench/bin/python").path, "/usr/bin/env"].compactMap { $0 }
-        for c in candidates {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: c)
-            p.arguments = (c == "/usr/bin/env" ? ["python3"] : []) + ["-c", "import tensorboard.backend.event_processing.event_accumulator"]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            guard (try? p.run()) != nil else { continue }
-            p.waitUntilExit()
-            if p.terminationStatus == 0 { return c }
-        }
-        throw XCTSkip("no Python with the tensorboard package")
+        try referencePython(importing: "tensorboard.backend.event_processing.event_accumulator", repository: PyTorchInteropTests.repository)
     }
 
     /// `{tag: [(step, value)]}` as TensorBoard reads the folder.

@@ -182,7 +182,7 @@ final class ArchiveTests: XCTestCase {
         for (corpus, archive, expected) in [("ptb", tgz, ptb), ("wikitext-2", zipFile, wt2)] {
             let target = dir.url.appendingPathComponent(corpus)
             let r = try CLI.run(["download", corpus, "--to", target.path, "--archive", archive.path],
-                                environment: ["AWDLSTM_PROGRESS": "lines"])
+                                environment: ["AWDLSTM_PROGRESS": "lines", "AWDLSTM_PROGRESS_AFTER": "0"])
             XCTAssertEqual(r.status, 0, r.stderr)
             XCTAssertTrue(r.stderr.contains("\(corpus): train.txt, valid.txt, test.txt verified and written to \(target.path)"), r.stderr)
             XCTAssertTrue(r.stderr.contains("unpacking "), "progress lines: \(r.stderr)")

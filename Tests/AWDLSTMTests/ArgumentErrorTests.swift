@@ -69,8 +69,10 @@ final class ArgumentErrorTests: XCTestCase {
         let model = try makeModel()
         let data = try BatchedTokens(text, batchSize: 3)
         let result = try Evaluator.evaluate(model: model, data: data, bptt: 4)
-        XCTAssertEqual(result, EvaluationResult(loss: try Evaluator.loss(model: model, data: data, bptt: 4), tokens: text.count,
-                                                scoredTokens: 3 * (text.count / 3 - 1)))
+        let loss = try Evaluator.loss(model: model, data: data, bptt: 4)
+        var expected = EvaluationResult(loss: loss, tokens: text.count, scoredTokens: 3 * (text.count / 3 - 1))
+        expected.perTokenLoss = Evaluator.perScoredToken(loss, rows: data.rows)
+        XCTAssertEqual(result, expected)
         XCTAssertEqual(configurationError { _ = try Evaluator.evaluate(model: model, data: data, bptt: 0) },
                        .invalid(field: "bptt", value: "0", allowed: .atLeast(1)))
         // One row has no target after it: nothing would be scored.

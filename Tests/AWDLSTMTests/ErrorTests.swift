@@ -134,7 +134,7 @@ final class ErrorTests: XCTestCase {
                                   folder: RunFolder(dir.url), dataPath: "synthetic")
         let error = caught(TrainingError.self) { _ = try trainer.run() }
         XCTAssertEqual(error, .diverged(cause: .validationLoss(epoch: 1, isNaN: true), folder: dir.url.path,
-                                        files: ["config.json", "metrics.jsonl", "vocab.txt"], recovery: .startAgain))
+                                        files: ["config.json", "metrics.jsonl", "tensorboard", "vocab.txt"], recovery: .startAgain))
         XCTAssertTrue(error?.description.contains("no weights were saved yet") == true, "\(String(describing: error))")
     }
 

@@ -97,23 +97,9 @@ import Darwin
 
     /// The atomic replacement of the regular file `url`; errors name `asked`, the path the user gave.
     private static func replace(_ url: URL, by data: Data, naming asked: URL) throws {
-        let dir = url.deletingLastPathComponent()
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        // Errors name the file the user asked for, not the temporary one.
-        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw FileError.cannotWrite(path: asked.path, step: .create, reason: errnoText()) }
-        var failure: Error?
-        if !writeAll(fd, data) { failure = FileError.cannotWrite(path: asked.path, step: .write, reason: errnoText()) }
-        if failure == nil && fsync(fd) != 0 { failure = FileError.cannotWrite(path: asked.path, step: .flush, reason: errnoText()) }
-        close(fd)
-        if let failure { unlink(tmp.path); throw failure }
-        guard rename(tmp.path, url.path) == 0 else {
-            let message = errnoText()
-            unlink(tmp.path)
-            throw FileError.cannotWrite(path: asked.path, step: .replace, reason: message)
+        try replace(url, naming: asked) { fd in
+            writeAll(fd, data) ? nil : FileError.cannotWrite(path: asked.path, step: .write, reason: errnoText())
         }
-        let dfd = open(dir.path, O_RDONLY)
-        if dfd >= 0 { _ = fsync(dfd); close(dfd) }
     }
 
     /// Replaces `url`'s content by that of the file `source`, copied in chunks
@@ -122,24 +108,34 @@ import Darwin
     public static func copy(_ source: URL, to url: URL, chunkSize: Int = 1 << 20) throws {
         guard let input = FileHandle(forReadingAtPath: source.path) else { throw FileError.unreadable(path: source.path) }
         defer { try? input.close() }
+        try replace(url, naming: url) { fd in
+            while true {
+                let chunk: Data
+                do { chunk = try input.read(upToCount: chunkSize) ?? Data() } catch { return FileError.unreadable(path: source.path) }
+                if chunk.isEmpty { return nil }
+                if !writeAll(fd, chunk) { return FileError.cannotWrite(path: url.path, step: .write, reason: errnoText()) }
+            }
+        }
+    }
+
+    /// The temporary file beside `url` that `fill` writes (returning the error
+    /// that stops it, or nil), flushed and renamed over `url`, then the folder
+    /// flushed: a reader sees the old file or the whole new one, never a part.
+    /// A failure removes the temporary file; errors name `asked`.
+    private static func replace(_ url: URL, naming asked: URL, fill: (Int32) -> Error?) throws {
         let dir = url.deletingLastPathComponent()
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        // Errors name the file the user asked for, not the temporary one.
         let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw FileError.cannotWrite(path: url.path, step: .create, reason: errnoText()) }
-        var failure: Error?
-        while failure == nil {
-            let chunk: Data
-            do { chunk = try input.read(upToCount: chunkSize) ?? Data() } catch { failure = FileError.unreadable(path: source.path); break }
-            if chunk.isEmpty { break }
-            if !writeAll(fd, chunk) { failure = FileError.cannotWrite(path: url.path, step: .write, reason: errnoText()) }
-        }
-        if failure == nil && fsync(fd) != 0 { failure = FileError.cannotWrite(path: url.path, step: .flush, reason: errnoText()) }
+        guard fd >= 0 else { throw FileError.cannotWrite(path: asked.path, step: .create, reason: errnoText()) }
+        var failure = fill(fd)
+        if failure == nil && fsync(fd) != 0 { failure = FileError.cannotWrite(path: asked.path, step: .flush, reason: errnoText()) }
         close(fd)
         if let failure { unlink(tmp.path); throw failure }
         guard rename(tmp.path, url.path) == 0 else {
             let message = errnoText()
             unlink(tmp.path)
-            throw FileError.cannotWrite(path: url.path, step: .replace, reason: message)
+            throw FileError.cannotWrite(path: asked.path, step: .replace, reason: message)
         }
         let dfd = open(dir.path, O_RDONLY)
         if dfd >= 0 { _ = fsync(dfd); close(dfd) }

@@ -195,18 +195,8 @@ final class PyTorchInteropTests: XCTestCase {
         XCTAssertEqual(try CLI.run(["train", "--data", data.path, "--save", run, "--epochs", "1", "--max-batches", "20"] + tinyModelFlags).status, 0)
         let swift = try CLI.run(["evaluate", "--checkpoint", run, "--data", data.path, "--split", "valid", "--batch-size", "3", "--json"])
         XCTAssertEqual(swift.status, 0, swift.stderr)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: py)
         let script = Self.repository.appendingPathComponent("scripts/pytorch/awd_lstm.py").path
-        p.arguments = (py == "/usr/bin/env" ? ["python3"] : []) + [script, "--checkpoint", run, "--data", data.path,
-                                                                    "--split", "valid", "--batch-size", "3", "--json"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let out = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0)
+        let out = try runPython(py, [script, "--checkpoint", run, "--data", data.path, "--split", "valid", "--batch-size", "3", "--json"])
         let a = try JSONSerialization.jsonObject(with: Data(swift.stdout.utf8)) as! [String: Any]
         let b = try JSONSerialization.jsonObject(with: out) as! [String: Any]
         let la = a["loss"] as! Double, lb = b["loss"] as! Double
@@ -232,4 +222,20 @@ func referencePython(importing modules: String, repository: URL) throws -> Strin
         if p.terminationStatus == 0 { return c }
     }
     throw XCTSkip("no Python with \(modules.replacingOccurrences(of: ", ", with: " and "))")
+}
+
+/// The standard output of `python` (from `referencePython`) running `arguments`,
+/// after checking that it exited with status 0.
+func runPython(_ python: String, _ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Data {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: python)
+    p.arguments = (python == "/usr/bin/env" ? ["python3"] : []) + arguments
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let out = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    XCTAssertEqual(p.terminationStatus, 0, file: file, line: line)
+    return out
 }

@@ -121,17 +121,8 @@ final class TensorBoardInteropTests: XCTestCase {
 
     /// `{tag: [(step, value)]}` as TensorBoard reads the folder.
     func read(_ folder: URL, python py: String) throws -> [String: [(Int, Double)]] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: py)
         let script = PyTorchInteropTests.repository.appendingPathComponent("scripts/reference/read_tensorboard.py").path
-        p.arguments = (py == "/usr/bin/env" ? ["python3"] : []) + [script, folder.path]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let out = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0)
+        let out = try runPython(py, [script, folder.path])
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: out) as? [String: [[Double]]])
         return object.mapValues { $0.map { (Int($0[0]), $0[1]) } }
     }

@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         // Accelerate's CBLAS on macOS. On Linux OpenBLAS (Debian `libopenblas0`) is
@@ -36,6 +37,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "SwiftCSV", package: "SwiftCSV"),
             ],
             linkerSettings: [
                 .linkedLibrary("dl", .when(platforms: [.linux])),
@@ -67,6 +69,14 @@ let package = Package(
         .target(name: "FuzzDriver"),
         .executableTarget(name: "FuzzSafeTensors", dependencies: ["AWDLSTM", "FuzzDriver"]),
         .executableTarget(name: "FuzzCorpus", dependencies: ["AWDLSTM", "FuzzDriver"]),
+        // Examples/LibraryClient's program, built here as well so that the test
+        // suite checks it against the public API without building every
+        // dependency a second time in a package of its own.
+        .executableTarget(
+            name: "LibraryClient",
+            dependencies: ["AWDLSTM"],
+            path: "Examples/LibraryClient/Sources/client"
+        ),
         .testTarget(
             name: "AWDLSTMTests",
             dependencies: ["AWDLSTM", .product(name: "ZIPFoundation", package: "ZIPFoundation")]

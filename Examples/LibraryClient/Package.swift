@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
-// A client of the AWDLSTM library that uses its public API only: the test
-// suite builds it (ClientPackageTests) so that the API a client needs stays
+// A client of the AWDLSTM library that uses its public API only. The root
+// package builds the same source as its `LibraryClient` executable, and the
+// test suite runs it (ClientPackageTests), so that the API a client needs stays
 // public and this example keeps compiling.
 import PackageDescription
 

@@ -8,7 +8,7 @@ struct AWDLSTMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "awd-lstm",
         abstract: "AWD-LSTM language models (Merity, Keskar & Socher 2017): train, evaluate and more.",
-        subcommands: [Train.self, Finetune.self, Evaluate.self, Pointer.self, DynamicEval.self, Generate.self, Serve.self, Bench.self, Download.self, Prepare.self, Import.self, Plot.self, SynthCorpus.self, LoadCorpus.self, Tokenize.self])
+        subcommands: [Train.self, Finetune.self, Evaluate.self, Pointer.self, DynamicEval.self, Generate.self, Serve.self, Classify.self, Bench.self, Download.self, Prepare.self, Import.self, Plot.self, SynthCorpus.self, LoadCorpus.self, Tokenize.self])
 
     static let toolVersion = "0.1.0"
 

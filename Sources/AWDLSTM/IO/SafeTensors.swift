@@ -28,7 +28,7 @@ public struct SafeTensors: Sendable {
     public let metadata: [String: String]
     private let bytes: Data
     private let dataStart: Int
-    private let source: String
+    let source: String
 
     /// Largest header accepted (the format's own readers use 100 MB).
     static let maxHeaderBytes = 100_000_000
@@ -117,6 +117,26 @@ public struct SafeTensors: Sendable {
     public func info(_ name: String) -> TensorInfo? { tensors.first { $0.name == name } }
 
     /// The values of an F32 tensor, in row-major order.
+    /// A one-element tensor (shape `[]` or `[1]`) of dtype I64, I32, F64 or F32
+    /// as a Double: PyTorch's `num_batches_tracked` is an I64 scalar. Throws
+    /// `CheckpointError` when it is missing, larger or of another dtype.
+    func scalar(_ name: String) throws -> Double {
+        guard let t = info(name) else { throw CheckpointError.missingTensor(source: source, tensor: name) }
+        guard t.elementCount == 1 else {
+            throw CheckpointError.valueCountMismatch(source: source, tensor: name, count: t.elementCount, expected: 1)
+        }
+        return try bytes.withUnsafeBytes { raw throws -> Double in
+            let src = raw.baseAddress! + dataStart + t.range.lowerBound
+            switch t.dtype {
+            case "I64": return Double(Int64(littleEndian: src.loadUnaligned(as: Int64.self)))
+            case "I32": return Double(Int32(littleEndian: src.loadUnaligned(as: Int32.self)))
+            case "F64": return Double(bitPattern: UInt64(littleEndian: src.loadUnaligned(as: UInt64.self)))
+            case "F32": return Double(Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(as: UInt32.self))))
+            default: throw CheckpointError.unsupportedDType(source: source, tensor: name, dtype: t.dtype)
+            }
+        }
+    }
+
     public func floats(_ name: String) throws -> [Float] {
         guard let t = info(name) else { throw CheckpointError.missingTensor(source: source, tensor: name) }
         var out = [Float](repeating: 0, count: t.elementCount)

@@ -94,6 +94,37 @@ public final class AWDLSTMModel {
         }
     }
 
+    /// Resizes the carried state to `batchSize` columns, keeping the state of the
+    /// first columns and zeroing any new ones: fastai's `AWD_LSTM._change_hidden`,
+    /// which `SentenceEncoder` relies on when fewer documents have tokens in a window.
+    func resizeHidden(keeping batchSize: Int) {
+        guard batchSize != hiddenBatchSize else { return }
+        let resized = layers.map { $0.makeState(batch: batchSize) }
+        for (old, new) in zip(hidden, resized) {
+            for (o, n) in zip(old.tensors, new.tensors) {
+                let width = o.buffer.count / max(hiddenBatchSize, 1)
+                n.buffer.pointer.update(from: o.buffer.pointer, count: min(hiddenBatchSize, batchSize) * width)
+            }
+        }
+        hidden = resized
+        hiddenBatchSize = batchSize
+    }
+
+    /// A copy of the carried state (each layer's tensors in `RecurrentState.tensors` order).
+    func hiddenSnapshot() -> [[[Float]]] {
+        hidden.map { $0.tensors.map { Array(UnsafeBufferPointer(start: $0.buffer.pointer, count: $0.buffer.count)) } }
+    }
+
+    /// Puts back a state taken by `hiddenSnapshot` for `batchSize` columns.
+    func restoreHidden(_ snapshot: [[[Float]]], batchSize: Int) {
+        resetHidden(batchSize: batchSize)
+        for (state, tensors) in zip(hidden, snapshot) {
+            for (t, values) in zip(state.tensors, tensors) {
+                values.withUnsafeBufferPointer { t.buffer.pointer.update(from: $0.baseAddress!, count: values.count) }
+            }
+        }
+    }
+
     /// The workspace for `batch`, after checking that the batch fits the model.
     private func prepare(_ batch: TokenBatch, training: Bool) throws(ModelError) -> ModelWorkspace {
         guard batch.batchSize == hiddenBatchSize else {
@@ -232,6 +263,51 @@ public final class AWDLSTMModel {
         }
         EmbeddingDropout.backward(tokens: tokens, rows: rows, emsize: e, gradOutput: dEmbedded,
                                   rowMask: masks.embedding, gradWeight: gradients.pointer + layout.encoder.offset)
+    }
+
+    // MARK: encoder (the stack without the decoder, for the text classifier)
+
+    /// The stack's forward pass on `batch` (its targets are not used) without the
+    /// decoder: the last layer's raw output `[rows, E]` time-major, valid until
+    /// the next pass. `dropout` nil is evaluation; otherwise a training pass whose
+    /// masks come from `rng` as `forwardBackward` draws them. Advances the hidden
+    /// state. Throws `ModelError` when the batch does not fit the model.
+    func encode(
+        _ batch: TokenBatch, dropout: DropoutMode?, rng: inout RandomSource
+    ) throws(ModelError) -> UnsafeBufferPointer<Float> {
+        let ws = try prepare(batch, training: dropout != nil)
+        let masks = dropout.map { ws.activateMasks(config: config, batch: batch.batchSize, mode: $0, rng: &rng) }
+            ?? .none(layers: config.nlayers)
+        let out = batch.inputs.withUnsafeBufferPointer { forwardStack(batch, tokens: $0.baseAddress!, ws: ws, masks: masks) }
+        return UnsafeBufferPointer(start: out, count: batch.steps * batch.batchSize * config.emsize)
+    }
+
+    /// The gradient of a loss through `encode`: runs the training forward pass on
+    /// `batch` again from the current hidden state (the same `rng` state draws the
+    /// same masks), then backpropagates `dOut` (`[rows, E]`, the loss's gradient
+    /// with respect to the last layer's raw output) and ADDS the parameter
+    /// gradients to `gradients`, so that several windows accumulate. The row of
+    /// `paddingIndex`, when given, gets no gradient (PyTorch's `padding_idx`).
+    func encodeBackward(
+        _ batch: TokenBatch, dOut: UnsafePointer<Float>, dropout: DropoutMode, rng: inout RandomSource,
+        paddingIndex: Int32? = nil
+    ) throws(ModelError) {
+        let ws = try prepare(batch, training: true)
+        let masks = ws.activateMasks(config: config, batch: batch.batchSize, mode: dropout, rng: &rng)
+        let rows = batch.steps * batch.batchSize, e = config.emsize
+        let padRow = paddingIndex.map { Array(UnsafeBufferPointer(start: gradients.pointer + layout.encoder.offset + Int($0) * e, count: e)) }
+        batch.inputs.withUnsafeBufferPointer { inputs in
+            let tokens = inputs.baseAddress!
+            _ = forwardStack(batch, tokens: tokens, ws: ws, masks: masks)
+            let d = ws.gradA.pointer
+            d.update(from: dOut, count: rows * e)
+            if let m = masks.output { LockedDropout.apply(d, mask: m, batch: batch.batchSize, features: e, rows: rows, into: d) }
+            let dEmbedded = backwardStack(batch, dOut: d, ws: ws, masks: masks)
+            embeddingBackward(batch, tokens: tokens, dEmbedded: dEmbedded, masks: masks)
+        }
+        if let paddingIndex, let padRow {
+            (gradients.pointer + layout.encoder.offset + Int(paddingIndex) * e).update(from: padRow, count: e)
+        }
     }
 
     // MARK: evaluation

@@ -97,17 +97,21 @@ struct ClassifyTrain: ParsableCommand {
                 let stage = recipe.stages[index - 1]
                 trainer.freezeTo(stage.freezeTo)
                 let started = Date()
+                var trainLoss = 0.0, batches = 0
                 try trainer.fitOneCycle(train, epochs: stage.epochs, lrMax: stage.rates(groups: trainer.groupCount),
-                                        batchSize: batchSize, onEpoch: { _ in
+                                        batchSize: batchSize, onStep: { trainLoss += $0.loss; batches += 1 }, onEpoch: { _ in
                     epoch += 1
                     let (loss, metrics) = try trainer.evaluate(valid, batchSize: batchSize)
                     let f1 = classes.count == 2 ? String(format: " | F1 %.4f", metrics.f1(1)) : ""
-                    logLine(String(format: "| stage %d | epoch %d | valid loss %.4f | accuracy %.4f%@ | %.0fs",
-                                   index, epoch, loss, metrics.accuracy, f1, Date().timeIntervalSince(started)))
+                    let meanTrainLoss = trainLoss / Double(max(batches, 1))
+                    logLine(String(format: "| stage %d | epoch %d | train loss %.4f | valid loss %.4f | accuracy %.4f%@ | %.0fs",
+                                   index, epoch, meanTrainLoss, loss, metrics.accuracy, f1, Date().timeIntervalSince(started)))
                     if json {
-                        try printJSON(ClassifierEpochRecord(stage: index, epoch: epoch, validLoss: loss, accuracy: metrics.accuracy,
-                                                            f1: classes.count == 2 ? metrics.f1(1) : nil))
+                        try printJSON(ClassifierEpochRecord(stage: index, epoch: epoch, trainLoss: meanTrainLoss, validLoss: loss,
+                                                            accuracy: metrics.accuracy, f1: classes.count == 2 ? metrics.f1(1) : nil))
                     }
+                    trainLoss = 0
+                    batches = 0
                     try setup.run.save(to: URL(fileURLWithPath: save), recipe: ["stages": stages, "lr_scale": "\(lrScale)", "seed": "\(seed)"])
                     return true
                 })
@@ -119,7 +123,7 @@ struct ClassifyTrain: ParsableCommand {
 
 struct ClassifierEpochRecord: Encodable {
     var stage: Int, epoch: Int
-    var validLoss: Double, accuracy: Double
+    var trainLoss: Double, validLoss: Double, accuracy: Double
     var f1: Double?
 }
 

@@ -13,4 +13,7 @@ struct APIError: Error, Sendable {
 
     /// A field of the request body that is out of range.
     static func badField(_ message: String) -> APIError { APIError(.unprocessableContent, message) }
+
+    /// What the server was not started with.
+    static func notFound(_ message: String) -> APIError { APIError(.notFound, message) }
 }

@@ -26,6 +26,31 @@ enum Endpoints {
         let seed: UInt64?
     }
 
+    /// `POST /classify {"text"}` or `{"texts": [...]}` (at most `maxTexts`).
+    struct Classify: Decodable, Sendable {
+        let text: String?
+        let texts: [String]?
+    }
+
+    struct ClassifyResponse: Encodable, Sendable {
+        let results: [Classification]
+    }
+
+    /// The most texts one `/classify` may hold.
+    static let maxTexts = 1000
+
+    static func classifyTexts(_ request: Classify) throws -> [String] {
+        switch (request.text, request.texts) {
+        case (let text?, nil): return [text]
+        case (nil, let texts?):
+            guard !texts.isEmpty && texts.count <= maxTexts else {
+                throw APIError.badField("'texts' must hold between 1 and \(maxTexts) texts (got \(texts.count))")
+            }
+            return texts
+        default: throw APIError.badField("give either 'text' or 'texts'")
+        }
+    }
+
     struct NextResponse: Encodable, Sendable {
         let words: [WordProbability]
     }

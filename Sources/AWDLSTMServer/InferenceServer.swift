@@ -10,6 +10,8 @@ import Logging
 /// - `POST /next {"text", "k"}` → `{"words": [{"word", "id", "probability"}]}`, most likely first
 /// - `POST /generate {"text", "words", "temperature", "top_k", "top_p", "no_unk", "stop", "seed"}`
 ///   → `{"words", "text", "tokens"}`
+/// - `POST /classify {"text"}` → `Classification` (`label`, `probabilities`, `note`), or
+///   `{"texts": [...]}` → `{"results": [Classification]}`, when a text classifier is loaded
 ///
 /// Requests are served concurrently, `workers` of them computing at once, each
 /// on its own session over the one model. A request that is not JSON, not of
@@ -19,14 +21,17 @@ import Logging
 /// and returns.
 public struct InferenceServer: Sendable {
     let pool: SessionPool
+    let classifier: ClassifierService?
     /// The address to listen on (127.0.0.1 unless told otherwise).
     public let host: String
     /// The port; 0 lets the system choose one (the line `ready` prints says which).
     public let port: Int
 
-    /// A server of `model` on `host:port`, computing at most `workers` requests at once.
-    public init(model: LanguageModel, host: String = "127.0.0.1", port: Int = 8080, workers: Int) {
+    /// A server of `model` (and of `classifier`, when given) on `host:port`,
+    /// computing at most `workers` language-model requests at once.
+    public init(model: LanguageModel, classifier: ClassifierRun? = nil, host: String = "127.0.0.1", port: Int = 8080, workers: Int) {
         pool = SessionPool(model: model, workers: max(1, workers))
+        self.classifier = classifier.map(ClassifierService.init)
         self.host = host
         self.port = port
     }
@@ -54,6 +59,14 @@ public struct InferenceServer: Sendable {
         router.post("generate") { request, _ in
             let body = try await JSONBody.decode(Endpoints.Generate.self, from: request)
             return try JSONBody.response(try await pool.run { try Endpoints.generate(body, $0) })
+        }
+        let classifier = self.classifier
+        router.post("classify") { request, _ in
+            let body = try await JSONBody.decode(Endpoints.Classify.self, from: request)
+            guard let classifier else { throw APIError.notFound("no text classifier is loaded (start serve with --classifier DIR)") }
+            let texts = try Endpoints.classifyTexts(body)
+            let results = try await classifier.classify(texts)
+            return body.texts == nil ? try JSONBody.response(results[0]) : try JSONBody.response(Endpoints.ClassifyResponse(results: results))
         }
         var logger = Logger(label: "awd-lstm.serve")
         logger.logLevel = .error

@@ -143,25 +143,16 @@ struct ClassifyPredict: ParsableCommand {
             guard let text = String(data: try readText(file), encoding: .utf8) else { throw CLIError("\(file) is not UTF-8 text") }
             var lines = text.components(separatedBy: "\n")
             if lines.last == "" { lines.removeLast() }
-            let classes = run.classifier.config.classes
-            for (line, p) in zip(lines, try run.probabilities(lines)) {
-                let best = p.indices.max { p[$0] < p[$1] }!
-                let empty = line.trimmingCharacters(in: .whitespaces).isEmpty
+            for result in try run.classify(lines) {
                 if json {
-                    try printJSON(ClassPrediction(label: classes[best], probabilities: Dictionary(uniqueKeysWithValues: zip(classes, p.map(Double.init))),
-                                                  note: empty ? "empty document" : nil))
+                    try printJSON(result)
                 } else {
-                    print(classes[best] + "\t" + p.map { String(format: "%.4f", $0) }.joined(separator: "\t") + (empty ? "\t(empty document)" : ""))
+                    let p = run.classifier.config.classes.map { String(format: "%.4f", result.probabilities[$0] ?? 0) }
+                    print(([result.label] + p).joined(separator: "\t") + (result.note.map { "\t(\($0))" } ?? ""))
                 }
             }
         }
     }
-}
-
-struct ClassPrediction: Encodable {
-    var label: String
-    var probabilities: [String: Double]
-    var note: String?
 }
 
 struct ClassifyEvaluate: ParsableCommand {

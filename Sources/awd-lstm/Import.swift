@@ -29,6 +29,9 @@ struct Import: ParsableCommand {
     @Option(help: ArgumentHelp(
         "Split cross-entropy boundaries of a checkpoint with criterion tensors (default: the authors' main.py defaults for its vocabulary size).",
         valueName: "A,B,C")) var splits: SplitsArgument?
+    @Option(help: ArgumentHelp(
+        "Class labels of a fastai text classifier (its 0.module.* and 1.layers.* names), in the order of its outputs (default 0,1,...).",
+        valueName: "A,B,...")) var classes: String?
 
     func run() throws {
         try reportingErrors {
@@ -44,6 +47,17 @@ struct Import: ParsableCommand {
                 throw CLIError("--remap-vocab moves the weights onto the vocabulary of --data: give it")
             }
             try OutputPath.checkRunFolder(save, flag: "--save")
+            if format == .fastai, let file = try? SafeTensors(contentsOf: source), ClassifierImport.isClassifier(file) {
+                guard let words else { throw CLIError("a fastai text classifier needs its word list: give --vocab FILE") }
+                let run = try ClassifierImport.run(from: file, vocabulary: words.words,
+                                                   classes: classes.map { $0.split(separator: ",").map(String.init) })
+                try run.save(to: URL(fileURLWithPath: save), recipe: ["imported_from": checkpoint])
+                let c = run.classifier.config
+                logLine("Imported \(checkpoint) (fastai text classifier): vocabulary \(c.encoder.vocabSize), emsize \(c.encoder.emsize), "
+                        + "nhid \(c.encoder.nhid), nlayers \(c.encoder.nlayers), classes \(c.classes.joined(separator: ",")) into \(save)")
+                return
+            }
+            if classes != nil { throw CLIError("--classes applies to a fastai text classifier; \(checkpoint) is a language model") }
             let folder = RunFolder(URL(fileURLWithPath: save))
             noteFolderNamedPt(save, flag: "--save")
             // Progress by stage: a large checkpoint (fastai's WikiText-103 model, 0.5 GB) takes a while

@@ -11,8 +11,8 @@ final class ServeTests: XCTestCase {
         let running: CLI.Running
         let url: String
 
-        static func start(checkpoint: URL = LanguageModelTests.run) throws -> Server {
-            let running = try CLI.start(["serve", "--checkpoint", checkpoint.path, "--port", "0", "--threads", "2"])
+        static func start(checkpoint: URL = LanguageModelTests.run, arguments: [String] = []) throws -> Server {
+            let running = try CLI.start(["serve", "--checkpoint", checkpoint.path, "--port", "0", "--threads", "2"] + arguments)
             var url: String?
             waitUntil("serve to listen", timeout: 60) {
                 if let line = running.stderrSoFar.split(separator: "\n").first(where: { $0.hasPrefix("serving on ") }) {
@@ -103,6 +103,47 @@ final class ServeTests: XCTestCase {
         XCTAssertEqual(generate.status, 200, generate.body)
         let drawn = try model.makeSession().generate(after: "the", count: 7, options: SamplingOptions(temperature: 0.9, topK: 5, topP: 0.9, seed: 2))
         XCTAssertEqual(generate.json?["words"] as? [String], drawn.map(\.word))
+    }
+
+    /// `POST /classify` answers as `ClassifierRun.classify`, for one text and for
+    /// several; without `--classifier` it is a 404, and a body with neither
+    /// field a 422.
+    func testClassifyAnswersAsTheLibrary() throws {
+        let dir = try TemporaryFolder()
+        let words = FastaiRules.specialTokens + ["good", "bad", "movie", "the", "."]
+        var config = ClassifierConfig(vocabSize: words.count, classes: ["neg", "pos"], emsize: 6, nhid: 8, nlayers: 2,
+                                      bptt: 5, maxLength: 20, linearFeatures: [4])
+        config.encoder.dropout = 0
+        var rng = RandomSource(seed: 5)
+        let run = ClassifierRun(classifier: try TextClassifier(config: config, rng: &rng),
+                                vocabulary: try Vocabulary(words: words), tokenizer: .fastai)
+        let folder = dir.url.appendingPathComponent("clf")
+        try run.save(to: folder)
+        let texts = ["the movie was good .", "Bad, bad movie!", "the"]
+        let expected = try ClassifierRun(folder: folder).classify(texts)
+
+        let bare = try Server.start()
+        let missing = try Curl(bare.url + "/classify", body: Self.json(["text": "good"])).reply()
+        XCTAssertEqual(missing.status, 404, missing.body)
+        XCTAssertTrue((missing.json?["error"] as? String ?? "").contains("--classifier"), missing.body)
+        _ = bare.stop()
+
+        let server = try Server.start(arguments: ["--classifier", folder.path])
+        defer { _ = server.stop() }
+        let one = try Curl(server.url + "/classify", body: Self.json(["text": texts[0]])).reply()
+        XCTAssertEqual(one.status, 200, one.body)
+        XCTAssertEqual(one.json?["label"] as? String, expected[0].label)
+        let p = try XCTUnwrap(one.json?["probabilities"] as? [String: Double])
+        for (label, value) in expected[0].probabilities { XCTAssertEqual(p[label] ?? -1, value, accuracy: 1e-12) }
+
+        let many = try Curl(server.url + "/classify", body: Self.json(["texts": texts])).reply()
+        XCTAssertEqual(many.status, 200, many.body)
+        let results = try XCTUnwrap(many.json?["results"] as? [[String: Any]])
+        XCTAssertEqual(results.map { $0["label"] as? String }, expected.map(\.label))
+
+        let neither = try Curl(server.url + "/classify", body: Self.json(["words": 3])).reply()
+        XCTAssertEqual(neither.status, 422, neither.body)
+        XCTAssertEqual(try Curl(server.url + "/health", method: "GET").reply().status, 200)
     }
 
     /// Bad requests get a 4xx JSON error, and the server answers /health after each.

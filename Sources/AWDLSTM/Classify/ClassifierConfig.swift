@@ -41,6 +41,12 @@ public struct ClassifierConfig: Codable, Equatable, Sendable {
         self.paddingIndex = paddingIndex
     }
 
+    /// `config.json` keys: fastai's names where fastai has one.
+    enum CodingKeys: String, CodingKey {
+        case encoder, classes, bptt, alpha, beta
+        case maxLength = "max_len", linearFeatures = "lin_ftrs", headDropouts = "ps", paddingIndex = "pad_idx"
+    }
+
     /// The head's sizes: `[3·emsize, linearFeatures…, classes]`.
     public var headDims: [Int] { [3 * encoder.emsize] + linearFeatures + [classes.count] }
 

@@ -83,4 +83,15 @@ public struct ClassifierRun {
         }
         return out
     }
+
+    /// The class of each text and the probabilities behind it, in evaluation
+    /// mode (`probabilities(_:)`), texts without a word noted as empty documents.
+    public func classify(_ texts: [String], batchSize: Int = 64) throws -> [Classification] {
+        let classes = classifier.config.classes
+        return try zip(texts, probabilities(texts, batchSize: batchSize)).map { text, p in
+            let best = p.indices.max { p[$0] < p[$1] }!
+            return Classification(label: classes[best], probabilities: Dictionary(uniqueKeysWithValues: zip(classes, p.map(Double.init))),
+                                  note: text.contains { !$0.isWhitespace } ? nil : "empty document")
+        }
+    }
 }

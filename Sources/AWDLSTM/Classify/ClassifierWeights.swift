@@ -74,7 +74,10 @@ enum ClassifierWeights {
     /// Throws `CheckpointError` naming a missing tensor or a shape that differs.
     static func load(_ file: SafeTensors, into classifier: TextClassifier) throws {
         let head = classifier.head
-        for t in tensors(classifier) {
+        // The embedding's alias: safetensors stores a shared tensor once, so a
+        // file saved from fastai's state_dict may hold only one of the two names.
+        let alias = encoderPrefix + "encoder_dp.emb.weight"
+        for t in tensors(classifier) where !(t.name == alias && file.info(alias) == nil) {
             let name = file.info(t.name) != nil ? t.name : alternateLinearName(t.name) ?? t.name
             guard let info = file.info(name) else { throw CheckpointError.missingTensor(source: file.source, tensor: t.name) }
             if name.hasSuffix("num_batches_tracked") {

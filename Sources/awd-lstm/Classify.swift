@@ -108,7 +108,8 @@ struct ClassifyTrain: ParsableCommand {
                                    index, epoch, meanTrainLoss, loss, metrics.accuracy, f1, Date().timeIntervalSince(started)))
                     if json {
                         try printJSON(ClassifierEpochRecord(stage: index, epoch: epoch, trainLoss: meanTrainLoss, validLoss: loss,
-                                                            accuracy: metrics.accuracy, f1: classes.count == 2 ? metrics.f1(1) : nil))
+                                                            accuracy: metrics.accuracy, f1: classes.count == 2 ? metrics.f1(1) : nil,
+                                                            seconds: Date().timeIntervalSince(started)))
                     }
                     trainLoss = 0
                     batches = 0
@@ -125,6 +126,14 @@ struct ClassifierEpochRecord: Encodable {
     var stage: Int, epoch: Int
     var trainLoss: Double, validLoss: Double, accuracy: Double
     var f1: Double?
+    /// Seconds since the stage began.
+    var seconds: Double
+
+    /// The snake-case keys of the other commands' `--json`.
+    enum CodingKeys: String, CodingKey {
+        case stage, epoch, accuracy, f1, seconds
+        case trainLoss = "train_loss", validLoss = "valid_loss"
+    }
 }
 
 struct ClassifyPredict: ParsableCommand {

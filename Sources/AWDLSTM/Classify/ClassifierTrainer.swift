@@ -59,7 +59,8 @@ public final class ClassifierTrainer {
                 let (lr, mom) = schedule.values(at: pos)
                 let docs = batch.map { documents[$0] }
                 let padded = PaddedDocuments(docs.map(\.ids), bptt: classifier.config.bptt, paddingIndex: classifier.config.paddingIndex)
-                let loss = try classifier.trainingPass(padded, labels: docs.map(\.label), rng: &rng)
+                let loss = try classifier.trainingPass(padded, labels: docs.map(\.label), rng: &rng,
+                                                       encoderTrainable: frozenGroups < groupCount - 1)
                 optimizer.step(lr: lr, mom: mom, trainable: trainable)
                 onStep(Step(epoch: epoch, step: step, steps: total, loss: loss.crossEntropy, lr: lr, mom: mom))
                 step += 1

@@ -70,9 +70,12 @@ public final class TextClassifier {
     /// again from the states and masks that pass recorded (`SentenceEncoder.replay`),
     /// so that the loss depends on the weights as the gradient does: the
     /// finite-difference checks use it.
+    ///
+    /// With `encoderTrainable` false (every encoder group frozen, ULMFiT's first
+    /// stage) the encoder's backward pass is skipped and its gradients are left zero.
     func trainingPass(
         _ documents: PaddedDocuments, labels: [Int], dropout: DropoutMode = .sampled, rng: inout RandomSource,
-        replaying previous: SentenceEncoder.Output? = nil
+        replaying previous: SentenceEncoder.Output? = nil, encoderTrainable: Bool = true
     ) throws(ModelError) -> Loss {
         let b = documents.batchSize, k = config.classes.count, e = config.encoder.emsize
         let encoded: SentenceEncoder.Output
@@ -95,8 +98,10 @@ public final class TextClassifier {
         var dOutputs = MaskedConcatPool.backward(dPooled: dPooled, trace: pooled.trace, mask: encoded.mask,
                                                  batchSize: b, length: encoded.keptLength, features: e)
         let (ar, tar) = activationRegularization(encoded, gradient: &dOutputs)
-        try sentenceEncoder.backward(encoder, tokens: documents.tokens, length: documents.length, output: encoded,
-                                     dOutputs: dOutputs, dropout: dropout)
+        if encoderTrainable {
+            try sentenceEncoder.backward(encoder, tokens: documents.tokens, length: documents.length, output: encoded,
+                                         dOutputs: dOutputs, dropout: dropout)
+        }
         return Loss(crossEntropy: ce, activation: ar, temporalActivation: tar, logits: headPass.logits, encoded: encoded)
     }
 

@@ -88,7 +88,7 @@ struct ClassifyTrain: ParsableCommand {
             let classes = trainTexts.classes
             let setup = try ClassifierSetup(languageModel: lmModel, classes: classes, dropMult: dropMult, bptt: bptt,
                                             maxLength: maxLen, linearFeatures: features, seed: seed)
-            let train = try setup.documents(trainTexts), valid = try setup.documents(validTexts)
+            let train = try setup.run.documents(trainTexts), valid = try setup.run.documents(validTexts)
             logLine("| classes \(classes.joined(separator: ", ")) | \(train.count) training and \(valid.count) validation documents")
             let trainer = ClassifierTrainer(classifier: setup.run.classifier, seed: seed)
             let recipe = ULMFiTRecipe.fastai(scale: lrScale)
@@ -181,12 +181,7 @@ struct ClassifyEvaluate: ParsableCommand {
             let data = try labelled.load()
             let texts = data.valid ?? data.train
             let classes = run.classifier.config.classes
-            let documents = try texts.items.map { item -> LabelledDocument in
-                guard let label = classes.firstIndex(of: item.label) else {
-                    throw CLIError("\(item.source): label '\(item.label)' is not one of the classifier's classes (\(classes.joined(separator: ", ")))")
-                }
-                return LabelledDocument(ids: run.ids(of: item.text), label: label)
-            }
+            let documents = try run.documents(texts)
             let trainer = ClassifierTrainer(classifier: run.classifier, seed: 0)
             let (loss, m) = try trainer.evaluate(documents, batchSize: batchSize)
             if json {

@@ -60,6 +60,18 @@ public struct ClassifierRun {
         Self.ids(of: text, tokenizer: tokenizer, vocabulary: vocabulary, padding: classifier.config.paddingIndex)
     }
 
+    /// The texts as documents of this classifier, labels by class index.
+    /// Throws `ClassifierSetup.SetupError.unknownLabel` for a label not among its classes.
+    public func documents(_ texts: LabelledTexts) throws -> [LabelledDocument] {
+        let classes = classifier.config.classes
+        return try texts.items.map { item in
+            guard let label = classes.firstIndex(of: item.label) else {
+                throw ClassifierSetup.SetupError.unknownLabel(source: item.source, label: item.label, classes: classes)
+            }
+            return LabelledDocument(ids: ids(of: item.text), label: label)
+        }
+    }
+
     static func ids(of text: String, tokenizer: TextTokenizer, vocabulary: Vocabulary, padding: Int32) -> [Int32] {
         let words: [String]
         switch tokenizer {

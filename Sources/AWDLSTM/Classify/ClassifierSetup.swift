@@ -21,7 +21,7 @@ public struct ClassifierSetup {
             case .notLSTM: "a classifier needs an LSTM language model (fastai's AWD_LSTM), not a QRNN"
             case .tooFewClasses(let c): "a classifier needs at least 2 classes, the data has \(c.count)\(c.isEmpty ? "" : " (\(c.joined(separator: ", ")))")"
             case .unknownLabel(let source, let label, let classes):
-                "\(source): label '\(label)' is not among the training data's classes (\(classes.joined(separator: ", ")))"
+                "\(source): label '\(label)' is not one of the classifier's classes (\(classes.joined(separator: ", ")))"
             case .tooFewDocuments(let label): "class '\(label)' has a single document; each class needs at least 2 to train and validate"
             }
         }
@@ -47,16 +47,5 @@ public struct ClassifierSetup {
             (classifier.encoder.weights.pointer + t.offset).update(from: lm.weights.pointer + s.offset, count: s.count)
         }
         run = ClassifierRun(classifier: classifier, vocabulary: lm.vocabulary, tokenizer: lm.tokenizer)
-    }
-
-    /// The texts as documents of this classifier (labels by class index).
-    public func documents(_ texts: LabelledTexts) throws -> [LabelledDocument] {
-        let classes = run.classifier.config.classes
-        return try texts.items.map { item in
-            guard let label = classes.firstIndex(of: item.label) else {
-                throw SetupError.unknownLabel(source: item.source, label: item.label, classes: classes)
-            }
-            return LabelledDocument(ids: run.ids(of: item.text), label: label)
-        }
     }
 }

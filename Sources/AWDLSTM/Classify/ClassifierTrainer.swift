@@ -45,9 +45,8 @@ public final class ClassifierTrainer {
         let rates = lrMax.count == 1 ? Array(repeating: lrMax[0], count: groupCount) : lrMax
         precondition(rates.count == groupCount, "one peak learning rate per parameter group")
         let schedule = OneCycleSchedule(lrMax: rates)
-        var shuffle: RandomSource? = rng
-        let perEpoch = SortedBatches.batches(lengths: documents.map(\.ids.count), batchSize: batchSize, shuffle: &shuffle).count
-        let total = perEpoch * epochs
+        // Training batches are all full (the last, incomplete one is dropped).
+        let total = documents.count / max(1, batchSize) * epochs
         guard total > 0 else { throw ConfigurationError.invalid(field: "batchSize", value: "\(batchSize)", allowed: .atMost(documents.count)) }
         var pos = 0.0, step = 0
         let trainable = (0..<groupCount).map { $0 >= frozenGroups }

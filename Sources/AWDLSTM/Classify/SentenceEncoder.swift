@@ -85,11 +85,8 @@ struct SentenceEncoder: Sendable {
                 let batch = windowBatch(tokens, start: start, steps: steps, realBatch: rb, length: length)
                 let out = try model.encode(batch, dropout: dropout, rng: &rng)
                 if kept {
-                    for t in 0..<steps {
-                        for j in 0..<rb {
-                            let dst = (j * keptLength + keptOffset + t) * e, src = (t * rb + j) * e
-                            for k in 0..<e { outputs[dst + k] = out[src + k] }
-                        }
+                    Self.forEachRow(steps: steps, realBatch: rb, keptLength: keptLength, offset: keptOffset, width: e) { kept, window in
+                        for k in 0..<e { outputs[kept + k] = out[window + k] }
                     }
                 }
             }
@@ -111,11 +108,8 @@ struct SentenceEncoder: Sendable {
         let e = model.config.emsize, keptLength = output.keptLength
         try forEachKeptWindow(model, tokens: tokens, length: length, output: output) { w, offset, batch, rng throws(ModelError) in
             var dOut = [Float](repeating: 0, count: w.length * w.realBatch * e)
-            for t in 0..<w.length {
-                for j in 0..<w.realBatch {
-                    let src = (j * keptLength + offset + t) * e, dst = (t * w.realBatch + j) * e
-                    for k in 0..<e { dOut[dst + k] = dOutputs[src + k] }
-                }
+            Self.forEachRow(steps: w.length, realBatch: w.realBatch, keptLength: keptLength, offset: offset, width: e) { kept, window in
+                for k in 0..<e { dOut[window + k] = dOutputs[kept + k] }
             }
             try dOut.withUnsafeBufferPointer { d throws(ModelError) in
                 try model.encodeBackward(batch, dOut: d.baseAddress!, dropout: dropout, rng: &rng, paddingIndex: paddingIndex)
@@ -133,11 +127,8 @@ struct SentenceEncoder: Sendable {
         var outputs = [Float](repeating: 0, count: output.outputs.count)
         try forEachKeptWindow(model, tokens: tokens, length: length, output: output) { w, offset, batch, rng throws(ModelError) in
             let out = try model.encode(batch, dropout: dropout, rng: &rng)
-            for t in 0..<w.length {
-                for j in 0..<w.realBatch {
-                    let dst = (j * keptLength + offset + t) * e, src = (t * w.realBatch + j) * e
-                    for k in 0..<e { outputs[dst + k] = out[src + k] }
-                }
+            Self.forEachRow(steps: w.length, realBatch: w.realBatch, keptLength: keptLength, offset: offset, width: e) { kept, window in
+                for k in 0..<e { outputs[kept + k] = out[window + k] }
             }
         }
         return Output(batchSize: output.batchSize, keptLength: keptLength, outputs: outputs, mask: output.mask,
@@ -155,6 +146,17 @@ struct SentenceEncoder: Sendable {
             model.restoreHidden(hidden, batchSize: w.realBatch)
             var rng = w.rng
             try body(w, offset, windowBatch(tokens, start: w.start, steps: w.length, realBatch: w.realBatch, length: length), &rng)
+        }
+    }
+
+    /// For each of a window's `steps × realBatch` rows of `width` floats: its
+    /// start in the kept outputs `[B, keptLength, width]` (column `offset + t`)
+    /// and in the window's time-major rows `[steps·realBatch, width]`.
+    private static func forEachRow(
+        steps: Int, realBatch: Int, keptLength: Int, offset: Int, width: Int, _ body: (_ kept: Int, _ window: Int) -> Void
+    ) {
+        for t in 0..<steps {
+            for j in 0..<realBatch { body((j * keptLength + offset + t) * width, (t * realBatch + j) * width) }
         }
     }
 
